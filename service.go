@@ -263,4 +263,3 @@ func (s *Incidents) people(ctx context.Context, inc *Incident, events []Event) (
 	}
 	return out, nil
 }
-
