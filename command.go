@@ -86,15 +86,18 @@ func finish(inc *Incident, id string, a Actor, events []Event, now time.Time, p 
 	after := inc.Clone()
 	for i := range events {
 		e := &events[i]
+		// Every event a command returns is the actor's decision, a major
+		// marked by hand included; only the rule's major event below is
+		// the system's.
 		e.IncidentID, e.Seq, e.At = id, inc.Version+int64(i)+1, now
-		if e.Type != EventBecameMajor {
-			e.ActorID, e.ActorTeamID = a.UserID, a.TeamID
-		}
+		e.ActorID, e.ActorTeamID = a.UserID, a.TeamID
 		if err := after.Apply(e); err != nil {
 			return nil, err
 		}
 	}
-	if !after.Major {
+	// As in CheckMajor, the rules classify open incidents only: a note on a
+	// closed incident does not make it major after the fact.
+	if !after.Major && after.Stage.Open() {
 		if reasons := MajorReasons(after, now, p); len(reasons) > 0 {
 			events = append(events, Event{IncidentID: id, Seq: after.Version + 1, Type: EventBecameMajor, At: now, MajorReasons: reasons})
 		}
@@ -385,8 +388,11 @@ func (c AddEntry) decide(_ *Incident, _ Actor, _ time.Time) ([]Event, error) {
 	switch c.Type {
 	case EntryNote, EntryAction, EntryHypothesis:
 	case EntryDecision:
-		if err := checkText("reason", c.Reason, maxReasonText, true); err != nil {
+		if strings.TrimSpace(c.Reason) == "" {
 			return nil, Invalid("reason", "a decision needs its reasoning: what information it is based on")
+		}
+		if err := checkText("reason", c.Reason, maxReasonText, true); err != nil {
+			return nil, err
 		}
 		if err := checkText("trade_off", c.TradeOff, maxReasonText, false); err != nil {
 			return nil, err

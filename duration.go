@@ -17,7 +17,12 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads Go duration text ("90m") or a number of seconds.
+// A JSON null leaves the duration unchanged, as encoding/json does for
+// other types.
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		var secs float64

@@ -147,7 +147,8 @@ type Incident struct {
 	ImpactStartedAt time.Time           `json:"impact_started_at"`
 	AcknowledgedAt  *time.Time          `json:"acknowledged_at,omitempty"`
 	MajorAt         *time.Time          `json:"major_at,omitempty"`
-	StageTimes      map[Stage]time.Time `json:"stage_times"` // when each stage was first reached
+	RecoveredAt     *time.Time          `json:"recovered_at,omitempty"` // the latest recovery; StageTimes keeps the first
+	StageTimes      map[Stage]time.Time `json:"stage_times"`            // when each stage was first reached
 	Reopened        int                 `json:"reopened,omitempty"`
 
 	Hypotheses []Hypothesis `json:"hypotheses,omitempty"`
@@ -207,10 +208,32 @@ func (inc *Incident) Apply(e *Event) error {
 	if e.Seq == 1 && e.Type != EventDeclared {
 		return fmt.Errorf("incident %s: first event is %s, not %s", e.IncidentID, e.Type, EventDeclared)
 	}
+	apply, ok := applyEvent[e.Type]
+	if !ok {
+		return fmt.Errorf("event %d of incident %s has unknown type %q", e.Seq, e.IncidentID, e.Type)
+	}
+	if missing := missingPayload(e); missing != "" {
+		return fmt.Errorf("event %d (%s) of incident %s: %s missing", e.Seq, e.Type, e.IncidentID, missing)
+	}
 	inc.Version, inc.UpdatedAt = e.Seq, e.At
 	inc.join(e.ActorID, e.ActorTeamID)
-	applyEvent[e.Type](inc, e)
+	apply(inc, e)
 	return nil
+}
+
+// missingPayload names the payload an event of its type needs and lacks.
+func missingPayload(e *Event) string {
+	switch {
+	case e.Type == EventDeclared && e.Declaration == nil:
+		return "declaration"
+	case e.Type == EventImpactChanged && e.Impact == nil:
+		return "impact"
+	case e.Type == EventImpactStartCorrected && e.Time == nil:
+		return "time"
+	case e.Type == EventPrivacyChanged && e.Private == nil:
+		return "private"
+	}
+	return ""
 }
 
 // applyEvent holds, per event type, how it changes the state.
@@ -239,12 +262,19 @@ var applyEvent = map[EventType]func(*Incident, *Event){
 	},
 	EventStageChanged: func(inc *Incident, e *Event) {
 		inc.Stage = e.Stage
+		if e.Stage == StageRecovered {
+			at := e.At
+			inc.RecoveredAt = &at
+		}
 		if _, seen := inc.StageTimes[e.Stage]; !seen {
 			inc.StageTimes[e.Stage] = e.At
 		}
 	},
 	EventReopened: func(inc *Incident, e *Event) {
 		inc.Stage = e.Stage
+		if _, seen := inc.StageTimes[e.Stage]; !seen {
+			inc.StageTimes[e.Stage] = e.At
+		}
 		inc.Reopened++
 	},
 	EventSeverityChanged: func(inc *Incident, e *Event) { inc.Severity = e.Severity },

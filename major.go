@@ -20,9 +20,11 @@ func MajorReasons(inc *Incident, now time.Time, p Policy) []string {
 	if inc.Severity.AtLeast(p.MajorSeverity) {
 		reasons = append(reasons, fmt.Sprintf("severity %s is %s or worse", inc.Severity, p.MajorSeverity))
 	}
+	// Only while the service is recovered: an incident whose impact came
+	// back (recovered -> investigating, or reopened) lasts until now again.
 	end := now
-	if t, ok := inc.StageTimes[StageRecovered]; ok {
-		end = t
+	if inc.RecoveredAt != nil && inc.Stage.Recovered() {
+		end = *inc.RecoveredAt
 	}
 	if lasted := end.Sub(inc.ImpactStartedAt); lasted > p.MajorDuration {
 		reasons = append(reasons, fmt.Sprintf("it has lasted longer than %s", formatDuration(p.MajorDuration)))
@@ -36,11 +38,14 @@ func MajorReasons(inc *Incident, now time.Time, p Policy) []string {
 // MajorDueAt returns when an open, minor incident will become major by
 // duration alone, so that a job can be scheduled for that instant; ok is
 // false if that cannot happen any more (already major, or recovered).
+// The rule is "longer than" the major duration, so the instant is one
+// microsecond (the finest resolution databases keep) after it: at exactly
+// ImpactStartedAt+MajorDuration the incident is not major yet.
 func MajorDueAt(inc *Incident, p Policy) (at time.Time, ok bool) {
 	if inc.Major || inc.Stage.Recovered() {
 		return time.Time{}, false
 	}
-	return inc.ImpactStartedAt.Add(p.MajorDuration), true
+	return inc.ImpactStartedAt.Add(p.MajorDuration + time.Microsecond), true
 }
 
 // formatDuration prints whole hours as "4h" rather than "4h0m0s".

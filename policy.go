@@ -64,6 +64,8 @@ func (p Policy) Validate() error {
 		return Invalid("handoff_grace", "handoff grace must not be negative")
 	case p.PostmortemReviewBusinessDays < 1:
 		return Invalid("postmortem_review_business_days", "post mortem review deadline must be at least 1 business day")
+	case p.AssessTarget <= 0:
+		return Invalid("assess_target", "assessment target must be positive")
 	}
 	return nil
 }

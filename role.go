@@ -1,6 +1,9 @@
 package warroom
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Role is an Incident Command role (seeds 000, 001, 004).
 type Role string
@@ -107,11 +110,11 @@ type Actor struct {
 //     once there is one, only the outgoing IC hands it over (or an admin,
 //     when the IC is unreachable).
 //   - Any other role: the IC, or any responder while there is no IC; a
-//     person may always release a role they hold themselves, and anyone may
-//     join as a parallel investigator.
+//     person may always release a role they hold themselves, and anyone
+//     taking part may bring in a parallel investigator (or join as one).
 //
-// release is true for a release; assignee is empty then. Viewers may change
-// nothing, which the caller checks before.
+// release is true for a release; assignee is then the holder being
+// released. Viewers may change nothing, which the caller checks before.
 func CheckRoleChange(inc *Incident, actor Actor, role Role, assignee string, release bool, reason string) error {
 	ic := inc.Holder(RoleIncidentCommander)
 	isIC := ic != "" && ic == actor.UserID
@@ -129,13 +132,13 @@ func CheckRoleChange(inc *Incident, actor Actor, role Role, assignee string, rel
 			return Errorf(EConflict, "the Incident Owner cannot be released, only handed over with a written reason")
 		}
 		owner := inc.Holder(RoleIncidentOwner)
-		if owner != "" && owner != assignee && reason == "" {
+		if owner != "" && actor.UserID != owner && !isIC {
+			return Errorf(EForbidden, "only the current Incident Owner or the Incident Commander may hand over the Incident Owner")
+		}
+		if owner != "" && owner != assignee && strings.TrimSpace(reason) == "" {
 			return Invalid("reason", "handing over the Incident Owner needs a written reason")
 		}
-		if owner == "" || actor.UserID == owner || isIC {
-			return nil
-		}
-		return Errorf(EForbidden, "only the current Incident Owner or the Incident Commander may hand over the Incident Owner")
+		return nil
 	case RoleIncidentCommander:
 		if ic == "" || isIC || actor.Role == AccountAdmin {
 			return nil
@@ -148,8 +151,13 @@ func CheckRoleChange(inc *Incident, actor Actor, role Role, assignee string, rel
 	if release && slices.Contains(inc.Roles[role], assignee) && assignee == actor.UserID {
 		return nil
 	}
-	if role == RoleParallelInvestigator && !release && assignee == actor.UserID {
+	// Seed 004: a parallel investigator is brought in "either by the
+	// Incident Commander or by any other members" of the incident.
+	if role == RoleParallelInvestigator && !release && (assignee == actor.UserID || inc.IsParticipant(actor.UserID)) {
 		return nil
+	}
+	if release {
+		return Errorf(EForbidden, "only the Incident Commander or the holder may release the %s role", role.Title())
 	}
 	return Errorf(EForbidden, "only the Incident Commander may assign the %s", role.Title())
 }
