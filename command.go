@@ -51,7 +51,9 @@ func Declare(id string, d Declaration, a Actor, now time.Time, p Policy) ([]Even
 // incident major by the rules, an EventBecameMajor follows its events.
 func Decide(inc *Incident, a Actor, cmd Command, now time.Time, p Policy) ([]Event, error) {
 	if !inc.VisibleTo(a) {
-		return nil, Errorf(ENotFound, "incident not found")
+		// The same words as for an incident that does not exist, so that
+		// a private incident's existence does not leak.
+		return nil, Errorf(ENotFound, "incident %s not found", inc.Ref)
 	}
 	if !a.Role.CanWrite() {
 		return nil, Errorf(EForbidden, "viewers can read incidents but change nothing")

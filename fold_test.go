@@ -272,7 +272,7 @@ func TestVisibility(t *testing.T) {
 					t.Fatal(err)
 				}
 			case warroom.ENotFound:
-				wantErr(t, err, warroom.ENotFound, "", "incident not found")
+				wantErr(t, err, warroom.ENotFound, "", "incident INC-7 not found")
 			case warroom.EForbidden:
 				wantErr(t, err, warroom.EForbidden, "", "viewers can read incidents but change nothing")
 			}

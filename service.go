@@ -120,7 +120,9 @@ func (s *Incidents) List(ctx context.Context, a Actor, f IncidentFilter) ([]*Inc
 	}
 	if f.ServiceID != "" {
 		svc, err := s.Store.FindService(ctx, f.ServiceID)
-		if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return nil, Invalid("service", "no service %q", f.ServiceID)
+		} else if err != nil {
 			return nil, err
 		}
 		f.ServiceID = svc.ID
