@@ -128,7 +128,7 @@ func (s *Incidents) List(ctx context.Context, a Actor, f IncidentFilter) ([]*Inc
 		f.ServiceID = svc.ID
 	}
 	if f.Limit < 0 || f.Limit > 1000 || f.Offset < 0 {
-		return nil, Invalid("limit", "limit must be between 1 and 1000 and offset not negative")
+		return nil, Invalid("limit", "limit must be between 0 (the default, 100) and 1000, and offset not negative")
 	}
 	return s.Store.ListIncidents(ctx, f)
 }
@@ -139,9 +139,16 @@ func (s *Incidents) List(ctx context.Context, a Actor, f IncidentFilter) ([]*Inc
 func (s *Incidents) SweepMajor(ctx context.Context) (int, error) {
 	open := true
 	system := Actor{Role: AccountAdmin}
-	list, err := s.Store.ListIncidents(ctx, IncidentFilter{Viewer: system, Open: &open, Limit: 1000})
-	if err != nil {
-		return 0, err
+	var list []*Incident
+	for page := 0; ; page++ {
+		batch, err := s.Store.ListIncidents(ctx, IncidentFilter{Viewer: system, Open: &open, Limit: 1000, Offset: page * 1000})
+		if err != nil {
+			return 0, err
+		}
+		list = append(list, batch...)
+		if len(batch) < 1000 {
+			break
+		}
 	}
 	n := 0
 	for _, inc := range list {

@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+// migrations holds one folder of ordered goose migrations per dialect.
+//
+//go:embed migrations
+var migrations embed.FS
+
+// migrate brings the schema to the latest version.
+func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+d.name)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if d.dollar {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, db, fsys, goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	up := func() error {
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("sqlstore: migrate %s schema: %w", d.name, err)
+		}
+		return nil
+	}
+	if !d.dollar {
+		return up() // one process owns an SQLite file
+	}
+	return withMigrationLock(ctx, db, up)
+}
+
+// withMigrationLock runs fn holding an advisory lock per schema, so that
+// replicas sharing a schema migrate one at a time while other schemas
+// (tests, other tenants) do not wait for each other. The lock is held
+// around all of goose's work, not taken through goose's session locker,
+// because goose creates its version table before taking that lock, and
+// replicas starting together on an empty database would race there.
+// pg_advisory_lock waits in the server, so the next replica goes as soon
+// as the lock is free.
+func withMigrationLock(ctx context.Context, db *sql.DB, fn func() error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migration lock: %w", err)
+	}
+	defer conn.Close()
+	var schema sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("sqlstore: read current schema: %w", err)
+	}
+	if !schema.Valid {
+		return fmt.Errorf("sqlstore: no schema of the search_path exists; create it first")
+	}
+	h := fnv.New64a()
+	h.Write([]byte("warroom-migrate:" + schema.String))
+	id := int64(h.Sum64())
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", id); err != nil {
+		return fmt.Errorf("sqlstore: take the migration lock: %w", err)
+	}
+	fnErr := fn()
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", id); err != nil {
+		return errors.Join(fnErr, fmt.Errorf("sqlstore: release the migration lock: %w", err))
+	}
+	return fnErr
+}

@@ -1,0 +1,118 @@
+package sqlstore
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+)
+
+func TestOpenSQLiteDSNs(t *testing.T) {
+	dir := t.TempDir()
+	for _, dsn := range []string{
+		"sqlite:" + filepath.Join(dir, "a.db"),
+		"sqlite://" + filepath.Join(dir, "b.db"),
+		filepath.Join(dir, "c.db"),
+	} {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", dsn, err)
+		}
+		if s.Dialect() != "sqlite" {
+			t.Fatalf("Open(%q) opened %s", dsn, s.Dialect())
+		}
+		s.Close()
+	}
+	for _, dsn := range []string{"", "sqlite:", "sqlite:x.db?mode=ro"} {
+		if s, err := Open(context.Background(), dsn); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", dsn)
+		}
+	}
+}
+
+// TestReopen checks that opening an existing database migrates nothing
+// and keeps the data.
+func TestReopen(t *testing.T) {
+	path := "sqlite:" + filepath.Join(t.TempDir(), "warroom.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, s)
+	inc := f.mustDeclare(f.ada, "survives a restart")
+	s.Close()
+	s, err = Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.FindIncident(context.Background(), inc.Ref); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrationsDownAndUp checks that every migration can be undone and
+// redone on both dialects.
+func TestMigrationsDownAndUp(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			s := d.open(t)
+			fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gd := goose.DialectSQLite3
+			if s.d.dollar {
+				gd = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := p.DownTo(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, s)
+			f.mustDeclare(f.ada, "after a redo")
+		})
+	}
+}
+
+// TestReplicasMigrateTogether opens several stores on one fresh
+// PostgreSQL schema at once, as replicas starting together would.
+func TestReplicasMigrateTogether(t *testing.T) {
+	first := testPostgres(t)
+	var schema string
+	if err := first.db.QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	// Start again from an empty schema, then race three replicas.
+	if _, err := first.db.Exec("DROP TABLE goose_db_version, idempotency_keys, incident_services, incident_participants, incident_events, incidents, counters, tokens, services, users, teams"); err != nil {
+		t.Fatal(err)
+	}
+	dsn := withParam(t, postgresDSN(t), "search_path", schema)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			s, err := Open(context.Background(), dsn)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
+	f := newFixture(t, first)
+	if inc := f.mustDeclare(f.ada, "one schema"); inc.Number != 1 {
+		t.Fatalf("first incident is %s, want INC-1", inc.Ref)
+	}
+}

@@ -1,0 +1,114 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// tx is a write transaction that rewrites placeholders for its dialect
+// and uses the statements its store has prepared.
+type tx struct {
+	tx    *sql.Tx
+	d     *dialect
+	stmts *stmtCache
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query = t.d.q(query)
+	if st := t.stmts.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	query = t.d.q(query)
+	if st := t.stmts.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// inTx runs fn in one write transaction, committing if it returns nil.
+// fn's error is returned unchanged, so that domain errors keep their code.
+func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
+	err := s.runTx(ctx, fn)
+	// Statements first met in the transaction are prepared now that the
+	// write connection is free again.
+	s.wstmts.preparePending(context.WithoutCancel(ctx))
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	// A panic in fn (say, in a decide callback) must not leave the
+	// transaction open: on SQLite it would hold the only write connection
+	// for good.
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&tx{tx: sqlTx, d: s.d, stmts: s.wstmts}); err != nil {
+		if rbErr := ignoreDone(sqlTx.Rollback()); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("sqlstore: rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// ignoreDone drops the error of rolling back a transaction the driver
+// already ended (PostgreSQL ends one at its first error).
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// exec runs one write statement outside a transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query = s.d.q(query)
+	if st := s.wstmts.get(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, query, args...)
+}
+
+// writeRow runs one write statement that returns a row, outside a
+// transaction.
+func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Row {
+	query = s.d.q(query)
+	if st := s.wstmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+// query runs a read on the read pool.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = s.d.q(query)
+	if st := s.rstmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.rdb.QueryContext(ctx, query, args...)
+}
+
+// queryRow runs a one-row read on the read pool.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	query = s.d.q(query)
+	if st := s.rstmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.rdb.QueryRowContext(ctx, query, args...)
+}
