@@ -39,6 +39,9 @@ func (s *Store) DeclareIncident(ctx context.Context, idem warroom.Idempotency, b
 		if err := t.syncMembers(ctx, &warroom.Incident{ID: inc.ID}, inc); err != nil {
 			return nil, err
 		}
+		if err := s.react(ctx, t, inc, events); err != nil {
+			return nil, err
+		}
 		return &warroom.CommandResult{Incident: inc, Events: events}, nil
 	})
 }
@@ -85,6 +88,9 @@ func (s *Store) UpdateIncident(ctx context.Context, idOrRef string, idem warroom
 			return nil, err
 		}
 		if err := t.syncMembers(ctx, cur, next); err != nil {
+			return nil, err
+		}
+		if err := s.react(ctx, t, next, events); err != nil {
 			return nil, err
 		}
 		return &warroom.CommandResult{Incident: next, Events: events}, nil

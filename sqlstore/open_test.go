@@ -94,8 +94,14 @@ func TestReplicasMigrateTogether(t *testing.T) {
 	if err := first.db.QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	// Start again from an empty schema, then race three replicas.
-	if _, err := first.db.Exec("DROP TABLE goose_db_version, idempotency_keys, incident_services, incident_participants, incident_events, incidents, counters, tokens, services, users, teams"); err != nil {
+	// Start again from an empty schema, then race three replicas. Every
+	// table goes, so that the test keeps up with new migrations.
+	var tables string
+	if err := first.db.QueryRow(`SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables
+		WHERE schemaname = current_schema()`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.db.Exec("DROP TABLE " + tables + " CASCADE"); err != nil {
 		t.Fatal(err)
 	}
 	dsn := withParam(t, postgresDSN(t), "search_path", schema)

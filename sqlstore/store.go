@@ -38,6 +38,8 @@ type Store struct {
 	// wstmts and rstmts keep SQLite statements prepared on db and rdb;
 	// nil on PostgreSQL, where pgx does it.
 	wstmts, rstmts *stmtCache
+	// wakes feeds Listen's channels in-process on SQLite (listen.go).
+	wakes wakeHub
 }
 
 var _ warroom.Store = (*Store)(nil)

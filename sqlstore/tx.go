@@ -13,7 +13,14 @@ type tx struct {
 	tx    *sql.Tx
 	d     *dialect
 	stmts *stmtCache
+	// committed runs after the transaction commits, in order: in-process
+	// wake-ups must not fire before the work they announce is visible.
+	committed []func()
 }
+
+// afterCommit runs fn once the transaction has committed; never if it
+// rolls back.
+func (t *tx) afterCommit(fn func()) { t.committed = append(t.committed, fn) }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	query = t.d.q(query)
@@ -55,7 +62,8 @@ func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
 			panic(p)
 		}
 	}()
-	if err := fn(&tx{tx: sqlTx, d: s.d, stmts: s.wstmts}); err != nil {
+	t := &tx{tx: sqlTx, d: s.d, stmts: s.wstmts}
+	if err := fn(t); err != nil {
 		if rbErr := ignoreDone(sqlTx.Rollback()); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("sqlstore: rollback: %w", rbErr))
 		}
@@ -63,6 +71,9 @@ func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	for _, f := range t.committed {
+		f()
 	}
 	return nil
 }

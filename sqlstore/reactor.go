@@ -1,0 +1,49 @@
+package sqlstore
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"weak"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+)
+
+// IncidentReactor returns the jobs that an incident command calls for
+// (paging.Reactor: the announcement, the first responder's 10-minute
+// check, the major-duration check). The store calls it inside the
+// command's transaction with the incident's state after the events, so
+// the jobs are committed atomically with the events: a declared incident
+// always has its checks scheduled, and a failed command schedules nothing.
+// It must be quick and must not touch the store.
+type IncidentReactor func(inc *warroom.Incident, events []warroom.Event) []engine.Job
+
+// reactors holds each store's reactor. It lives here rather than in a
+// field of Store because store.go is shared; it is keyed weakly, so a
+// closed and dropped store does not stay in memory.
+var reactors sync.Map // weak.Pointer[Store] -> IncidentReactor
+
+// SetIncidentReactor makes every later DeclareIncident and UpdateIncident
+// schedule the jobs r returns, in the same transaction. nil removes it.
+// Call it once at startup, before commands run.
+func (s *Store) SetIncidentReactor(r IncidentReactor) {
+	key := weak.Make(s)
+	if r == nil {
+		reactors.Delete(key)
+		return
+	}
+	if _, loaded := reactors.Swap(key, r); !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { reactors.Delete(k) }, key)
+	}
+}
+
+// react schedules the jobs the reactor returns for a command's events,
+// inside the command's transaction t.
+func (s *Store) react(ctx context.Context, t *tx, inc *warroom.Incident, events []warroom.Event) error {
+	v, ok := reactors.Load(weak.Make(s))
+	if !ok || len(events) == 0 {
+		return nil
+	}
+	return s.enqueueJobs(ctx, t, v.(IncidentReactor)(inc, events))
+}
