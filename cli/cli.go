@@ -99,12 +99,14 @@ func (a *app) rootCommand() *cobra.Command {
 		&cobra.Group{ID: "incident", Title: "Incidents:"},
 		&cobra.Group{ID: "timeline", Title: "Timeline entries:"},
 		&cobra.Group{ID: "directory", Title: "People, teams, services and tokens:"},
+		&cobra.Group{ID: "paging", Title: "Alerts, on-call and paging:"},
 	)
 	a.addServerCommands(root)
 	a.addIncidentCommands(root)
 	a.addRoleCommands(root)
 	a.addEntryCommands(root)
 	a.addDirectoryCommands(root)
+	a.addPagingCommands(root)
 	return root
 }
 

@@ -63,13 +63,25 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	incidents := &warroom.Incidents{Store: store, Now: a.now, Policy: cfg.Policy,
 		NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
-		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --listen)", cfg.Listen, err)
 	}
+	defer ln.Close()
+	baseURL := cfg.PublicURL
+	if baseURL == "" {
+		baseURL = "http://" + reachableAddr(ln.Addr())
+	}
+	pg, err := a.startPaging(cfg, store, incidents, baseURL, logger)
+	if err != nil {
+		return err
+	}
+	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
+		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL})
+	// After the HTTP server stopped: commits what senders already
+	// submitted (in-flight requests have finished by then).
+	defer handler.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
 		Handler:           handler,
@@ -78,9 +90,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, func(ctx context.Context) {
+	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	})
+	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err
 }

@@ -20,6 +20,7 @@ type serveConfig struct {
 	SweepInterval   time.Duration // how often the major-incident safety net runs
 	ShutdownTimeout time.Duration // how long in-flight requests get on shutdown
 	Policy          warroom.Policy
+	Paging          pagingConfig
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -47,7 +48,7 @@ func serveSettings() []setting[serveConfig] {
 	p := func(f func(*warroom.Policy) any) func(*serveConfig) any {
 		return func(c *serveConfig) any { return f(&c.Policy) }
 	}
-	return []setting[serveConfig]{
+	settings := []setting[serveConfig]{
 		{"listen", "address to listen on; port 0 picks a free one", func(c *serveConfig) any { return &c.Listen }},
 		databaseSetting(),
 		{"public-url", "URL people use to reach this server", func(c *serveConfig) any { return &c.PublicURL }},
@@ -64,6 +65,7 @@ func serveSettings() []setting[serveConfig] {
 		{"postmortem-review-business-days", "policy: business days after recovery for the post mortem review", p(func(p *warroom.Policy) any { return &p.PostmortemReviewBusinessDays })},
 		{"assess-target", "policy: target time for the initial impact assessment", p(func(p *warroom.Policy) any { return &p.AssessTarget })},
 	}
+	return append(settings, pagingSettings()...)
 }
 
 // validate reports the first setting that makes no sense.
@@ -83,6 +85,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.BridgeURL != "" && !isHTTPURL(warroom.BridgeURL(c.BridgeURL, 1, "id")) {
 		return usageErrorf("--bridge-url %q is not an http(s) URL template", c.BridgeURL)
+	}
+	if err := c.Paging.validate(); err != nil {
+		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
 		return usageErrorf("%s (--%s)", warroom.ErrorMessage(err), strings.ReplaceAll(warroom.ErrorField(err), "_", "-"))

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -66,7 +67,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("route %s is registered but not documented", key)
 		}
 	}
-	samples := map[string]string{"incident": "INC-1", "user": "ada", "team": "sre", "service": "checkout", "id": "tok", "seq": "1"}
+	samples := map[string]string{"incident": "INC-1", "user": "ada", "team": "sre", "service": "checkout", "id": "tok", "seq": "1",
+		"alert": "a1", "schedule": "primary", "policy": "default", "integration": "i1", "contact": "c1", "key": "k1", "token": "t1"}
 	for key := range ops {
 		if _, ok := registered[key]; !ok {
 			t.Errorf("operation %s is documented but not in the route table", key)
@@ -165,6 +167,9 @@ func TestOpenAPIOperations(t *testing.T) {
 				hasSuccess = true
 				continue
 			}
+			if senderFormatAnswer(t, key, status, resolve(resp)) {
+				continue // intake and ack-link routes answer in their sender's format
+			}
 			schema := resolve(resolve(resp)["content"].(map[string]any)["application/json"].(map[string]any)["schema"])
 			if _, ok := schema["properties"].(map[string]any)["error"]; !ok {
 				t.Errorf("%s: answer %s is not the Error body", key, status)
@@ -212,6 +217,7 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 	e.declare("ada", "db down", false)
 	ok[warroom.Service](t, e.do("root", "POST", "/api/v1/services", map[string]string{"slug": "checkout", "name": "Checkout"}), 201)
 	samples := map[string]string{"incident": "INC-1", "user": "ada", "team": "sre", "service": "checkout"}
+	maps.Copy(samples, pagingSamples(t, e))
 	for key, op := range documented(openapiDocument(t, e)) {
 		method, path, _ := strings.Cut(key, " ")
 		if method != "GET" {

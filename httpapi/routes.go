@@ -15,6 +15,7 @@ const (
 	writer               // responders and admins: viewers change nothing
 	self                 // any authenticated user, viewers included, acting on their own account (tokens)
 	admin                // admins only
+	feed                 // any authenticated user, by bearer token or ?token= (calendar apps send no headers)
 )
 
 // route is one entry of the API's route table. Method and Path are in
@@ -34,7 +35,7 @@ type route struct {
 // routes is the one route table: New registers it, the OpenAPI test
 // compares it with the document both ways, docs/api-routes.md describes it.
 func (s *Server) routes() []route {
-	return []route{
+	routes := []route{
 		{"GET", "/healthz", public, s.healthz, nil},
 		{"GET", "/readyz", public, s.readyz, nil},
 		{"GET", "/api/v1/openapi.json", public, s.openapi, nil},
@@ -68,7 +69,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/incidents/{incident}/severity", writer, s.changeSeverity, warroom.ChangeSeverity{}},
 		{"POST", "/api/v1/incidents/{incident}/impact", writer, s.changeImpact, warroom.ChangeImpact{}},
 		{"POST", "/api/v1/incidents/{incident}/impact-start", writer, s.correctImpactStart, warroom.CorrectImpactStart{}},
-		{"POST", "/api/v1/incidents/{incident}/acknowledge", writer, s.acknowledge, warroom.Acknowledge{}},
+		{"POST", "/api/v1/incidents/{incident}/acknowledge", writer, s.acknowledgeIncident, warroom.Acknowledge{}},
 		{"POST", "/api/v1/incidents/{incident}/roles", writer, s.assignRole, roleInput{}},
 		{"POST", "/api/v1/incidents/{incident}/roles/release", writer, s.releaseRole, roleInput{}},
 		{"POST", "/api/v1/incidents/{incident}/major", writer, s.markMajor, warroom.MarkMajor{}},
@@ -78,5 +79,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/incidents/{incident}/entries/{seq}/star", writer, s.star, starInput{}},
 		{"POST", "/api/v1/incidents/{incident}/entries/{seq}/corrections", writer, s.correct, correctionInput{}},
 		{"POST", "/api/v1/incidents/{incident}/hypotheses/{seq}", writer, s.updateHypothesis, hypothesisInput{}},
+		{"POST", "/api/v1/incidents/{incident}/alerts", writer, s.attachAlerts, attachInput{}},
+		{"GET", "/api/v1/incidents/{incident}/messages", reader, s.incidentMessages, nil},
 	}
+	routes = append(routes, s.intakeRoutes()...)
+	routes = append(routes, s.alertRoutes()...)
+	routes = append(routes, s.pagingRoutes()...)
+	routes = append(routes, s.scheduleRoutes()...)
+	return append(routes, s.ackRoutes()...)
 }

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/paging"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
@@ -26,6 +28,25 @@ type Config struct {
 	MaxBodyBytes int64
 	// ReadyTimeout bounds the database ping of /readyz. Default 2s.
 	ReadyTimeout time.Duration
+
+	// Alert intake, on-call and paging (see paging.go). Each store
+	// defaults to Store when Store implements it; a route whose store is
+	// missing answers 503.
+	Alerts      warroom.AlertStore
+	Escalations warroom.EscalationStore
+	Schedules   ScheduleStore
+	Messages    MessageStore
+	// Paging acknowledges through the escalation engine, declares
+	// incidents from alerts and verifies one-click ack links; nil: alerts
+	// are acknowledged in the store alone and the ack link, declare and
+	// attach routes answer 503.
+	Paging *paging.Pager
+	// Wake is called after alerts are committed, so that the engine routes
+	// them at once instead of at its next poll. Optional.
+	Wake func()
+	// PublicURL is where people and senders reach this server; it prefixes
+	// the intake URLs shown when an integration is created. Optional.
+	PublicURL string
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -38,6 +59,7 @@ type Server struct {
 	maxBody   int64
 	readyWait time.Duration
 	mux       *http.ServeMux
+	paging    *pagingDeps
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -77,6 +99,7 @@ func New(cfg Config) *Server {
 	if s.readyWait <= 0 {
 		s.readyWait = 2 * time.Second
 	}
+	s.paging = newPagingDeps(cfg, s.store)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
@@ -137,18 +160,24 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, d time.Duration) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	// The path only: never the query or headers, which may carry secrets.
+	// The path only: never the query or headers, which may carry secrets;
+	// routes with a secret in the path log their pattern instead.
+	path := r.URL.Path
+	if rec.info.path != "" {
+		path = rec.info.path
+	}
 	s.log.LogAttrs(r.Context(), level, "http request",
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", path),
 		slog.Int("status", status),
 		slog.Duration("duration", d),
 		slog.String("user", rec.info.user),
 	)
 }
 
-// logInfo is what inner handlers tell the request log: the caller's handle.
-type logInfo struct{ user string }
+// logInfo is what inner handlers tell the request log: the caller's
+// handle, and the path to log when the real one holds a secret.
+type logInfo struct{ user, path string }
 
 type logInfoKey struct{}
 
@@ -156,6 +185,18 @@ type logInfoKey struct{}
 func noteUser(ctx context.Context, u *warroom.User) {
 	if info, ok := ctx.Value(logInfoKey{}).(*logInfo); ok && u != nil {
 		info.user = u.Handle
+	}
+}
+
+// hidePath makes the request log show the route's pattern instead of the
+// path, whose segment is a credential (an integration key, an ack token).
+func hidePath(r *http.Request) {
+	if info, ok := r.Context().Value(logInfoKey{}).(*logInfo); ok {
+		_, path, found := strings.Cut(r.Pattern, " ") // "POST /webhook/{key}"
+		if !found {
+			path = r.Pattern
+		}
+		info.path = path
 	}
 }
 
@@ -210,7 +251,11 @@ func (p *probeWriter) Write(b []byte) (int, error) {
 func (s *Server) handler(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Access != public {
-			u, err := s.authenticate(r)
+			authenticate := s.authenticate
+			if rt.Access == feed {
+				authenticate = s.authenticateFeed
+			}
+			u, err := authenticate(r)
 			if err != nil {
 				s.writeError(w, r, err)
 				return

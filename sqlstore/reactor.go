@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"runtime"
-	"sync"
-	"weak"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
@@ -19,31 +16,16 @@ import (
 // It must be quick and must not touch the store.
 type IncidentReactor func(inc *warroom.Incident, events []warroom.Event) []engine.Job
 
-// reactors holds each store's reactor. It lives here rather than in a
-// field of Store because store.go is shared; it is keyed weakly, so a
-// closed and dropped store does not stay in memory.
-var reactors sync.Map // weak.Pointer[Store] -> IncidentReactor
-
 // SetIncidentReactor makes every later DeclareIncident and UpdateIncident
 // schedule the jobs r returns, in the same transaction. nil removes it.
 // Call it once at startup, before commands run.
-func (s *Store) SetIncidentReactor(r IncidentReactor) {
-	key := weak.Make(s)
-	if r == nil {
-		reactors.Delete(key)
-		return
-	}
-	if _, loaded := reactors.Swap(key, r); !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { reactors.Delete(k) }, key)
-	}
-}
+func (s *Store) SetIncidentReactor(r IncidentReactor) { s.reactor = r }
 
 // react schedules the jobs the reactor returns for a command's events,
 // inside the command's transaction t.
 func (s *Store) react(ctx context.Context, t *tx, inc *warroom.Incident, events []warroom.Event) error {
-	v, ok := reactors.Load(weak.Make(s))
-	if !ok || len(events) == 0 {
+	if s.reactor == nil || len(events) == 0 {
 		return nil
 	}
-	return s.enqueueJobs(ctx, t, v.(IncidentReactor)(inc, events))
+	return s.enqueueJobs(ctx, t, s.reactor(inc, events))
 }

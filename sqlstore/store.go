@@ -40,6 +40,8 @@ type Store struct {
 	wstmts, rstmts *stmtCache
 	// wakes feeds Listen's channels in-process on SQLite (listen.go).
 	wakes wakeHub
+	// reactor schedules the jobs incident commands call for (reactor.go).
+	reactor IncidentReactor
 }
 
 var _ warroom.Store = (*Store)(nil)

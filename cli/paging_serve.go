@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/notify"
+	"github.com/warroom/warroom/notify/email"
+	"github.com/warroom/warroom/notify/slack"
+	"github.com/warroom/warroom/notify/webhook"
+	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/sqlstore"
+)
+
+// pagingRuntime is the paging side of a running server: the pager (job
+// handlers, reactor, outbox sender) and the engine that runs its jobs.
+type pagingRuntime struct {
+	pager  *paging.Pager
+	engine *engine.Engine
+	store  *sqlstore.Store
+	log    *slog.Logger
+}
+
+// startPaging builds paging for the server: notifiers from cfg, the pager,
+// the store's incident reactor (so that declaring an incident schedules
+// its jobs in the same transaction) and the engine. baseURL is where
+// people reach the server; ack links are built on it.
+func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, baseURL string, log *slog.Logger) (*pagingRuntime, error) {
+	notifiers, err := a.notifiers(cfg.Paging)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := ackSecret(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	announce, err := cfg.Paging.announce()
+	if err != nil {
+		return nil, err
+	}
+	owner := processOwner()
+	pager, err := paging.New(paging.Config{
+		Store:              store,
+		Incidents:          incidents,
+		Now:                a.now,
+		Policy:             cfg.Policy,
+		Notifiers:          notifiers,
+		AckSecret:          secret,
+		BaseURL:            baseURL,
+		Announce:           announce,
+		ICEscalationPolicy: cfg.Paging.ICEscalationPolicy,
+		WebhookSecret:      cfg.Paging.WebhookSecret,
+		Owner:              owner,
+		Logger:             log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	store.SetIncidentReactor(pager.Reactor())
+	eng := engine.New(engine.Config{
+		Store:    store,
+		Now:      a.now,
+		Logger:   log,
+		Owner:    owner,
+		Queues:   []string{paging.QueueDefault},
+		Handlers: pager.Handlers(),
+	})
+	return &pagingRuntime{pager: pager, engine: eng, store: store, log: log}, nil
+}
+
+// workers are the background loops of paging; the server's shutdown
+// waits for them.
+func (p *pagingRuntime) workers() []func(context.Context) {
+	return []func(context.Context){p.engine.Run, p.pager.Sender().RunSenders, p.listenJobs}
+}
+
+// wake runs the engine at once: alerts were just committed.
+func (p *pagingRuntime) wake() { p.engine.Wake(paging.QueueDefault) }
+
+// listenJobs wakes the engine whenever jobs are committed, by this
+// process or (PostgreSQL) another replica; polling stays the safety net.
+func (p *pagingRuntime) listenJobs(ctx context.Context) {
+	ch, err := p.store.Listen(ctx, sqlstore.ChannelJobs)
+	if err != nil {
+		p.log.Warn("cannot listen for new jobs; the engine polls instead", "err", err)
+		return
+	}
+	for range ch {
+		p.wake()
+	}
+}
+
+// notifiers builds one notifier per configured channel. Slack incoming
+// webhooks and signed webhooks need no server-wide settings, so they are
+// always there; email and the Slack Web API only when configured (a page
+// to an unconfigured channel fails visibly in its message's history).
+func (a *app) notifiers(c pagingConfig) (*notify.Registry, error) {
+	list := []notify.Notifier{
+		slack.NewWebhook(slack.WebhookConfig{}, nil, a.now),
+		webhook.New(webhook.Config{}, nil, a.now),
+	}
+	if c.SMTPAddr != "" {
+		_, port, _ := net.SplitHostPort(c.SMTPAddr)
+		n, err := email.New(email.Config{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername,
+			Password: c.SMTPPassword, ImplicitTLS: port == "465"}, a.now)
+		if err != nil {
+			return nil, usageErrorf("email: %v", err)
+		}
+		list = append(list, n)
+	}
+	if c.SlackToken != "" {
+		n, err := slack.NewAPI(slack.APIConfig{Token: c.SlackToken, BaseURL: c.SlackAPIURL}, nil, a.now)
+		if err != nil {
+			return nil, usageErrorf("slack: %v", err)
+		}
+		list = append(list, n)
+	}
+	return notify.NewRegistry(list...)
+}
+
+// ackSecret returns the key that signs ack links: --ack-secret; else, for
+// SQLite, the one kept beside the database (made on first start, so
+// links survive restarts); else a random one for this process only.
+func ackSecret(cfg serveConfig, log *slog.Logger) ([]byte, error) {
+	if cfg.Paging.AckSecret != "" {
+		return []byte(cfg.Paging.AckSecret), nil
+	}
+	if path, ok := sqlitePath(cfg.Database); ok {
+		return fileSecret(path + ".ack-secret")
+	}
+	log.Warn("no --ack-secret: acknowledgement links are signed with a key of this process only; " +
+		"they stop working when it restarts and on other replicas. Set --ack-secret (WARROOM_ACK_SECRET).")
+	return randomSecret(), nil
+}
+
+// sqlitePath returns the file of an SQLite DSN (see sqlstore.Open).
+func sqlitePath(dsn string) (string, bool) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "", false
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+	return path, path != "" && !strings.HasPrefix(path, ":memory:")
+}
+
+// fileSecret reads the secret in path, or makes one there (mode 0600).
+func fileSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 16 {
+			return []byte(s), nil
+		}
+		return nil, usageErrorf("%s holds no usable ack secret (16+ characters); delete it to make a new one, or set --ack-secret", path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read the ack secret: %w", err)
+	}
+	secret := randomSecret()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fileSecret(path) // another process made it first
+	} else if err != nil {
+		return nil, fmt.Errorf("keep the ack secret in %s: %w (or set --ack-secret)", path, err)
+	}
+	_, werr := f.Write(append(secret, '\n'))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("keep the ack secret in %s: %w", path, werr)
+	}
+	return secret, nil
+}
+
+// randomSecret is 32 random bytes, hex-encoded.
+func randomSecret() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return []byte(hex.EncodeToString(b))
+}
+
+// processOwner names this process in job and message claims: unique per
+// process, readable in the database.
+func processOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+}

@@ -1,0 +1,230 @@
+// Package groupcommit batches concurrent requests into one flush, so that
+// many senders delivering alerts at once share one database transaction
+// (and one fsync) instead of queueing for the single writer one by one.
+//
+// One flusher goroutine runs flushes one at a time. Batches form on their
+// own under load: while a flush runs, new items wait, and as soon as it
+// ends they all go in the next one. An item that arrives while the
+// batcher is idle is flushed at once, without waiting for company. Only
+// when a flush ends and finds fewer than maxBatch items waiting may it
+// linger, up to maxDelay after the oldest of them arrived, for more to
+// fill the batch; with maxDelay 0 it never lingers.
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by Submit after Close.
+var ErrClosed = errors.New("groupcommit: batcher closed")
+
+// Batcher collects items from concurrent Submit calls and hands them to
+// its flush function in batches. It is safe for concurrent use.
+type Batcher[T, R any] struct {
+	flush    func(ctx context.Context, items []T) ([]R, error)
+	maxBatch int
+	maxDelay time.Duration
+
+	mu     sync.Mutex
+	queue  []*call[T, R]
+	closed bool
+
+	wake    chan struct{} // a Submit or Close happened; buffered 1
+	stopped chan struct{} // closed when the flusher has drained and exited
+}
+
+// Call states: a call is queued until the flusher takes it or its
+// submitter gives up, whichever happens first.
+const (
+	queued int32 = iota
+	taken
+	abandoned
+)
+
+type call[T, R any] struct {
+	item  T
+	at    time.Time // when it was submitted
+	state atomic.Int32
+	res   R
+	err   error
+	done  chan struct{}
+}
+
+// New starts a batcher that calls flush with at most maxBatch items at a
+// time (at least 1) in submission order. flush must return one result per
+// item, in the same order, or an error that fails every item of the
+// batch. maxDelay bounds how long a partially filled batch waits for more
+// items under load (see the package doc); 0 never waits. Close stops it.
+func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch int, maxDelay time.Duration) *Batcher[T, R] {
+	b := &Batcher[T, R]{
+		flush:    flush,
+		maxBatch: max(maxBatch, 1),
+		maxDelay: max(maxDelay, 0),
+		wake:     make(chan struct{}, 1),
+		stopped:  make(chan struct{}),
+	}
+	go b.run()
+	return b
+}
+
+// Submit adds item to the next batch and waits until that batch is
+// flushed, returning the item's result or the batch's error. If ctx ends
+// first, Submit returns ctx.Err(): an item not yet handed to flush is then
+// dropped, but one already handed over may still be committed. After
+// Close it returns ErrClosed.
+func (b *Batcher[T, R]) Submit(ctx context.Context, item T) (R, error) {
+	var zero R
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	c := &call[T, R]{item: item, at: time.Now(), done: make(chan struct{})}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return zero, ErrClosed
+	}
+	b.queue = append(b.queue, c)
+	b.mu.Unlock()
+	b.signal()
+	select {
+	case <-c.done:
+		return c.res, c.err
+	case <-ctx.Done():
+		c.state.CompareAndSwap(queued, abandoned)
+		return zero, ctx.Err()
+	}
+}
+
+// Close stops accepting items, waits until every item already submitted
+// has been flushed, and stops the flusher. It is safe to call more than
+// once.
+func (b *Batcher[T, R]) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.signal()
+	<-b.stopped
+	return nil
+}
+
+func (b *Batcher[T, R]) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the flusher: it takes batches off the queue and flushes them,
+// one at a time, until the batcher is closed and drained.
+func (b *Batcher[T, R]) run() {
+	defer close(b.stopped)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	batch := make([]*call[T, R], 0, b.maxBatch)
+	// underLoad: a flush just ended and found items waiting. Only then is
+	// it worth lingering for more; a lone item is flushed at once.
+	underLoad := false
+	for {
+		b.mu.Lock()
+		for len(b.queue) == 0 && !b.closed {
+			b.mu.Unlock()
+			underLoad = false
+			<-b.wake
+			b.mu.Lock()
+		}
+		if len(b.queue) == 0 { // closed and drained
+			b.mu.Unlock()
+			return
+		}
+		batch = b.takeLocked(batch[:0])
+		closed := b.closed
+		b.mu.Unlock()
+		if underLoad && !closed && b.maxDelay > 0 && len(batch) > 0 && len(batch) < b.maxBatch {
+			batch = b.linger(batch, timer)
+		}
+		if len(batch) > 0 {
+			b.flushBatch(batch)
+			clear(batch) // let the calls' results be collected
+			underLoad = true
+		}
+	}
+}
+
+// takeLocked moves up to maxBatch calls from the queue to batch, skipping
+// those whose submitter gave up. b.mu must be held.
+func (b *Batcher[T, R]) takeLocked(batch []*call[T, R]) []*call[T, R] {
+	i := 0
+	for ; i < len(b.queue) && len(batch) < b.maxBatch; i++ {
+		c := b.queue[i]
+		if c.state.CompareAndSwap(queued, taken) {
+			batch = append(batch, c)
+		}
+	}
+	n := copy(b.queue, b.queue[i:])
+	clear(b.queue[n:])
+	b.queue = b.queue[:n]
+	return batch
+}
+
+// linger waits for more calls until the batch is full, the oldest call
+// has waited maxDelay, or the batcher closes.
+func (b *Batcher[T, R]) linger(batch []*call[T, R], timer *time.Timer) []*call[T, R] {
+	deadline := batch[0].at.Add(b.maxDelay)
+	for len(batch) < b.maxBatch {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return batch
+		}
+		timer.Reset(d)
+		fired := false
+		select {
+		case <-b.wake:
+		case <-timer.C:
+			fired = true
+		}
+		timer.Stop()
+		b.mu.Lock()
+		batch = b.takeLocked(batch)
+		closed := b.closed
+		b.mu.Unlock()
+		if fired || closed {
+			return batch
+		}
+	}
+	return batch
+}
+
+// flushBatch calls flush and hands each call its result. A panic in flush
+// fails the batch rather than the process's every later Submit.
+func (b *Batcher[T, R]) flushBatch(batch []*call[T, R]) {
+	items := make([]T, len(batch))
+	for i, c := range batch {
+		items[i] = c.item
+	}
+	results, err := b.safeFlush(items)
+	if err == nil && len(results) != len(items) {
+		err = fmt.Errorf("groupcommit: flush returned %d results for %d items", len(results), len(items))
+	}
+	for i, c := range batch {
+		if err != nil {
+			c.err = err
+		} else {
+			c.res = results[i]
+		}
+		close(c.done)
+	}
+}
+
+func (b *Batcher[T, R]) safeFlush(items []T) (results []R, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("groupcommit: flush panicked: %v", p)
+		}
+	}()
+	return b.flush(context.Background(), items)
+}

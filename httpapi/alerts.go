@@ -1,0 +1,298 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/warroom/warroom"
+)
+
+func (s *Server) alertRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/alerts", reader, s.listAlerts, nil},
+		{"GET", "/api/v1/alerts/{alert}", reader, s.getAlert, nil},
+		{"POST", "/api/v1/alerts/{alert}/acknowledge", writer, s.acknowledgeAlert, struct{}{}},
+		{"POST", "/api/v1/alerts/{alert}/declare", writer, s.declareFromAlert, declareFromAlertInput{}},
+		{"GET", "/api/v1/alerts/{alert}/messages", reader, s.alertMessages, nil},
+	}
+}
+
+// alertList is the answer of GET /api/v1/alerts.
+type alertList struct {
+	Alerts []*warroom.Alert `json:"alerts"`
+}
+
+// listAlerts lists alerts, newest first, filtered by service (ID or
+// slug), incident (ID or ref), group key and status.
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) error {
+	store, err := s.alertStore()
+	if err != nil {
+		return err
+	}
+	q, err := queryParams(r, "service", "incident", "group_key", "status", "limit")
+	if err != nil {
+		return err
+	}
+	f := warroom.AlertFilter{GroupKey: q["group_key"], Status: warroom.AlertStatus(q["status"])}
+	switch f.Status {
+	case "", warroom.AlertFiring, warroom.AlertAcknowledged, warroom.AlertResolved:
+	default:
+		return warroom.Invalid("status", "status must be firing, acknowledged or resolved, not %q", q["status"])
+	}
+	if v := q["service"]; v != "" {
+		svc, err := s.store.FindService(r.Context(), v)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			return warroom.Invalid("service", "no service %q", v)
+		} else if err != nil {
+			return err
+		}
+		f.ServiceID = svc.ID
+	}
+	if v := q["incident"]; v != "" {
+		inc, err := s.visibleIncident(r, v)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			return warroom.Invalid("incident", "no incident %q", v)
+		} else if err != nil {
+			return err
+		}
+		f.IncidentID = inc.ID
+	}
+	limit, err := queryInt(q, "limit")
+	if err != nil {
+		return err
+	}
+	if limit > 1000 {
+		return warroom.Invalid("limit", "limit must be at most 1000")
+	}
+	f.Limit = int(limit)
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	list, err := store.ListAlerts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if err := s.hidePrivateIncidents(r, list...); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, alertList{Alerts: nonNil(list)})
+	return nil
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.findAlert(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// findAlert returns the alert of the path, as the caller may see it.
+func (s *Server) findAlert(r *http.Request) (*warroom.Alert, error) {
+	store, err := s.alertStore()
+	if err != nil {
+		return nil, err
+	}
+	id := r.PathValue("alert")
+	a, err := store.FindAlert(r.Context(), id)
+	if warroom.ErrorCode(err) == warroom.ENotFound {
+		return nil, warroom.Errorf(warroom.ENotFound, "alert %s not found", id)
+	} else if err != nil {
+		return nil, err
+	}
+	return a, s.hidePrivateIncidents(r, a)
+}
+
+// hidePrivateIncidents blanks the incident of alerts attached to a
+// private incident the caller does not take part in: such an incident
+// must look like one that does not exist.
+func (s *Server) hidePrivateIncidents(r *http.Request, alerts ...*warroom.Alert) error {
+	visible := map[string]bool{}
+	for _, a := range alerts {
+		if a.IncidentID == "" {
+			continue
+		}
+		ok, seen := visible[a.IncidentID]
+		if !seen {
+			_, err := s.visibleIncident(r, a.IncidentID)
+			switch warroom.ErrorCode(err) {
+			case "":
+				ok = true
+			case warroom.ENotFound:
+			default:
+				return err
+			}
+			visible[a.IncidentID] = ok
+		}
+		if !ok {
+			a.IncidentID = ""
+		}
+	}
+	return nil
+}
+
+// visibleIncident returns the incident idOrRef if the caller may see it;
+// ENotFound otherwise, exactly as for one that does not exist.
+func (s *Server) visibleIncident(r *http.Request, idOrRef string) (*warroom.Incident, error) {
+	inc, err := s.store.FindIncident(r.Context(), idOrRef)
+	if err == nil && !inc.VisibleTo(actor(r)) {
+		err = warroom.Errorf(warroom.ENotFound, "incident %s not found", idOrRef)
+	}
+	if warroom.ErrorCode(err) == warroom.ENotFound {
+		return nil, warroom.Errorf(warroom.ENotFound, "incident %s not found", idOrRef)
+	}
+	return inc, err
+}
+
+// ackAnswer is the answer of POST /api/v1/alerts/{alert}/acknowledge:
+// the alert, its incident if it has one (acknowledged with it), and what
+// happened in words.
+type ackAnswer struct {
+	Alert    *warroom.Alert    `json:"alert"`
+	Incident *warroom.Incident `json:"incident,omitempty"`
+	Message  string            `json:"message"`
+}
+
+// acknowledgeAlert is POST /api/v1/alerts/{alert}/acknowledge: the
+// caller is on it, so its escalation stops. The body is optional ({}).
+// Acknowledging an alert that is acknowledged or resolved changes
+// nothing.
+func (s *Server) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error {
+	var in struct{}
+	if _, err := s.decodeOptional(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.findAlert(r)
+	if err != nil {
+		return err
+	}
+	var ans ackAnswer
+	if p := s.paging.pager; p != nil {
+		res, err := p.AcknowledgeAlert(r.Context(), actor(r), a.ID)
+		if err != nil {
+			return err
+		}
+		ans = ackAnswer{Alert: res.Alert, Incident: res.Incident, Message: res.Message}
+	} else {
+		if ans.Alert, err = s.acknowledgeInStore(r.Context(), a.ID); err != nil {
+			return err
+		}
+		ans.Message = "alert " + string(ans.Alert.Status)
+	}
+	if ans.Incident != nil && !ans.Incident.VisibleTo(actor(r)) {
+		ans.Incident = nil
+	}
+	if err := s.hidePrivateIncidents(r, ans.Alert); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ans)
+	return nil
+}
+
+// acknowledgeInStore acknowledges an alert when the server runs without
+// the paging engine (so no escalation runs to be stopped).
+func (s *Server) acknowledgeInStore(ctx context.Context, id string) (*warroom.Alert, error) {
+	now := s.now().UTC()
+	return s.paging.alerts.UpdateAlert(ctx, id, func(a *warroom.Alert) error {
+		if a.Status == warroom.AlertFiring {
+			a.Status, a.AcknowledgedAt, a.UpdatedAt = warroom.AlertAcknowledged, &now, now
+		}
+		return nil
+	})
+}
+
+// declareFromAlertInput is the optional body of POST
+// /api/v1/alerts/{alert}/declare: the incident's severity; by default the
+// one the service's declare rule gives the alert, else SEV3.
+type declareFromAlertInput struct {
+	Severity warroom.Severity `json:"severity"`
+}
+
+// declareFromAlert declares an incident from an alert that waits for a
+// person: the caller is its first responder, and the alert is attached
+// and acknowledged. Declaring again answers 409 (the alert belongs to an
+// incident), so a retry never makes a second incident.
+func (s *Server) declareFromAlert(w http.ResponseWriter, r *http.Request) error {
+	var in declareFromAlertInput
+	if _, err := s.decodeOptional(w, r, &in); err != nil {
+		return err
+	}
+	in.Severity = warroom.Severity(strings.ToUpper(string(in.Severity)))
+	if in.Severity != "" && !in.Severity.Valid() {
+		return warroom.Invalid("severity", "severity must be one of SEV1, SEV2, SEV3, SEV4")
+	}
+	p, err := s.pager()
+	if err != nil {
+		return err
+	}
+	a, err := s.findAlert(r)
+	if err != nil {
+		return err
+	}
+	if in.Severity == "" {
+		if in.Severity, err = s.ruleSeverity(r.Context(), a); err != nil {
+			return err
+		}
+	}
+	res, err := p.DeclareFromAlert(r.Context(), actor(r), a.ID, in.Severity)
+	if err != nil {
+		return err
+	}
+	writeResult(w, http.StatusCreated, res)
+	return nil
+}
+
+// ruleSeverity is the severity the service's rules declare an alert at,
+// or SEV3 when they would not declare it.
+func (s *Server) ruleSeverity(ctx context.Context, a *warroom.Alert) (warroom.Severity, error) {
+	sp, err := s.paging.alerts.GetServicePaging(ctx, a.ServiceID)
+	if err != nil {
+		return "", err
+	}
+	for _, rule := range sp.AlertRules {
+		if rule.Action == warroom.AlertDeclare && warroom.RouteAlert([]warroom.AlertRule{rule}, a, false).Action == warroom.AlertDeclare {
+			return rule.IncidentSeverity, nil
+		}
+	}
+	return warroom.SEV3, nil
+}
+
+// attachInput is the body of POST /api/v1/incidents/{incident}/alerts.
+type attachInput struct {
+	AlertIDs []string `json:"alert_ids"`
+}
+
+// attachAlerts attaches alerts to an open incident and notes them on its
+// timeline. Alerts attached already are skipped; naming only those is a
+// conflict, so a retry changes nothing.
+func (s *Server) attachAlerts(w http.ResponseWriter, r *http.Request) error {
+	if err := checkIdempotencyKey(r); err != nil {
+		return err
+	}
+	var in attachInput
+	if _, err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.AlertIDs) == 0 {
+		return warroom.Invalid("alert_ids", "give the IDs of the alerts to attach")
+	}
+	if len(in.AlertIDs) > 1000 {
+		return warroom.Invalid("alert_ids", "attach at most 1000 alerts at once")
+	}
+	p, err := s.pager()
+	if err != nil {
+		return err
+	}
+	inc, err := s.visibleIncident(r, r.PathValue("incident"))
+	if err != nil {
+		return err
+	}
+	res, err := p.AttachAlerts(r.Context(), actor(r), inc.ID, in.AlertIDs)
+	if err != nil {
+		return err
+	}
+	writeResult(w, http.StatusOK, res)
+	return nil
+}

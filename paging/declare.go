@@ -1,0 +1,116 @@
+package paging
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/warroom/warroom"
+)
+
+// DeclareFromAlert declares an incident for an alert as actor (a person
+// deciding about an alert that waits): the incident takes the alert's
+// summary and service, actor is its first responder, and the alert is
+// linked to it and acknowledged, so paging for it stops. Errors: those of
+// warroom.Incidents.Declare; ENotFound for the alert; EConflict if the
+// alert already belongs to an incident; EInvalid for a bad severity.
+func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alertID string, severity warroom.Severity) (*warroom.CommandResult, error) {
+	if !actor.Role.CanWrite() {
+		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read alerts but not declare incidents")
+	}
+	if !severity.Valid() {
+		return nil, warroom.Invalid("severity", "severity must be one of SEV1, SEV2, SEV3, SEV4")
+	}
+	a, err := p.cfg.Store.FindAlert(ctx, alertID)
+	if err != nil {
+		return nil, err
+	}
+	if a.IncidentID != "" {
+		return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to an incident (%s); open that one", a.ID, a.IncidentID)
+	}
+	res, err := p.cfg.Incidents.Declare(ctx, actor, alertDeclaration(a, severity, p.cfg.Now()), warroom.Idempotency{})
+	if err != nil {
+		return nil, err
+	}
+	inc := res.Incident
+	if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, func(x *warroom.Alert) error {
+		if x.IncidentID == "" {
+			x.IncidentID = inc.ID
+		}
+		if x.Status == warroom.AlertFiring {
+			at := p.cfg.Now().UTC()
+			x.Status, x.AcknowledgedAt, x.UpdatedAt = warroom.AlertAcknowledged, &at, at
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	_, err = p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote,
+		Text: "Declared from alert " + describeAlert(a) + "."}, warroom.Idempotency{})
+	return res, err
+}
+
+// AttachAlerts attaches alerts to an open incident as actor and lists
+// them in a timeline note, whose result it returns. Alerts already
+// attached to it are skipped. Errors: EForbidden for viewers; ENotFound
+// for an incident actor cannot see; EInvalid for an unknown alert or an
+// empty list; EConflict if the incident is not open, an alert belongs to
+// another incident, or every alert was attached already.
+func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentRef string, alertIDs []string) (*warroom.CommandResult, error) {
+	if !actor.Role.CanWrite() {
+		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read incidents but change nothing")
+	}
+	if len(alertIDs) == 0 {
+		return nil, warroom.Invalid("alert_ids", "name the alerts to attach")
+	}
+	inc, err := p.cfg.Store.FindIncident(ctx, incidentRef)
+	if err != nil {
+		return nil, err
+	}
+	if !inc.VisibleTo(actor) {
+		return nil, warroom.Errorf(warroom.ENotFound, "incident %s not found", incidentRef)
+	}
+	if !inc.Stage.Open() {
+		return nil, warroom.Errorf(warroom.EConflict, "%s is %s; attach alerts to an open incident", inc.Ref, inc.Stage)
+	}
+	var attach []*warroom.Alert
+	for _, id := range alertIDs {
+		a, err := p.cfg.Store.FindAlert(ctx, id)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			return nil, warroom.Invalid("alert_ids", "no alert %q", id)
+		} else if err != nil {
+			return nil, err
+		}
+		switch a.IncidentID {
+		case inc.ID:
+			continue
+		case "":
+			attach = append(attach, a)
+		default:
+			return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to another incident (%s)", a.ID, a.IncidentID)
+		}
+	}
+	if len(attach) == 0 {
+		return nil, warroom.Errorf(warroom.EConflict, "every alert named is already attached to %s", inc.Ref)
+	}
+	lines := make([]string, len(attach))
+	for i, a := range attach {
+		if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, func(x *warroom.Alert) error {
+			if x.IncidentID != "" && x.IncidentID != inc.ID {
+				return warroom.Errorf(warroom.EConflict, "alert %s was just attached to another incident (%s)", x.ID, x.IncidentID)
+			}
+			x.IncidentID = inc.ID
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		lines[i] = "- " + describeAlert(a)
+	}
+	text := fmt.Sprintf("Attached %d alert(s):\n%s", len(attach), strings.Join(lines, "\n"))
+	return p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: clip(text, 10000)}, warroom.Idempotency{})
+}
+
+// describeAlert is one line about an alert for the timeline.
+func describeAlert(a *warroom.Alert) string {
+	return fmt.Sprintf("%q (%s, %s, %s)", a.Summary, a.Severity, a.Status, a.ID)
+}

@@ -1,0 +1,194 @@
+package paging
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/notify"
+)
+
+// pageSubject is what an escalation pages for, read fresh: the alert (for
+// PurposeAlert), its incident if any, and whether paging goes on.
+type pageSubject struct {
+	alert    *warroom.Alert
+	incident *warroom.Incident
+	active   bool
+	why      string // why paging stopped, when it did
+}
+
+// subject reads the alert and incident an escalation or page is about
+// and decides whether paging goes on. It is the one place that says when
+// paging stops, used by the escalation before each step and by the sender
+// right before each page goes out.
+func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string) (*pageSubject, error) {
+	s := &pageSubject{}
+	if purpose != PurposeIC && alertID != "" {
+		a, err := p.cfg.Store.FindAlert(ctx, alertID)
+		if err != nil {
+			return nil, err
+		}
+		s.alert = a
+		incidentID = a.IncidentID
+		if a.Status != warroom.AlertFiring {
+			s.why = "alert " + string(a.Status)
+			return s, nil
+		}
+	}
+	if incidentID != "" {
+		inc, err := p.cfg.Store.FindIncident(ctx, incidentID)
+		if err != nil {
+			return nil, err
+		}
+		s.incident = inc
+		switch {
+		case !inc.Stage.Open():
+			s.why = inc.Ref + " is " + string(inc.Stage)
+			return s, nil
+		case purpose == PurposeIC && inc.Holder(warroom.RoleIncidentCommander) != "":
+			s.why = inc.Ref + " has an Incident Commander"
+			return s, nil
+		case purpose == PurposeIC && inc.Stage.Recovered():
+			s.why = inc.Ref + " is recovered"
+			return s, nil
+		case purpose != PurposeIC && inc.AcknowledgedAt != nil:
+			s.why = inc.Ref + " was acknowledged"
+			return s, nil
+		}
+	}
+	s.active = s.alert != nil || s.incident != nil
+	if !s.active {
+		s.why = "nothing to page for"
+	}
+	return s, nil
+}
+
+// escalate handles escalation.step: if paging goes on, it fires the
+// current step of the policy (warroom.Escalation.Fire), resolves its
+// targets at now (a schedule pages whoever is on call now), notifies each
+// person by their own rules (notify.user jobs), and schedules the next
+// step. Safe to run twice: the follow-ups are keyed by this job and the
+// timeline note by its ID.
+func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var e EscalationPayload
+	if err := decode(job, &e); err != nil {
+		return nil, err
+	}
+	subj, err := p.subject(ctx, e.Purpose, e.AlertID, e.IncidentID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	if !subj.active {
+		return nil, nil // acknowledged, resolved or closed: the escalation ends here
+	}
+	policy, err := p.cfg.Store.FindEscalationPolicy(ctx, e.PolicyID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	targets, next := e.Escalation.Fire(policy)
+	users, unresolved, err := p.resolveTargets(ctx, targets, now)
+	if err != nil {
+		return nil, err
+	}
+	where := fmt.Sprintf("step %d of %d, round %d of %d of escalation policy %q",
+		e.Step+1, len(policy.Steps), e.Round+1, policy.Repeat+1, policy.Name)
+	incidentID := e.IncidentID
+	if subj.incident != nil {
+		incidentID = subj.incident.ID
+	}
+	var follow []engine.Job
+	for _, u := range users {
+		follow = append(follow, newJob(KindNotifyUser, "notify:"+job.ID+":"+u.ID, now, NotifyPayload{
+			UserID: u.ID, Purpose: e.Purpose, AlertID: e.AlertID, IncidentID: incidentID,
+			Kind: notify.KindPage, Reason: "paged by " + where,
+		}))
+	}
+	if !next.Done {
+		n := e
+		n.Escalation = next
+		follow = append(follow, escalationJob(n))
+	}
+	if incidentID != "" {
+		if err := p.note(ctx, incidentID, "page-note:"+job.ID, pageNote(e, users, unresolved, where, next)); err != nil {
+			return nil, err
+		}
+	}
+	return follow, nil
+}
+
+// pageNote tells the timeline who was paged at a step.
+func pageNote(e EscalationPayload, users []*warroom.User, unresolved []string, where string, next warroom.Escalation) string {
+	var b strings.Builder
+	what := "the alert"
+	if e.Purpose == PurposeIC {
+		what = "an Incident Commander"
+	}
+	if len(users) == 0 {
+		fmt.Fprintf(&b, "Paging for %s reached nobody at %s.", what, where)
+	} else {
+		handles := make([]string, len(users))
+		for i, u := range users {
+			handles[i] = "@" + u.Handle
+		}
+		fmt.Fprintf(&b, "Paged %s for %s (%s).", strings.Join(handles, ", "), what, where)
+	}
+	if len(unresolved) > 0 {
+		fmt.Fprintf(&b, " Not paged: %s.", strings.Join(unresolved, "; "))
+	}
+	if next.Done {
+		b.WriteString(" This was the last step: paging stops here unless someone acknowledges.")
+	} else {
+		fmt.Fprintf(&b, " Next step at %s unless acknowledged.", next.NextAt.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// resolveTargets turns a step's targets into people, at time now: a user
+// is themselves, a schedule is whoever is on call on it now. Each person
+// is paged once however many targets name them. Targets that name
+// nobody are described in unresolved.
+func (p *Pager) resolveTargets(ctx context.Context, targets []warroom.Target, now time.Time) (users []*warroom.User, unresolved []string, err error) {
+	var ids []string
+	for _, t := range targets {
+		switch t.Type {
+		case warroom.TargetUser:
+			ids = append(ids, t.ID)
+		case warroom.TargetSchedule:
+			sched, err := p.cfg.Store.FindSchedule(ctx, t.ID)
+			if warroom.ErrorCode(err) == warroom.ENotFound {
+				unresolved = append(unresolved, "schedule "+t.ID+" does not exist")
+				continue
+			} else if err != nil {
+				return nil, nil, err
+			}
+			oncall, err := sched.OnCallAt(now)
+			if err != nil {
+				unresolved = append(unresolved, fmt.Sprintf("schedule %q is invalid: %v", sched.Name, err))
+				continue
+			}
+			if len(oncall) == 0 {
+				unresolved = append(unresolved, fmt.Sprintf("nobody is on call on schedule %q", sched.Name))
+			}
+			ids = append(ids, oncall...)
+		}
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		u, err := p.cfg.Store.FindUser(ctx, id)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			unresolved = append(unresolved, "user "+id+" does not exist")
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			users = append(users, u)
+		}
+	}
+	return users, slices.Compact(unresolved), nil
+}

@@ -1,0 +1,146 @@
+package paging
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+)
+
+// QueueDefault is the engine queue of every paging job. Deliveries do not
+// run as jobs: the outbox has its own workers per channel queue.
+const QueueDefault = "default"
+
+// Job kinds; see docs/paging-design.md.
+const (
+	KindAlertRoute        = "alert.route"
+	KindAlertAcknowledged = "alert.acknowledged"
+	KindAlertResolved     = "alert.resolved"
+	KindEscalationStep    = "escalation.step"
+	KindNotifyUser        = "notify.user"
+	KindIncidentAnnounce  = "incident.announce"
+	KindIncidentICCheck   = "incident.ic_check"
+	KindIncidentMajor     = "incident.major_check"
+)
+
+// Purposes of an escalation: what it pages for, and so when it stops.
+const (
+	// PurposeAlert pages for an alert until the alert is acknowledged or
+	// resolved, or its incident is acknowledged or no longer open.
+	PurposeAlert = "alert"
+	// PurposeIC pages the IC escalation policy for an incident until it
+	// has an Incident Commander, is recovered, or is no longer open.
+	PurposeIC = "ic"
+)
+
+// RoutePayload is the payload of alert.route.
+type RoutePayload struct {
+	AlertIDs []string `json:"alert_ids"`
+}
+
+// AlertPayload is the payload of alert.acknowledged and alert.resolved.
+type AlertPayload struct {
+	AlertID string `json:"alert_id"`
+}
+
+// IncidentPayload is the payload of the incident.* jobs.
+type IncidentPayload struct {
+	IncidentID string `json:"incident_id"`
+}
+
+// EscalationPayload is the payload of escalation.step: what is paged for,
+// by which policy, and where the escalation stands (the step that fires
+// when the job runs, its round, and when it was due).
+type EscalationPayload struct {
+	Purpose    string `json:"purpose"`
+	AlertID    string `json:"alert_id,omitempty"`
+	IncidentID string `json:"incident_id,omitempty"`
+	PolicyID   string `json:"policy_id"`
+	warroom.Escalation
+}
+
+// subject names what the escalation pages for, for job keys.
+func (e EscalationPayload) subject() string {
+	if e.Purpose == PurposeIC {
+		return "incident:" + e.IncidentID
+	}
+	return "alert:" + e.AlertID
+}
+
+// NotifyPayload is the payload of notify.user: tell one person about an
+// alert or incident by their notification rules.
+type NotifyPayload struct {
+	UserID     string `json:"user_id"`
+	Purpose    string `json:"purpose"` // PurposeAlert or PurposeIC for pages
+	AlertID    string `json:"alert_id,omitempty"`
+	IncidentID string `json:"incident_id,omitempty"`
+	// Kind is notify.KindPage (until acknowledged, by every rule) or
+	// notify.KindUpdate (an instruction, by the earliest rules only).
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"` // why this person, for the message
+	// Subject and Text, for updates.
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text,omitempty"`
+}
+
+// newJob returns a job of kind with its payload, due at dueAt, keyed.
+func newJob(kind, key string, dueAt time.Time, payload any) engine.Job {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		panic(fmt.Sprintf("paging: marshal %s payload: %v", kind, err)) // payloads are plain structs
+	}
+	return engine.Job{ID: uuid.Must(uuid.NewV7()).String(), Queue: QueueDefault, Kind: kind, Key: key,
+		DueAt: dueAt, Payload: data}
+}
+
+// RouteJob returns an alert.route job for alerts (the store schedules
+// these itself when it ingests alerts); keyed by the first alert.
+func RouteJob(now time.Time, alertIDs ...string) engine.Job {
+	key := ""
+	if len(alertIDs) > 0 {
+		key = "route:" + alertIDs[0]
+	}
+	return newJob(KindAlertRoute, key, now, RoutePayload{AlertIDs: alertIDs})
+}
+
+func escalationJob(e EscalationPayload) engine.Job {
+	key := fmt.Sprintf("esc:%s:%s:%s:%d:%d", e.subject(), e.Purpose, e.PolicyID, e.Round, e.Step)
+	return newJob(KindEscalationStep, key, e.NextAt, e)
+}
+
+// decode reads a job's payload into v; a payload that does not decode
+// will never run, so it fails permanently.
+func decode(job engine.Job, v any) error {
+	if err := json.Unmarshal(job.Payload, v); err != nil {
+		return engine.Permanent{Err: fmt.Errorf("%s job %s: bad payload: %w", job.Kind, job.ID, err)}
+	}
+	return nil
+}
+
+// Handlers returns the handler of every paging job kind, for
+// engine.Config.Handlers.
+func (p *Pager) Handlers() map[string]engine.Handler {
+	return map[string]engine.Handler{
+		KindAlertRoute:        p.route,
+		KindAlertAcknowledged: p.alertAcknowledged,
+		KindAlertResolved:     p.alertResolved,
+		KindEscalationStep:    p.escalate,
+		KindNotifyUser:        p.notifyUser,
+		KindIncidentAnnounce:  p.announce,
+		KindIncidentICCheck:   p.icCheck,
+		KindIncidentMajor:     p.majorCheck,
+	}
+}
+
+// permanentIfNotFound makes a vanished alert, incident or policy a
+// permanent failure: retrying cannot bring it back.
+func permanentIfNotFound(err error) error {
+	if warroom.ErrorCode(err) == warroom.ENotFound {
+		return engine.Permanent{Err: err}
+	}
+	return err
+}

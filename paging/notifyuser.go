@@ -1,0 +1,254 @@
+package paging
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/notify"
+)
+
+// contact is one way a person is reached for one notification, and when.
+type contact struct {
+	methodID string
+	channel  string
+	address  string
+	delay    time.Duration
+}
+
+// notifyUser handles notify.user: one outbox message per the person's
+// notification rule, due at now plus the rule's delay ("Slack at once,
+// email after 2 minutes"). A page asks for acknowledgement and carries a
+// signed ack link; pending pages are cancelled at send time once the
+// alert or incident is acknowledged. An update (an instruction) goes out
+// once, by the earliest rules. Safe to run twice: message IDs derive from
+// the job and the contact method, and the outbox skips known IDs.
+func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var n NotifyPayload
+	if err := decode(job, &n); err != nil {
+		return nil, err
+	}
+	subj, err := p.subject(ctx, n.Purpose, n.AlertID, n.IncidentID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	if n.Kind == notify.KindPage && !subj.active {
+		return nil, nil
+	}
+	u, err := p.cfg.Store.FindUser(ctx, n.UserID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	contacts, err := p.contactPlan(ctx, u, n.Kind)
+	if err != nil {
+		return nil, err
+	}
+	var base notify.Message
+	if n.Kind == notify.KindPage {
+		base, err = p.pageMessage(ctx, subj, n, now)
+	} else {
+		base = p.updateMessage(subj, n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var msgs []notify.Outbox
+	for i, c := range contacts {
+		m := base
+		m.ID = derivedID(job.ID, fmt.Sprint(i, ":", c.methodID))
+		m.Channel, m.Destination = c.channel, c.address
+		if c.channel == notify.ChannelWebhook {
+			m.Secret = p.cfg.WebhookSecret
+		}
+		if err := m.Validate(); err != nil {
+			p.cfg.Logger.Warn("paging: cannot notify by this contact method", "user", u.Handle, "channel", c.channel, "err", err)
+			continue
+		}
+		msgs = append(msgs, notify.Outbox{Message: m, Queue: notify.Queue(c.channel), State: notify.StatePending,
+			UserID: u.ID, DueAt: now.Add(c.delay), CreatedAt: now})
+	}
+	if err := p.enqueue(ctx, msgs); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// enqueue stores messages and wakes the senders of their queues.
+func (p *Pager) enqueue(ctx context.Context, msgs []notify.Outbox) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := p.cfg.Store.EnqueueMessages(ctx, msgs); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		p.sender.Wake(m.Queue)
+	}
+	return nil
+}
+
+// derivedID returns a message ID that is the same every time a job runs,
+// so that a repeated run enqueues nothing new.
+func derivedID(jobID, part string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("warroom:message:"+jobID+":"+part)).String()
+}
+
+// contactPlan returns how and when to reach u: by their notification
+// rules; every contact method at once if they set no rules; their account
+// email if they have no contact method, so that nobody paged is unreached.
+// An update goes only by the earliest rules, at once.
+func (p *Pager) contactPlan(ctx context.Context, u *warroom.User, kind string) ([]contact, error) {
+	methods, err := p.cfg.Store.ListContactMethods(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := p.cfg.Store.ListNotificationRules(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*warroom.ContactMethod{}
+	for _, m := range methods {
+		byID[m.ID] = m
+	}
+	var out []contact
+	add := func(m *warroom.ContactMethod, delay time.Duration) {
+		out = append(out, contact{methodID: m.ID, channel: channelOf(m.Channel), address: m.Address, delay: delay})
+	}
+	for _, r := range rules {
+		if m := byID[r.ContactMethodID]; m != nil {
+			add(m, max(time.Duration(r.Delay), 0))
+		}
+	}
+	if len(rules) == 0 {
+		for _, m := range methods {
+			add(m, 0)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, contact{methodID: "account-email", channel: notify.ChannelEmail, address: u.Email})
+	}
+	if kind != notify.KindPage {
+		first := slices.MinFunc(out, func(a, b contact) int { return int(a.delay - b.delay) }).delay
+		out = slices.DeleteFunc(out, func(c contact) bool { return c.delay != first })
+		for i := range out {
+			out[i].delay = 0
+		}
+	}
+	return out, nil
+}
+
+// channelOf maps a person's contact channel to the notifier's channel.
+func channelOf(c warroom.ContactChannel) string {
+	switch c {
+	case warroom.ContactEmail:
+		return notify.ChannelEmail
+	case warroom.ContactSlack:
+		return notify.ChannelSlack
+	case warroom.ContactWebhook:
+		return notify.ChannelWebhook
+	}
+	return string(c)
+}
+
+// incidentLink is the incident's page in warroom.
+func (p *Pager) incidentLink(inc *warroom.Incident) string {
+	return p.cfg.BaseURL + "/incidents/" + inc.Ref
+}
+
+// pageMessage renders a page (without ID and destination).
+func (p *Pager) pageMessage(ctx context.Context, subj *pageSubject, n NotifyPayload, now time.Time) (notify.Message, error) {
+	expires := now.Add(p.cfg.AckTTL)
+	m := notify.Message{Kind: notify.KindPage}
+	inc := subj.incident
+	if n.Purpose == PurposeIC {
+		m.IncidentID = inc.ID
+		m.AckURL = p.ackLink(ackClaims{IncidentID: inc.ID, UserID: n.UserID, Expires: expires.Unix()})
+		m.Subject = fmt.Sprintf("%s needs an Incident Commander: %s", inc.Ref, inc.Title)
+		m.Text = fmt.Sprintf("No Incident Commander has joined %s within %s of its announcement and service is not recovered. "+
+			"Join the bridge and take command: acknowledging this page makes you the Incident Commander.",
+			inc.Ref, shortDuration(p.cfg.Policy.FirstResponderICTimeout))
+		m.Fields = p.incidentFields(ctx, inc)
+		m.Fields = append(m.Fields, notify.Field{Name: "Why you", Value: n.Reason})
+		return m, nil
+	}
+	a := subj.alert
+	m.AlertID = a.ID
+	m.AckURL = p.AckLink(a.ID, n.UserID, expires)
+	sev := "[" + strings.ToUpper(a.Severity) + "] "
+	if inc != nil {
+		m.IncidentID = inc.ID
+		m.Subject = sev + inc.Ref + ": " + a.Summary
+	} else {
+		m.Subject = sev + a.Summary
+	}
+	m.Text = alertDescription(a)
+	svc := a.ServiceID
+	if s, err := p.cfg.Store.FindService(ctx, a.ServiceID); err == nil {
+		svc = s.Name
+	} else if warroom.ErrorCode(err) != warroom.ENotFound {
+		return m, err
+	}
+	m.Fields = []notify.Field{{Name: "Service", Value: svc}, {Name: "Severity", Value: a.Severity}}
+	if inc != nil {
+		m.Fields = append(m.Fields, p.incidentFields(ctx, inc)...)
+	}
+	m.Fields = append(m.Fields, notify.Field{Name: "Why you", Value: n.Reason})
+	return m, nil
+}
+
+// updateMessage renders an instruction about an incident.
+func (p *Pager) updateMessage(subj *pageSubject, n NotifyPayload) notify.Message {
+	m := notify.Message{Kind: notify.KindUpdate, Subject: n.Subject, Text: n.Text}
+	if subj.alert != nil {
+		m.AlertID = subj.alert.ID
+	}
+	if inc := subj.incident; inc != nil {
+		m.IncidentID = inc.ID
+		m.Fields = []notify.Field{{Name: "Incident", Value: fmt.Sprintf("%s (%s): %s", inc.Ref, inc.Severity, inc.Title)},
+			{Name: "Link", Value: p.incidentLink(inc)}}
+		if inc.BridgeURL != "" {
+			m.Fields = append(m.Fields, notify.Field{Name: "Bridge", Value: inc.BridgeURL})
+		}
+	}
+	return m
+}
+
+// incidentFields are the lines every message about an incident shows.
+func (p *Pager) incidentFields(ctx context.Context, inc *warroom.Incident) []notify.Field {
+	f := []notify.Field{{Name: "Incident", Value: fmt.Sprintf("%s (%s): %s", inc.Ref, inc.Severity, inc.Title)}}
+	if inc.BridgeURL != "" {
+		f = append(f, notify.Field{Name: "Bridge", Value: inc.BridgeURL})
+	}
+	f = append(f, notify.Field{Name: "First responder", Value: p.handle(ctx, inc.FirstResponderID)},
+		notify.Field{Name: "Link", Value: p.incidentLink(inc)})
+	return f
+}
+
+// handle returns "@handle" for a user ID, or says there is nobody.
+func (p *Pager) handle(ctx context.Context, userID string) string {
+	if userID == "" {
+		return "nobody yet (the first to acknowledge becomes first responder)"
+	}
+	u, err := p.cfg.Store.FindUser(ctx, userID)
+	if err != nil {
+		return userID
+	}
+	return "@" + u.Handle
+}
+
+// shortDuration prints "10m" rather than "10m0s".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d > 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
