@@ -78,8 +78,9 @@ type AlertStore interface {
 	// ListAlerts returns alerts matching f, newest first.
 	ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, error)
 	// UpdateAlert applies change to an alert inside a transaction (to
-	// acknowledge it, attach it to an incident, resolve it by hand).
-	UpdateAlert(ctx context.Context, id string, change func(a *Alert) error) (*Alert, error)
+	// acknowledge it, attach it to an incident, resolve it by hand); at is
+	// the time of the change, which becomes UpdatedAt unless change set it.
+	UpdateAlert(ctx context.Context, id string, at time.Time, change func(a *Alert) error) (*Alert, error)
 
 	// SetServicePaging stores a service's paging configuration.
 	SetServicePaging(ctx context.Context, p ServicePaging) error

@@ -204,7 +204,7 @@ func runCrash(t *testing.T, dsn string) {
 		}
 	}
 	before, _ := rcv.snapshot()
-	t.Logf("killed %s, after %d accepted batches (%d alerts, %d critical); %d pages had arrived",
+	t.Logf("killed (%s) after %d accepted batches (%d alerts, %d critical); %d pages had arrived",
 		killReason, len(accepted), alertsSent, len(critical), len(before))
 
 	// Restart on the same database.

@@ -195,7 +195,7 @@ func (s *Server) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error 
 // the paging engine (so no escalation runs to be stopped).
 func (s *Server) acknowledgeInStore(ctx context.Context, id string) (*warroom.Alert, error) {
 	now := s.now().UTC()
-	return s.paging.alerts.UpdateAlert(ctx, id, func(a *warroom.Alert) error {
+	return s.paging.alerts.UpdateAlert(ctx, id, now, func(a *warroom.Alert) error {
 		if a.Status == warroom.AlertFiring {
 			a.Status, a.AcknowledgedAt, a.UpdatedAt = warroom.AlertAcknowledged, &now, now
 		}

@@ -178,7 +178,7 @@ func (p *Pager) ackIncident(ctx context.Context, actor warroom.Actor, incidentID
 // ackAlert marks a firing alert acknowledged at now.
 func (p *Pager) ackAlert(ctx context.Context, alertID string) (*warroom.Alert, error) {
 	now := p.cfg.Now().UTC()
-	return p.cfg.Store.UpdateAlert(ctx, alertID, func(a *warroom.Alert) error {
+	return p.cfg.Store.UpdateAlert(ctx, alertID, now, func(a *warroom.Alert) error {
 		if a.Status == warroom.AlertFiring {
 			a.Status, a.AcknowledgedAt, a.UpdatedAt = warroom.AlertAcknowledged, &now, now
 		}

@@ -33,7 +33,7 @@ func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alert
 		return nil, err
 	}
 	inc := res.Incident
-	if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, func(x *warroom.Alert) error {
+	if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, p.cfg.Now().UTC(), func(x *warroom.Alert) error {
 		if x.IncidentID == "" {
 			x.IncidentID = inc.ID
 		}
@@ -95,7 +95,7 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 	}
 	lines := make([]string, len(attach))
 	for i, a := range attach {
-		if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, func(x *warroom.Alert) error {
+		if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, p.cfg.Now().UTC(), func(x *warroom.Alert) error {
 			if x.IncidentID != "" && x.IncidentID != inc.ID {
 				return warroom.Errorf(warroom.EConflict, "alert %s was just attached to another incident (%s)", x.ID, x.IncidentID)
 			}

@@ -109,7 +109,7 @@ func (p *Pager) attachRouted(ctx context.Context, a *warroom.Alert, inc *warroom
 // linkAlert sets an alert's incident unless a person linked it elsewhere
 // meanwhile.
 func (p *Pager) linkAlert(ctx context.Context, alertID, incidentID string) error {
-	_, err := p.cfg.Store.UpdateAlert(ctx, alertID, func(a *warroom.Alert) error {
+	_, err := p.cfg.Store.UpdateAlert(ctx, alertID, p.cfg.Now().UTC(), func(a *warroom.Alert) error {
 		if a.IncidentID == "" {
 			a.IncidentID = incidentID
 		}

@@ -406,10 +406,10 @@ func (s *Store) ListAlerts(ctx context.Context, f warroom.AlertFilter) ([]*warro
 // integration, source, dedup key, creation time): EInvalid. A move to
 // acknowledged or resolved fills AcknowledgedAt, or ResolvedAt and EndsAt,
 // if change left them nil, and schedules the alert.acknowledged or
-// alert.resolved job, as intake does. UpdatedAt is now unless change set
+// alert.resolved job, as intake does. UpdatedAt is at unless change set
 // it. ENotFound; EInvalid for an unknown status, severity or incident;
 // EConflict when re-opening an alert whose key another open alert has.
-func (s *Store) UpdateAlert(ctx context.Context, id string, change func(a *warroom.Alert) error) (*warroom.Alert, error) {
+func (s *Store) UpdateAlert(ctx context.Context, id string, at time.Time, change func(a *warroom.Alert) error) (*warroom.Alert, error) {
 	var out *warroom.Alert
 	err := s.inTx(ctx, func(t *tx) error {
 		var cur alertRow
@@ -431,7 +431,7 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, change func(a *warro
 		if err := change(a); err != nil {
 			return err
 		}
-		if err := checkAlertChange(before, a); err != nil {
+		if err := checkAlertChange(before, a, at); err != nil {
 			return err
 		}
 		if a.IncidentID != "" && a.IncidentID != before.IncidentID {
@@ -484,7 +484,7 @@ func (t *tx) updateAlert(ctx context.Context, r *alertRow) error {
 
 // checkAlertChange validates what an UpdateAlert callback did and fills
 // the times a status change implies.
-func checkAlertChange(before, a *warroom.Alert) error {
+func checkAlertChange(before, a *warroom.Alert, at time.Time) error {
 	if a.ID != before.ID || a.ServiceID != before.ServiceID || a.IntegrationID != before.IntegrationID ||
 		a.Source != before.Source || a.DedupKey != before.DedupKey || !a.CreatedAt.Equal(before.CreatedAt) {
 		return warroom.Invalid("id", "an alert's ID, service, integration, source, dedup key and creation time cannot change")
@@ -498,9 +498,9 @@ func checkAlertChange(before, a *warroom.Alert) error {
 		return warroom.Invalid("severity", "alert severity must be critical, error, warning or info")
 	}
 	if a.UpdatedAt.Equal(before.UpdatedAt) {
-		a.UpdatedAt = time.Now()
+		a.UpdatedAt = at
 	}
-	at := a.UpdatedAt
+	at = a.UpdatedAt
 	switch {
 	case a.Status == before.Status:
 	case before.Status == warroom.AlertResolved:

@@ -278,7 +278,7 @@ func testFindAndListAlerts(t *testing.T, p *pagingFixture) {
 		}
 	}
 	inc := p.mustDeclare(p.ada, "disk full everywhere")
-	if _, err := p.s.UpdateAlert(p.ctx, b, func(a *warroom.Alert) error { a.IncidentID = inc.ID; return nil }); err != nil {
+	if _, err := p.s.UpdateAlert(p.ctx, b, alertChangeAt, func(a *warroom.Alert) error { a.IncidentID = inc.ID; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{IncidentID: inc.ID}); !slices.Equal(ids(list), []string{b}) {
@@ -289,12 +289,12 @@ func testFindAndListAlerts(t *testing.T, p *pagingFixture) {
 func testUpdateAlert(t *testing.T, p *pagingFixture) {
 	res := p.ingest(p.am, update(p.am, "trigger", "a", "disk full"))
 	id := res[0].AlertID
-	_, err := p.s.UpdateAlert(p.ctx, "nope", func(a *warroom.Alert) error { return nil })
+	_, err := p.s.UpdateAlert(p.ctx, "nope", alertChangeAt, func(a *warroom.Alert) error { return nil })
 	wantCode(t, err, warroom.ENotFound)
 
 	// Errors of change come back unchanged, and nothing is stored.
 	boom := warroom.Errorf(warroom.EForbidden, "not yours")
-	if _, err := p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error { a.Summary = "x"; return boom }); err != boom {
+	if _, err := p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error { a.Summary = "x"; return boom }); err != boom {
 		t.Fatalf("UpdateAlert returned %v, want change's error", err)
 	}
 	for _, bad := range []func(a *warroom.Alert){
@@ -304,7 +304,7 @@ func testUpdateAlert(t *testing.T, p *pagingFixture) {
 		func(a *warroom.Alert) { a.Severity = "meh" },
 		func(a *warroom.Alert) { a.IncidentID = "no-such-incident" },
 	} {
-		_, err := p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error { bad(a); return nil })
+		_, err := p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error { bad(a); return nil })
 		wantCode(t, err, warroom.EInvalid)
 	}
 	if a := p.alert(id); a.Summary != "disk full" || a.Status != warroom.AlertFiring {
@@ -313,7 +313,7 @@ func testUpdateAlert(t *testing.T, p *pagingFixture) {
 
 	// Acknowledging by hand fills the time and schedules the job.
 	at := p.tick()
-	got, err := p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error {
+	got, err := p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error {
 		a.Status, a.UpdatedAt = warroom.AlertAcknowledged, at
 		return nil
 	})
@@ -331,7 +331,7 @@ func testUpdateAlert(t *testing.T, p *pagingFixture) {
 		t.Fatalf("acknowledge jobs %+v", jobs)
 	}
 	// Resolving by hand ends it and frees its key.
-	got, err = p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error { a.Status = warroom.AlertResolved; return nil })
+	got, err = p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error { a.Status = warroom.AlertResolved; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,13 +344,16 @@ func testUpdateAlert(t *testing.T, p *pagingFixture) {
 	res = p.ingest(p.am, update(p.am, "trigger", "a", "disk full"))
 	wantOutcomes(t, res, warroom.IngestCreated)
 	// The old alert cannot re-open while the new one has its key.
-	_, err = p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error { a.Status = warroom.AlertFiring; return nil })
+	_, err = p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error { a.Status = warroom.AlertFiring; return nil })
 	wantCode(t, err, warroom.EConflict)
 	p.ingest(p.am, update(p.am, "resolve", "a", ""))
-	got, err = p.s.UpdateAlert(p.ctx, id, func(a *warroom.Alert) error { a.Status = warroom.AlertFiring; return nil })
+	got, err = p.s.UpdateAlert(p.ctx, id, alertChangeAt, func(a *warroom.Alert) error { a.Status = warroom.AlertFiring; return nil })
 	if err != nil || got.ResolvedAt != nil || got.EndsAt != nil {
 		t.Fatalf("re-opened: %+v, %v", got, err)
 	}
 	// Re-opened, it is the open alert of its key again.
 	wantOutcomes(t, p.ingest(p.am, update(p.am, "trigger", "a", "disk full")), warroom.IngestDuplicate)
 }
+
+// alertChangeAt is the time the tests' alert changes happen at.
+var alertChangeAt = time.Date(2026, time.November, 22, 12, 0, 0, 0, time.UTC)

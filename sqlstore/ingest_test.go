@@ -687,3 +687,52 @@ func TestIngestThroughGroupCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestBatcher checks the store's own group-commit writer: senders
+// get their own results, and a malformed delivery fails alone.
+func TestIngestBatcher(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			if d.name == "postgres" {
+				postgresDSN(t)
+			}
+			p := newPagingFixture(t, d.open(t))
+			ib := p.s.NewIngestBatcher(8, time.Millisecond)
+			var wg sync.WaitGroup
+			errs := make(chan error, 20)
+			for i := range 10 {
+				wg.Go(func() {
+					key := fmt.Sprintf("k%d", i%5)
+					res, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook, ReceivedAt: t0,
+						Updates: []warroom.AlertUpdate{update(p.webhook, "trigger", key, "x")}})
+					if err != nil || len(res) != 1 || res[0].DedupKey != key {
+						errs <- fmt.Errorf("Ingest(%s) = %+v, %v", key, res, err)
+					}
+				})
+				wg.Go(func() {
+					_, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook,
+						Updates: []warroom.AlertUpdate{update(p.webhook, "snooze", "k", "x")}})
+					if warroom.ErrorCode(err) != warroom.EInvalid {
+						errs <- fmt.Errorf("a malformed delivery: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+			if err := ib.Close(); err != nil {
+				t.Fatal(err)
+			}
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{})
+			total := 0
+			for _, a := range list {
+				total += 1 + a.Duplicates
+			}
+			if len(list) != 5 || total != 10 {
+				t.Fatalf("%d alerts carrying %d deliveries, want 5 and 10", len(list), total)
+			}
+		})
+	}
+}

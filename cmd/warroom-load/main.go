@@ -196,7 +196,7 @@ func execute(ctx context.Context, cfg config, stderr io.Writer) (*report, error)
 		if key, err = admin.createIntegration(ctx, cfg.service, cfg.kind, "warroom-load "+gen.run); err != nil {
 			return nil, fmt.Errorf("creating a %s integration on %s: %w", cfg.kind, cfg.service, err)
 		}
-		fmt.Fprintf(stderr, "warroom-load: created a %s integration on service %s\n", cfg.kind, cfg.service)
+		fmt.Fprintf(stderr, "warroom-load: created an integration (%s) on service %s\n", cfg.kind, cfg.service)
 	}
 
 	var probe *pageProbe
