@@ -59,7 +59,10 @@ type call[T, R any] struct {
 // time (at least 1) in submission order. flush must return one result per
 // item, in the same order, or an error that fails every item of the
 // batch. maxDelay bounds how long a partially filled batch waits for more
-// items under load (see the package doc); 0 never waits. Close stops it.
+// items under load (see the package doc); 0 never waits. flush runs on
+// the batcher's one goroutine with a context that is never cancelled (a
+// batch serves many callers, so no one caller's context fits); bound its
+// time inside flush if need be. Close stops the batcher.
 func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch int, maxDelay time.Duration) *Batcher[T, R] {
 	b := &Batcher[T, R]{
 		flush:    flush,

@@ -78,6 +78,7 @@ func benchIngest(b *testing.B, s *Store, mix, mode string) {
 		}
 	}
 	b.ResetTimer()
+	cpu0, cpuOK := processCPU()
 	if mode != "serial" {
 		b.SetParallelism(8) // 16 senders on 2 cores
 		b.RunParallel(func(pb *testing.PB) { run(pb.Next) })
@@ -85,6 +86,10 @@ func benchIngest(b *testing.B, s *Store, mix, mode string) {
 		run(b.Loop)
 	}
 	b.ReportMetric(float64(alerts.Load())/b.Elapsed().Seconds(), "alerts/s")
+	if cpu1, ok := processCPU(); ok && cpuOK && alerts.Load() > 0 {
+		// This process only: on PostgreSQL the server's share is not in it.
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(alerts.Load()), "cpu-µs/alert")
+	}
 	if n := flushes.Load(); n > 0 {
 		b.ReportMetric(float64(flushed.Load())/float64(n), "reqs/tx")
 	}
