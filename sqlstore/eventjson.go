@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/warroom/warroom"
 )
@@ -186,26 +185,25 @@ func (p *eventParser) end() bool {
 }
 
 // plainString reads a string without escapes and returns it as a
-// substring of the input, which must be valid UTF-8 as encoding/json
-// would otherwise replace bytes.
+// substring of the input.
 func (p *eventParser) plainString() (string, bool) {
 	if !p.consume('"') {
 		return "", false
 	}
-	start, ascii := p.i, true
-	for ; p.i < len(p.s); p.i++ {
-		switch c := p.s[p.i]; {
-		case c == '"':
-			v := p.s[start:p.i]
-			p.i++
-			return v, ascii || utf8.ValidString(v)
-		case c == '\\' || c < 0x20:
-			return "", false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
+	// The JSON was written by encoding/json, which escapes control
+	// characters and writes valid UTF-8, so finding the closing quote and
+	// making sure there is no escape before it is enough; both are
+	// vectorized scans, which matters on a 10,000-event timeline.
+	end := strings.IndexByte(p.s[p.i:], '"')
+	if end < 0 {
+		return "", false
 	}
-	return "", false
+	v := p.s[p.i : p.i+end]
+	if strings.IndexByte(v, '\\') >= 0 {
+		return "", false
+	}
+	p.i += end + 1
+	return v, true
 }
 
 // str reads a string value. One with escapes (quotes, newlines in a note)
