@@ -11,6 +11,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -52,6 +54,15 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	}
 	owner := processOwner()
 	pager, err := paging.New(paging.Config{
+		// Paging runs on its own engine queue: a storm of alerts to route
+		// never delays a page.
+		PageQueue: paging.QueuePage,
+		// Short claims, kept alive by heartbeats while this process
+		// works: the jobs and messages of a process that died are taken
+		// over within seconds (PostgreSQL; on SQLite, which one process
+		// owns, a restart releases them at once).
+		Lease:              claimLease,
+		Heartbeat:          claimHeartbeat,
 		Store:              store,
 		Incidents:          incidents,
 		Now:                a.now,
@@ -70,24 +81,63 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	}
 	store.SetIncidentReactor(pager.Reactor())
 	eng := engine.New(engine.Config{
-		Store:    store,
-		Now:      a.now,
-		Logger:   log,
-		Owner:    owner,
-		Queues:   []string{paging.QueueDefault},
-		Handlers: pager.Handlers(),
+		Store:     store,
+		Now:       a.now,
+		Logger:    log,
+		Owner:     owner,
+		Queues:    pager.Queues(),
+		Lease:     claimLease,
+		Heartbeat: claimHeartbeat,
+		// Routing jobs are cheap and completed together: big batches.
+		// Paging jobs go one by one, each completed (and its follow-ups
+		// scheduled) as soon as it ran.
+		Batches:       map[string]int{paging.QueueDefault: 200, paging.QueuePage: 1},
+		Handlers:      pager.Handlers(),
+		BatchHandlers: pager.BatchHandlers(),
 	})
 	return &pagingRuntime{pager: pager, engine: eng, store: store, log: log}, nil
 }
 
+// How long a claim of a job or message lasts, and how often the process
+// holding it extends it.
+const (
+	claimLease     = 10 * time.Second
+	claimHeartbeat = 2 * time.Second
+)
+
 // workers are the background loops of paging; the server's shutdown
 // waits for them.
 func (p *pagingRuntime) workers() []func(context.Context) {
-	return []func(context.Context){p.engine.Run, p.pager.Sender().RunSenders, p.listenJobs}
+	return []func(context.Context){p.run}
+}
+
+// run releases, on SQLite, the claims a previous process left (it died,
+// or was killed, holding them: one process owns an SQLite file, so nobody
+// else holds them), then runs the engine, the senders and the wake-ups
+// until ctx is done.
+func (p *pagingRuntime) run(ctx context.Context) {
+	if p.store.Dialect() == "sqlite" {
+		jobs, msgs, err := p.store.ReleaseLeases(ctx)
+		switch {
+		case err != nil:
+			p.log.Error("cannot release the claims of the previous process; its work resumes when their leases end", "err", err)
+		case jobs+msgs > 0:
+			p.log.Info("released the claims of the previous process: its work resumes now", "jobs", jobs, "messages", msgs)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.engine.Run(ctx) })
+	wg.Go(func() { p.pager.Sender().RunSenders(ctx) })
+	wg.Go(func() { p.listenJobs(ctx) })
+	wg.Wait()
 }
 
 // wake runs the engine at once: alerts were just committed.
-func (p *pagingRuntime) wake() { p.engine.Wake(paging.QueueDefault) }
+func (p *pagingRuntime) wake() {
+	for _, q := range p.pager.Queues() {
+		p.engine.Wake(q)
+	}
+}
 
 // listenJobs wakes the engine whenever jobs are committed, by this
 // process or (PostgreSQL) another replica; polling stays the safety net.

@@ -8,6 +8,14 @@
 //
 // New work wakes the engine at once (Wake); polling is only the safety net
 // for work that other processes scheduled or that fell due.
+//
+// Leases are short when the store can extend them (LeaseExtender): while
+// the engine runs, a heartbeat extends the leases of the jobs it holds, so
+// a process that dies mid-job gives its work up within one lease, while a
+// slow job of a live process keeps its claim. Stores that complete many
+// jobs in one transaction (BatchCompleter) let a worker complete the jobs
+// of a batch together, so cheap jobs cost one write per batch, not one
+// each.
 package engine
 
 import (
@@ -18,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 )
@@ -55,9 +64,61 @@ type Store interface {
 	NextDue(ctx context.Context, queue string) (time.Time, bool, error)
 }
 
+// Completion is a job that ran and the jobs that follow it.
+type Completion struct {
+	ID     string
+	Follow []Job
+}
+
+// BatchCompleter is implemented by stores that complete many jobs in one
+// transaction; the engine then completes the jobs of a claimed batch
+// together (at once after a job that has follow-ups, so that these are
+// never held back), and runs the follow-ups due at once on its own queue
+// right away, claimed by the completion that schedules them.
+type BatchCompleter interface {
+	// CompleteBatch marks done at at every job of done that owner holds,
+	// and schedules their follow-ups, in one transaction. Jobs owner no
+	// longer holds are skipped with their follow-ups and returned in lost.
+	// The follow-ups that claim selects are inserted already claimed by
+	// owner and returned in claimed (a follow-up whose key exists is not
+	// inserted, so not claimed either).
+	CompleteBatch(ctx context.Context, owner string, at time.Time, done []Completion, claim FollowClaim) (claimed []Job, lost []string, err error)
+}
+
+// FollowClaim selects the follow-ups CompleteBatch claims as it inserts
+// them: at most Max of those of Queue due at or before the completion,
+// leased until the completion time plus Lease. The zero value claims
+// none.
+type FollowClaim struct {
+	Queue string
+	Lease time.Duration
+	Max   int
+}
+
+// LeaseExtender is implemented by stores that can extend the leases of
+// claimed jobs; the engine then runs a heartbeat while it works.
+type LeaseExtender interface {
+	// ExtendLeases sets the lease of the jobs of ids that owner holds and
+	// that are not done to until, and returns how many it extended.
+	ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error)
+}
+
 // Handler runs one job at now and returns the jobs that follow it. An error
 // makes the job run again after a backoff.
 type Handler func(ctx context.Context, job Job, now time.Time) ([]Job, error)
+
+// BatchHandler runs several jobs of one kind together, for kinds whose
+// jobs are cheaper in bulk (one query for the data of many), and returns
+// one Result per job, in the order of jobs (due order). Each result counts
+// for its job alone: an error retries only that job.
+type BatchHandler func(ctx context.Context, jobs []Job, now time.Time) []Result
+
+// Result is what one job of a BatchHandler came to: its follow-ups, or an
+// error as a Handler returns it.
+type Result struct {
+	Follow []Job
+	Err    error
+}
 
 // Permanent wraps an error that retrying cannot fix: the job is completed
 // with no follow-ups and the error is logged.
@@ -75,15 +136,31 @@ func (p Permanent) Unwrap() error { return p.Err }
 
 // Config configures an engine.
 type Config struct {
-	Store    Store
-	Now      func() time.Time // default time.Now
-	Logger   *slog.Logger
-	Owner    string        // this process's name in claims; unique per process; default random
-	Queues   []string      // each queue has its own worker, so a slow queue never delays another
-	Poll     time.Duration // safety-net polling interval; default 1s
-	Lease    time.Duration // how long a claim lasts; default 30s
-	Batch    int           // jobs claimed at once; default 50
-	Handlers map[string]Handler
+	Store  Store
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger
+	Owner  string        // this process's name in claims; unique per process; default random
+	Queues []string      // each queue has its own worker, so a slow queue never delays another
+	Poll   time.Duration // safety-net polling interval; default 1s
+	Lease  time.Duration // how long a claim lasts; default 30s
+	// Heartbeat is how often Run extends the leases of the jobs this
+	// engine holds, when the store is a LeaseExtender; default Lease/4.
+	// Negative: no heartbeat.
+	Heartbeat time.Duration
+	Batch     int            // jobs claimed at once; default 50
+	Batches   map[string]int // jobs claimed at once, by queue; default Batch
+	// FollowUps is how many follow-ups due at once on a worker's own
+	// queue the completion that schedules them claims, for the worker to
+	// run next without claiming them (with a BatchCompleter store): a
+	// chain of jobs (an escalation step, then the next thing it calls
+	// for) runs without waiting for a claim per link. Default 16;
+	// negative: none.
+	FollowUps int
+	Handlers  map[string]Handler
+	// BatchHandlers run the jobs of their kinds that one claim took
+	// together (at the place of the first of them); they take precedence
+	// over Handlers.
+	BatchHandlers map[string]BatchHandler
 	// Backoff returns the delay before retry number attempt (1-based).
 	Backoff func(attempt int) time.Duration
 	// Sleep waits until d has passed or ctx is done; tests replace it to
@@ -94,8 +171,12 @@ type Config struct {
 // Engine runs the workers.
 type Engine struct {
 	cfg  Config
-	mu   sync.Mutex
 	wake map[string]chan struct{}
+
+	mu sync.Mutex
+	// held maps the jobs this engine claimed and has not completed or
+	// failed to the end of their lease as far as it knows.
+	held map[string]time.Time
 }
 
 // New returns an engine with defaults filled in.
@@ -119,6 +200,12 @@ func New(cfg Config) *Engine {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 50
 	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = cfg.Lease / 4
+	}
+	if cfg.FollowUps == 0 {
+		cfg.FollowUps = 16
+	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
 	}
@@ -128,7 +215,7 @@ func New(cfg Config) *Engine {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
-	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}}
+	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}, held: map[string]time.Time{}}
 	for _, q := range cfg.Queues {
 		e.wake[q] = make(chan struct{}, 1)
 	}
@@ -154,17 +241,93 @@ func (e *Engine) Wake(queue string) {
 	}
 }
 
-// Run runs one worker per queue until ctx is done, and waits for them.
+// Run runs one worker per queue, and the heartbeat that keeps the leases
+// of their jobs, until ctx is done, and waits for them.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, q := range e.cfg.Queues {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			e.work(ctx, q)
-		}()
+		wg.Go(func() { e.work(ctx, q) })
+	}
+	if ext, ok := e.cfg.Store.(LeaseExtender); ok && e.cfg.Heartbeat > 0 {
+		wg.Go(func() { e.heartbeat(ctx, ext) })
 	}
 	wg.Wait()
+}
+
+// heartbeat extends the leases of the jobs the workers hold every
+// Heartbeat until ctx is done.
+func (e *Engine) heartbeat(ctx context.Context, ext LeaseExtender) {
+	t := time.NewTicker(e.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := e.ExtendLeases(ctx); err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Warn("engine: extending the leases of running jobs", "err", err)
+		}
+	}
+}
+
+// ExtendLeases extends the leases of the jobs this engine holds to a lease
+// from now, if the store can (LeaseExtender). Run calls it every
+// Heartbeat; tests call it directly.
+func (e *Engine) ExtendLeases(ctx context.Context) error {
+	ext, ok := e.cfg.Store.(LeaseExtender)
+	if !ok {
+		return nil
+	}
+	e.mu.Lock()
+	ids := make([]string, 0, len(e.held))
+	for id := range e.held {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	until := e.cfg.Now().Add(e.cfg.Lease)
+	if _, err := ext.ExtendLeases(ctx, e.cfg.Owner, ids, until); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := e.held[id]; ok {
+			e.held[id] = until
+		}
+	}
+	return nil
+}
+
+// hold records claimed jobs and the end of their lease.
+func (e *Engine) hold(jobs []Job, until time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range jobs {
+		e.held[j.ID] = until
+	}
+}
+
+// drop forgets jobs the engine no longer holds.
+func (e *Engine) drop(ids ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		delete(e.held, id)
+	}
+}
+
+// mayStart reports whether the job's lease leaves time to run it: at
+// least half a lease. A job whose lease may run out while it runs could
+// be claimed and run by another process meanwhile.
+func (e *Engine) mayStart(id string) bool {
+	e.mu.Lock()
+	until, ok := e.held[id]
+	e.mu.Unlock()
+	return ok && !e.cfg.Now().After(until.Add(-e.cfg.Lease/2))
 }
 
 func (e *Engine) work(ctx context.Context, queue string) {
@@ -194,57 +357,219 @@ func (e *Engine) untilNext(ctx context.Context, queue string) time.Duration {
 // how many it ran. Tests call it directly after moving their clock.
 //
 // Jobs are claimed in a batch but run one after another, so a slow batch
-// could outlive its lease, and a job whose lease expired may already be
-// running in another process. Once half the lease has passed, RunDue
-// starts no more jobs of the batch: their leases run out and the next
-// claim (here or elsewhere) takes them.
+// could outlive its lease (if nothing extends it), and a job whose lease
+// expired may already be running in another process. RunDue starts no job
+// with less than half a lease left: its lease runs out and the next claim
+// (here or elsewhere) takes it.
+//
+// With a BatchCompleter store, the jobs that ran are completed together:
+// right after a job that has follow-ups (with it, and the jobs before it),
+// else at the end of the batch or once the oldest has waited a second.
 func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 	now := e.cfg.Now()
-	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.cfg.Batch)
+	tc := time.Now()
+	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
 	if err != nil {
 		return 0, err
 	}
-	startBy := now.Add(e.cfg.Lease / 2)
-	var errs []error
-	ran := 0
-	for _, j := range jobs {
-		if ran > 0 && e.cfg.Now().After(startBy) {
-			break
+	if traceOn && len(jobs) > 0 {
+		e.cfg.Logger.Info("TRACE claim", "queue", queue, "n", len(jobs), "ms", time.Since(tc).Seconds()*1000, "kind", jobs[0].Kind)
+	}
+	e.hold(jobs, now.Add(e.cfg.Lease))
+	bc, batched := e.cfg.Store.(BatchCompleter)
+	var (
+		errs    []error
+		ran     int
+		pending []Completion
+		since   time.Time
+		todo    = e.units(jobs)
+		chained int // follow-ups claimed with completions
+	)
+	flush := func() {
+		if len(pending) == 0 {
+			return
 		}
-		errs = append(errs, e.run(ctx, j))
-		ran++
+		// A chain that never ends must not keep RunDue from returning.
+		claimMax := min(max(e.cfg.FollowUps, 0), maxChained-chained)
+		claimed, err := e.completeBatch(ctx, bc, queue, pending, claimMax)
+		errs = append(errs, err)
+		pending = nil
+		if len(claimed) > 0 {
+			// Follow-ups due now, ours already: they run next.
+			chained += len(claimed)
+			e.hold(claimed, e.cfg.Now().Add(e.cfg.Lease))
+			todo = append(e.units(claimed), todo...)
+		}
+	}
+	for len(todo) > 0 || len(pending) > 0 {
+		if len(todo) == 0 {
+			flush() // may claim more to run
+			continue
+		}
+		unit := todo[0]
+		if ran > 0 && !e.mayStart(unit[0].ID) {
+			// Left to expire: forget them so that no heartbeat keeps them.
+			for _, rest := range todo {
+				for _, j := range rest {
+					e.drop(j.ID)
+				}
+			}
+			todo = nil
+			continue
+		}
+		todo = todo[1:]
+		ran += len(unit)
+		for _, r := range e.runUnit(ctx, unit, !batched) {
+			errs = append(errs, r.err)
+			if r.done == nil {
+				continue
+			}
+			if len(pending) == 0 {
+				since = e.cfg.Now()
+			}
+			pending = append(pending, *r.done)
+			if len(r.done.Follow) > 0 {
+				flush()
+			}
+		}
+		if len(pending) > 0 && e.cfg.Now().Sub(since) >= time.Second {
+			flush()
+		}
 	}
 	return ran, errors.Join(errs...)
 }
 
-func (e *Engine) run(ctx context.Context, j Job) error {
+// maxChained bounds the follow-ups one RunDue claims with completions and
+// runs.
+const maxChained = 256
+
+// batch is how many jobs of queue one claim takes.
+func (e *Engine) batch(queue string) int {
+	if n := e.cfg.Batches[queue]; n > 0 {
+		return n
+	}
+	return e.cfg.Batch
+}
+
+// completeBatch completes jobs that ran, in one transaction, and wakes
+// the queues of their follow-ups.
+func (e *Engine) completeBatch(ctx context.Context, bc BatchCompleter, queue string, done []Completion, claimMax int) ([]Job, error) {
+	ids := make([]string, len(done))
+	for i, c := range done {
+		ids[i] = c.ID
+	}
+	defer e.drop(ids...)
+	var claim FollowClaim
+	if claimMax > 0 {
+		claim = FollowClaim{Queue: queue, Lease: e.cfg.Lease, Max: claimMax}
+	}
+	tc := time.Now()
+	claimed, lost, err := bc.CompleteBatch(ctx, e.cfg.Owner, e.cfg.Now(), done, claim)
+	if traceOn {
+		e.cfg.Logger.Info("TRACE complete", "queue", queue, "n", len(done), "ms", time.Since(tc).Seconds()*1000, "claimed", len(claimed))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("completing %d jobs: %w", len(done), err)
+	}
+	if len(lost) > 0 {
+		// Another worker took them over after their lease ran out; it
+		// completes them (handlers are safe to run twice).
+		e.cfg.Logger.Warn("engine: jobs were taken over before they were completed", "queue", queue, "jobs", lost)
+	}
+	e.wakeFollowUps(queue, done...)
+	return claimed, nil
+}
+
+func (e *Engine) wakeFollowUps(queue string, done ...Completion) {
+	for _, c := range done {
+		for _, f := range c.Follow {
+			if f.Queue != queue {
+				e.Wake(f.Queue)
+			}
+		}
+	}
+}
+
+// units groups the jobs of a claimed batch into what runs at once: the
+// jobs of a kind with a BatchHandler together, at the place of the first
+// of them; every other job alone.
+func (e *Engine) units(jobs []Job) [][]Job {
+	var units [][]Job
+	at := map[string]int{} // kind → index of its unit
+	for _, j := range jobs {
+		if _, ok := e.cfg.BatchHandlers[j.Kind]; ok {
+			if i, ok := at[j.Kind]; ok {
+				units[i] = append(units[i], j)
+				continue
+			}
+			at[j.Kind] = len(units)
+		}
+		units = append(units, []Job{j})
+	}
+	return units
+}
+
+// ranJob is the outcome of one job: its completion if it is to be
+// completed (with the batch), and an error to report.
+type ranJob struct {
+	done *Completion
+	err  error
+}
+
+// runUnit runs the jobs of a unit (see units) and records failures.
+func (e *Engine) runUnit(ctx context.Context, unit []Job, completeNow bool) []ranJob {
+	out := make([]ranJob, len(unit))
+	bh, ok := e.cfg.BatchHandlers[unit[0].Kind]
+	if !ok {
+		out[0].done, out[0].err = e.run(ctx, unit[0], completeNow)
+		return out
+	}
+	results := e.callBatch(ctx, bh, unit)
+	for i, j := range unit {
+		out[i].done, out[i].err = e.finish(ctx, j, results[i].Follow, results[i].Err, completeNow)
+	}
+	return out
+}
+
+// run runs one job. A failure is recorded at once; a success is completed
+// at once if completeNow, else returned for completeBatch.
+func (e *Engine) run(ctx context.Context, j Job, completeNow bool) (*Completion, error) {
 	h, ok := e.cfg.Handlers[j.Kind]
 	if !ok {
-		return e.cfg.Store.Fail(ctx, j.ID, e.cfg.Owner, e.cfg.Now().Add(e.cfg.Backoff(j.Attempts+1)), "no handler for job kind "+j.Kind)
+		defer e.drop(j.ID)
+		return nil, e.cfg.Store.Fail(ctx, j.ID, e.cfg.Owner, e.cfg.Now().Add(e.cfg.Backoff(j.Attempts+1)), "no handler for job kind "+j.Kind)
 	}
 	follow, err := e.call(ctx, h, j)
+	return e.finish(ctx, j, follow, err, completeNow)
+}
+
+// finish records what a job's handler returned: a failure at once; a
+// success at once if completeNow, else it is returned for completeBatch.
+func (e *Engine) finish(ctx context.Context, j Job, follow []Job, err error, completeNow bool) (*Completion, error) {
 	var perm Permanent
 	var permPtr *Permanent
 	switch {
 	case errors.As(err, &perm), errors.As(err, &permPtr):
 		e.cfg.Logger.Error("engine: job failed permanently", "kind", j.Kind, "id", j.ID, "err", err)
-		return e.cfg.Store.Complete(ctx, j.ID, e.cfg.Owner, e.cfg.Now(), nil)
+		follow = nil
 	case err != nil:
+		defer e.drop(j.ID)
 		retry := e.cfg.Now().Add(e.cfg.Backoff(j.Attempts + 1))
 		if ferr := e.cfg.Store.Fail(ctx, j.ID, e.cfg.Owner, retry, err.Error()); ferr != nil {
-			return fmt.Errorf("job %s: %w (and recording the failure: %v)", j.ID, err, ferr)
+			return nil, fmt.Errorf("job %s: %w (and recording the failure: %v)", j.ID, err, ferr)
 		}
-		return nil
+		return nil, nil
 	}
+	c := &Completion{ID: j.ID, Follow: follow}
+	if !completeNow {
+		return c, nil
+	}
+	defer e.drop(j.ID)
 	if err := e.cfg.Store.Complete(ctx, j.ID, e.cfg.Owner, e.cfg.Now(), follow); err != nil {
-		return err
+		return nil, err
 	}
-	for _, f := range follow {
-		if f.Queue != j.Queue {
-			e.Wake(f.Queue)
-		}
-	}
-	return nil
+	e.wakeFollowUps(j.Queue, *c)
+	return nil, nil
 }
 
 // call runs a handler, turning a panic into an error: one bad job must
@@ -257,6 +582,26 @@ func (e *Engine) call(ctx context.Context, h Handler, j Job) (follow []Job, err 
 		}
 	}()
 	return h(ctx, j, e.cfg.Now())
+}
+
+var traceOn = os.Getenv("WARROOM_TRACE") != "" // TEMPORARY
+
+// callBatch runs a batch handler, turning a panic, or a wrong number of
+// results, into an error of every job.
+func (e *Engine) callBatch(ctx context.Context, h BatchHandler, jobs []Job) (results []Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			results = make([]Result, len(jobs))
+			for i, j := range jobs {
+				results[i].Err = fmt.Errorf("job %s of kind %s panicked (with %d others): %v", j.ID, j.Kind, len(jobs)-1, p)
+			}
+		}
+	}()
+	results = h(ctx, jobs, e.cfg.Now())
+	if len(results) != len(jobs) {
+		panic(fmt.Sprintf("batch handler returned %d results for %d jobs", len(results), len(jobs)))
+	}
+	return results
 }
 
 func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {

@@ -2,13 +2,18 @@
 // many senders delivering alerts at once share one database transaction
 // (and one fsync) instead of queueing for the single writer one by one.
 //
-// One flusher goroutine runs flushes one at a time. Batches form on their
-// own under load: while a flush runs, new items wait, and as soon as it
-// ends they all go in the next one. An item that arrives while the
+// One flusher goroutine (New) runs flushes one at a time. Batches form on
+// their own under load: while a flush runs, new items wait, and as soon
+// as it ends they all go in the next one. An item that arrives while the
 // batcher is idle is flushed at once, without waiting for company. Only
 // when a flush ends and finds fewer than maxBatch items waiting may it
 // linger, up to maxDelay after the oldest of them arrived, for more to
 // fill the batch; with maxDelay 0 it never lingers.
+//
+// NewParallel runs several flushers, for a database that commits
+// concurrent transactions in parallel (PostgreSQL, not SQLite): items
+// that arrive while every flusher is busy still batch up, and an idle
+// flusher takes them at once.
 package groupcommit
 
 import (
@@ -34,8 +39,9 @@ type Batcher[T, R any] struct {
 	queue  []*call[T, R]
 	closed bool
 
-	wake    chan struct{} // a Submit or Close happened; buffered 1
-	stopped chan struct{} // closed when the flusher has drained and exited
+	wake    chan struct{} // items were queued; buffered 1
+	closing chan struct{} // closed by Close
+	stopped chan struct{} // closed when the flushers have drained and exited
 }
 
 // Call states: a call is queued until the flusher takes it or its
@@ -64,14 +70,30 @@ type call[T, R any] struct {
 // batch serves many callers, so no one caller's context fits); bound its
 // time inside flush if need be. Close stops the batcher.
 func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch int, maxDelay time.Duration) *Batcher[T, R] {
+	return NewParallel(flush, maxBatch, maxDelay, 1)
+}
+
+// NewParallel is New with up to flushers (at least 1) flushes running at
+// once, each on its own goroutine. Items keep their submission order
+// within a batch, but batches may commit in any order: use it only when
+// concurrent submitters' items are independent.
+func NewParallel[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch int, maxDelay time.Duration, flushers int) *Batcher[T, R] {
 	b := &Batcher[T, R]{
 		flush:    flush,
 		maxBatch: max(maxBatch, 1),
 		maxDelay: max(maxDelay, 0),
 		wake:     make(chan struct{}, 1),
+		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
-	go b.run()
+	var wg sync.WaitGroup
+	for range max(flushers, 1) {
+		wg.Go(b.run)
+	}
+	go func() {
+		wg.Wait()
+		close(b.stopped)
+	}()
 	return b
 }
 
@@ -108,9 +130,11 @@ func (b *Batcher[T, R]) Submit(ctx context.Context, item T) (R, error) {
 // once.
 func (b *Batcher[T, R]) Close() error {
 	b.mu.Lock()
-	b.closed = true
+	if !b.closed {
+		b.closed = true
+		close(b.closing)
+	}
 	b.mu.Unlock()
-	b.signal()
 	<-b.stopped
 	return nil
 }
@@ -122,10 +146,9 @@ func (b *Batcher[T, R]) signal() {
 	}
 }
 
-// run is the flusher: it takes batches off the queue and flushes them,
-// one at a time, until the batcher is closed and drained.
+// run is a flusher: it takes batches off the queue and flushes them, one
+// at a time, until the batcher is closed and drained.
 func (b *Batcher[T, R]) run() {
-	defer close(b.stopped)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	batch := make([]*call[T, R], 0, b.maxBatch)
@@ -137,7 +160,10 @@ func (b *Batcher[T, R]) run() {
 		for len(b.queue) == 0 && !b.closed {
 			b.mu.Unlock()
 			underLoad = false
-			<-b.wake
+			select {
+			case <-b.wake:
+			case <-b.closing:
+			}
 			b.mu.Lock()
 		}
 		if len(b.queue) == 0 { // closed and drained
@@ -171,6 +197,9 @@ func (b *Batcher[T, R]) takeLocked(batch []*call[T, R]) []*call[T, R] {
 	n := copy(b.queue, b.queue[i:])
 	clear(b.queue[n:])
 	b.queue = b.queue[:n]
+	if n > 0 {
+		b.signal() // what is left is for another flusher, or the next round
+	}
 	return batch
 }
 
@@ -187,6 +216,7 @@ func (b *Batcher[T, R]) linger(batch []*call[T, R], timer *time.Timer) []*call[T
 		fired := false
 		select {
 		case <-b.wake:
+		case <-b.closing:
 		case <-timer.C:
 			fired = true
 		}

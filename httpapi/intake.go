@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/groupcommit"
 	"github.com/warroom/warroom/intake"
 )
 
@@ -31,6 +32,7 @@ var errStoreDown = errors.New("alerts could not be stored")
 // enqueuePagerDuty is POST /v2/enqueue, PagerDuty's Events API v2: the
 // event's routing_key is the integration key.
 func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error {
+	quietLog(r)
 	now := s.now().UTC()
 	body, err := intake.ReadBody(w, r, s.maxBody)
 	if err != nil {
@@ -63,6 +65,7 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) webhookIntake(kind warroom.IntegrationKind, parse func([]byte, time.Time) ([]intake.Alert, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		hidePath(r)
+		quietLog(r)
 		now := s.now().UTC()
 		in, err := s.findIntegration(r.Context(), intake.IntegrationKeys(r, r.PathValue("key")), kind)
 		var alerts []intake.Alert
@@ -123,7 +126,7 @@ func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, aler
 	if len(alerts) == 0 {
 		return nil
 	}
-	_, err := s.ingest(ctx, warroom.IngestRequest{Integration: in, Updates: alertUpdates(in, alerts), ReceivedAt: now})
+	_, err := s.ingest(ctx, warroom.IngestRequest{Integration: in, Updates: intake.ToAlertUpdates(in, alerts), ReceivedAt: now})
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("intake: storing alerts failed", "integration", in.ID, "alerts", len(alerts), "err", err.Error())
@@ -132,6 +135,97 @@ func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, aler
 	}
 	if s.paging.wake != nil {
 		s.paging.wake()
+	}
+	return nil
+}
+
+// quietLog logs the request at DEBUG when it succeeds: a storm brings
+// hundreds of deliveries a second, and a line for each would cost more
+// than storing them. Refused deliveries (4xx) are logged at WARN, as the
+// sender loses them; failures to store them at ERROR, here and by
+// commitAlerts.
+func quietLog(r *http.Request) {
+	if info, ok := r.Context().Value(logInfoKey{}).(*logInfo); ok {
+		info.quiet = true
+	}
+}
+
+// Group commit of alert intake: one transaction holds up to
+// ingestMaxBatch deliveries; under load a partly filled batch waits at
+// most ingestMaxDelay for company. An idle server commits at once.
+const (
+	ingestMaxBatch = 128
+	ingestMaxDelay = 2 * time.Millisecond
+)
+
+// ingester commits the deliveries of concurrent senders together
+// (sqlstore.IngestBatcher, or groupcommit over IngestAlerts).
+type ingester = interface {
+	Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error)
+	Close() error
+}
+
+// batchingAlertStore is an AlertStore with its own group-commit writer
+// (sqlstore): it encodes each delivery on its sender's goroutine, so the
+// writer only does database work, fails a malformed delivery alone, and
+// runs several transactions at once where the database gains by it
+// (PostgreSQL).
+type batchingAlertStore interface {
+	NewIngester(maxBatch int, maxDelay time.Duration) ingester
+}
+
+// batchIngester is groupcommit over IngestAlerts, for other stores.
+type batchIngester struct {
+	b *groupcommit.Batcher[warroom.IngestRequest, []warroom.IngestResult]
+}
+
+func (b batchIngester) Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error) {
+	return b.b.Submit(ctx, req)
+}
+
+func (b batchIngester) Close() error { return b.b.Close() }
+
+// ingest commits one delivery through the group-commit batcher and
+// returns only once it is durable.
+func (s *Server) ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error) {
+	b, err := s.ingestBatcher()
+	if err != nil {
+		return nil, err
+	}
+	return b.Ingest(ctx, req)
+}
+
+func (s *Server) ingestBatcher() (ingester, error) {
+	p := s.paging
+	if p.alerts == nil {
+		return nil, notConfigured("alerting")
+	}
+	p.batchMu.Lock()
+	defer p.batchMu.Unlock()
+	if p.closed {
+		return nil, groupcommit.ErrClosed
+	}
+	if p.batcher == nil {
+		if bs, ok := p.alerts.(batchingAlertStore); ok {
+			p.batcher = bs.NewIngester(ingestMaxBatch, ingestMaxDelay)
+		} else {
+			p.batcher = batchIngester{groupcommit.New(p.alerts.IngestAlerts, ingestMaxBatch, ingestMaxDelay)}
+		}
+	}
+	return p.batcher, nil
+}
+
+// Close stops the alert intake's group-commit writer after committing
+// every delivery already submitted; later deliveries answer 503. Call it
+// after the HTTP server has shut down, so in-flight requests finish first.
+func (s *Server) Close() error {
+	p := s.paging
+	p.batchMu.Lock()
+	b := p.batcher
+	p.closed = true
+	p.batchMu.Unlock()
+	if b != nil {
+		return b.Close()
 	}
 	return nil
 }

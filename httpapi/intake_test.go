@@ -18,7 +18,7 @@ import (
 	"github.com/PagerDuty/go-pagerduty"
 
 	"github.com/warroom/warroom"
-	"github.com/warroom/warroom/intake"
+	"github.com/warroom/warroom/sqlstore"
 )
 
 // fixtureDir holds what a real Alertmanager sent (see its README.md).
@@ -421,24 +421,8 @@ func TestIntakeConcurrentDeliveries(t *testing.T) {
 	}
 }
 
-// TestAlertConversion: what the store gets from each sender.
-func TestAlertConversion(t *testing.T) {
-	in := &warroom.Integration{ID: "i1", ServiceID: "s1"}
-	a := domainAlert(in, intake.Alert{Source: intake.SourcePagerDuty, DedupKey: "k", Summary: "s", Severity: "error",
-		Origin: "db1", Component: "pg", Client: "Grafana", ClientURL: "https://grafana.example.com",
-		Links:  []intake.Link{{Href: "https://x.example.com", Text: "X"}},
-		Images: []intake.Image{{Src: "https://img.example.com/a.png", Alt: "graph"}}})
-	want := []warroom.Link{{Title: "X", URL: "https://x.example.com"}, {Title: "graph", URL: "https://img.example.com/a.png"},
-		{Title: "Grafana", URL: "https://grafana.example.com"}}
-	if a.ServiceID != "s1" || a.IntegrationID != "i1" || !reflect.DeepEqual(a.Links, want) ||
-		!reflect.DeepEqual(a.Labels, map[string]string{"source": "db1", "component": "pg"}) || a.EndsAt != nil {
-		t.Errorf("converted: %+v", a)
-	}
-	am := domainAlert(in, intake.Alert{Source: intake.SourceAlertmanager, Labels: map[string]string{"job": "api"}, Component: "api"})
-	if !reflect.DeepEqual(am.Labels, map[string]string{"job": "api"}) {
-		t.Errorf("Alertmanager labels changed: %v", am.Labels)
-	}
-}
+// The SQL store brings its own group-commit writer.
+var _ batchingAlertStore = (*sqlstore.Store)(nil)
 
 // gatedAlerts holds IngestAlerts until released.
 type gatedAlerts struct {

@@ -3,10 +3,8 @@ package httpapi
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/warroom/warroom"
-	"github.com/warroom/warroom/groupcommit"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/oncall"
 	"github.com/warroom/warroom/paging"
@@ -32,17 +30,6 @@ type MessageStore interface {
 	ListAttempts(ctx context.Context, id string) ([]notify.Attempt, error)
 }
 
-// Group commit of alert intake: one transaction holds up to
-// ingestMaxBatch deliveries; under load a partly filled batch waits at
-// most ingestMaxDelay for company. An idle server commits at once.
-const (
-	ingestMaxBatch = 128
-	ingestMaxDelay = 2 * time.Millisecond
-)
-
-// ingestBatcher commits the deliveries of concurrent senders together.
-type ingestBatcher = groupcommit.Batcher[warroom.IngestRequest, []warroom.IngestResult]
-
 // pagingDeps is what the intake, on-call and paging routes use.
 type pagingDeps struct {
 	alerts      warroom.AlertStore
@@ -56,7 +43,7 @@ type pagingDeps struct {
 	// The batcher starts with the first alert, so that a server (or a
 	// test) that never receives one runs no extra goroutine.
 	batchMu sync.Mutex
-	batcher *ingestBatcher
+	batcher ingester
 	closed  bool
 }
 
@@ -112,45 +99,4 @@ func (s *Server) pager() (*paging.Pager, error) {
 		return nil, notConfigured("paging")
 	}
 	return s.paging.pager, nil
-}
-
-// ingest commits one delivery through the group-commit batcher and
-// returns only once it is durable.
-func (s *Server) ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error) {
-	b, err := s.ingestBatcher()
-	if err != nil {
-		return nil, err
-	}
-	return b.Submit(ctx, req)
-}
-
-func (s *Server) ingestBatcher() (*ingestBatcher, error) {
-	p := s.paging
-	if p.alerts == nil {
-		return nil, notConfigured("alerting")
-	}
-	p.batchMu.Lock()
-	defer p.batchMu.Unlock()
-	if p.closed {
-		return nil, groupcommit.ErrClosed
-	}
-	if p.batcher == nil {
-		p.batcher = groupcommit.New(p.alerts.IngestAlerts, ingestMaxBatch, ingestMaxDelay)
-	}
-	return p.batcher, nil
-}
-
-// Close stops the alert intake's group-commit writer after committing
-// every delivery already submitted; later deliveries answer 503. Call it
-// after the HTTP server has shut down, so in-flight requests finish first.
-func (s *Server) Close() error {
-	p := s.paging
-	p.batchMu.Lock()
-	b := p.batcher
-	p.closed = true
-	p.batchMu.Unlock()
-	if b != nil {
-		return b.Close()
-	}
-	return nil
 }

@@ -157,8 +157,16 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, d time.Duration) {
 		status = http.StatusOK
 	}
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		level = slog.LevelError
+	case rec.info.quiet && status >= 400:
+		level = slog.LevelWarn
+	case rec.info.quiet:
+		level = slog.LevelDebug
+	}
+	if !s.log.Enabled(r.Context(), level) {
+		return
 	}
 	// The path only: never the query or headers, which may carry secrets;
 	// routes with a secret in the path log their pattern instead.
@@ -176,8 +184,12 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, d time.Duration) {
 }
 
 // logInfo is what inner handlers tell the request log: the caller's
-// handle, and the path to log when the real one holds a secret.
-type logInfo struct{ user, path string }
+// handle, the path to log when the real one holds a secret, and whether
+// success is only worth a DEBUG line (quietLog).
+type logInfo struct {
+	user, path string
+	quiet      bool
+}
 
 type logInfoKey struct{}
 

@@ -32,6 +32,8 @@ type amAlert struct {
 	EndsAt       string            `json:"endsAt"`
 	GeneratorURL string            `json:"generatorURL"`
 	Fingerprint  string            `json:"fingerprint"`
+	// extra holds the fields outside this schema, for Details.
+	extra []amExtra
 }
 
 // ParseAlertmanager parses a Prometheus Alertmanager webhook body (payload
@@ -49,17 +51,28 @@ type amAlert struct {
 //     resolved alert without endsAt ends at now.
 //   - Summary is the summary annotation, else the alertname label; Severity
 //     maps the severity label (see NormalizeSeverity; warning when absent
-//     or unknown); GroupKey is the webhook's groupKey; Details is the
-//     alert's own JSON object; Links are the generatorURL, the runbook_url
-//     annotation and the Alertmanager externalURL, when present.
+//     or unknown); GroupKey is the webhook's groupKey; Links are the
+//     generatorURL, the runbook_url annotation and the Alertmanager
+//     externalURL, when present.
+//   - Details is only what the other fields do not hold, as a compact JSON
+//     object with sorted keys: {"generatorURL": ...} and any alert field
+//     outside the version 4 schema; nil when there is none. Labels,
+//     annotations, status, fingerprint and times are not repeated in it.
 //   - Alerts past the receiver's max_alerts are not in the body (only
 //     counted in truncatedAlerts), so they cannot be reported.
 //
-// The error is an *Error naming the field at fault.
+// The body is decoded in one pass (encoding/json only decides about bodies
+// that are malformed or unusual). The error is an *Error naming the field
+// at fault.
 func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
 	var hook amWebhook
-	if err := decodeJSON(body, &hook, false); err != nil {
-		return nil, err
+	if !readAlertmanager(body, &hook) {
+		// The one-pass reader gave up: encoding/json decides, and names
+		// the field or position at fault.
+		hook = amWebhook{}
+		if err := decodeAlertmanager(body, &hook); err != nil {
+			return nil, err
+		}
 	}
 	if hook.Version != "" && hook.Version != "4" {
 		return nil, fieldError("version", "unsupported Alertmanager webhook payload version %q: want \"4\"", hook.Version)
@@ -67,37 +80,59 @@ func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
 	if hook.Alerts == nil {
 		return nil, fieldError("alerts", "missing: not an Alertmanager webhook payload")
 	}
-	// Each alert's own JSON becomes its Details. A second, shallow pass
-	// keeps the first one's errors positioned in the body.
-	var raw struct {
-		Alerts []json.RawMessage `json:"alerts"`
-	}
-	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Alerts) != len(hook.Alerts) {
-		return nil, &Error{Message: "invalid JSON"} // unreachable: the first pass accepted the body
-	}
 	alerts := make([]Alert, 0, len(hook.Alerts))
-	seen := make(map[string]int, len(hook.Alerts))
-	for i, am := range hook.Alerts {
-		a, err := am.alert("alerts["+strconv.Itoa(i)+"]", hook.Status, now)
+	var seen map[string]int
+	if len(hook.Alerts) > 1 {
+		seen = make(map[string]int, len(hook.Alerts))
+	}
+	var hosts urlHosts
+	for i := range hook.Alerts {
+		am := &hook.Alerts[i]
+		a, err := am.alert(hook.Status, hook.ExternalURL, now, &hosts)
 		if err != nil {
+			err.Field = "alerts[" + strconv.Itoa(i) + "]." + err.Field
 			return nil, err
 		}
 		a.GroupKey = hook.GroupKey
-		a.Details = raw.Alerts[i]
-		a.Links = appendLink(a.Links, hook.ExternalURL, "Alertmanager")
+		a.Details = am.details()
 		if j, dup := seen[a.DedupKey]; dup {
 			alerts[j] = a
 			continue
 		}
-		seen[a.DedupKey] = len(alerts)
+		if seen != nil {
+			seen[a.DedupKey] = len(alerts)
+		}
 		alerts = append(alerts, a)
 	}
 	return alerts, nil
 }
 
+// decodeAlertmanager decodes body with encoding/json: the reference for
+// what readAlertmanager accepts, and the source of precise errors. The
+// fields of each alert outside the schema are kept for Details.
+func decodeAlertmanager(body []byte, hook *amWebhook) error {
+	if err := decodeJSON(body, hook, false); err != nil {
+		return err
+	}
+	var raw struct {
+		Alerts []map[string]json.RawMessage `json:"alerts"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Alerts) != len(hook.Alerts) {
+		return &Error{Message: "invalid JSON"} // unreachable: the first pass accepted the body
+	}
+	for i, fields := range raw.Alerts {
+		for name, v := range fields {
+			if bit, ok := fieldBit(amAlertFields, name); ok && bit == 0 {
+				hook.Alerts[i].extra = append(hook.Alerts[i].extra, amExtra{name: name, value: string(v)})
+			}
+		}
+	}
+	return nil
+}
+
 // alert normalizes one Alertmanager alert. groupStatus stands in for a
-// missing per-alert status.
-func (am amAlert) alert(field, groupStatus string, now time.Time) (Alert, *Error) {
+// missing per-alert status. The error's Field is relative to the alert.
+func (am *amAlert) alert(groupStatus, externalURL string, now time.Time, hosts *urlHosts) (Alert, *Error) {
 	a := Alert{
 		Source:      SourceAlertmanager,
 		DedupKey:    am.Fingerprint,
@@ -109,16 +144,16 @@ func (am amAlert) alert(field, groupStatus string, now time.Time) (Alert, *Error
 		ReceivedAt:  now,
 	}
 	var err *Error
-	if a.StartsAt, err = parseTime(field+".startsAt", am.StartsAt); err != nil {
+	if a.StartsAt, err = parseTime("startsAt", am.StartsAt); err != nil {
 		return Alert{}, err
 	}
-	endsAt, err := parseTime(field+".endsAt", am.EndsAt)
+	endsAt, err := parseTime("endsAt", am.EndsAt)
 	if err != nil {
 		return Alert{}, err
 	}
 	if a.DedupKey == "" {
 		if len(am.Labels) == 0 {
-			return Alert{}, fieldError(field+".fingerprint", "missing, and there are no labels to compute it from")
+			return Alert{}, fieldError("fingerprint", "missing, and there are no labels to compute it from")
 		}
 		a.DedupKey = Fingerprint(am.Labels)
 	}
@@ -136,7 +171,7 @@ func (am amAlert) alert(field, groupStatus string, now time.Time) (Alert, *Error
 			a.EndsAt = now
 		}
 	default:
-		return Alert{}, fieldError(field+".status", "%q is not an Alertmanager alert status: want \"firing\" or \"resolved\"", status)
+		return Alert{}, fieldError("status", "%q is not an Alertmanager alert status: want \"firing\" or \"resolved\"", status)
 	}
 	if a.StartsAt.IsZero() {
 		a.StartsAt = now
@@ -145,12 +180,35 @@ func (am amAlert) alert(field, groupStatus string, now time.Time) (Alert, *Error
 	if a.Severity, ok = NormalizeSeverity(am.Labels["severity"]); !ok {
 		a.Severity = SeverityWarning
 	}
-	if u, err := url.Parse(am.GeneratorURL); err == nil && u.Host != "" {
-		a.Origin = u.Host
-		a.Links = appendLink(a.Links, am.GeneratorURL, "Source")
+	runbook := am.Annotations["runbook_url"]
+	a.Origin = hosts.host(am.GeneratorURL)
+	if a.Origin != "" || runbook != "" || externalURL != "" {
+		a.Links = make([]Link, 0, 3)
+		if a.Origin != "" {
+			a.Links = append(a.Links, Link{Href: am.GeneratorURL, Text: "Source"})
+		}
+		a.Links = appendLink(a.Links, runbook, "Runbook")
+		a.Links = appendLink(a.Links, externalURL, "Alertmanager")
 	}
-	a.Links = appendLink(a.Links, am.Annotations["runbook_url"], "Runbook")
 	return a, nil
+}
+
+// urlHosts finds the host of URLs, remembering the last one: the alerts
+// of one group usually share their generatorURL.
+type urlHosts struct{ url, last string }
+
+// host returns the host of rawURL, or "" if it is not a URL with a host.
+func (h *urlHosts) host(rawURL string) string {
+	if rawURL == "" {
+		return ""
+	}
+	if rawURL != h.url {
+		h.url, h.last = rawURL, ""
+		if u, err := url.Parse(rawURL); err == nil {
+			h.last = u.Host
+		}
+	}
+	return h.last
 }
 
 // Fingerprint computes the fingerprint Alertmanager gives an alert with these

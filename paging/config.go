@@ -82,8 +82,20 @@ type Config struct {
 	// Poll is the sender's safety-net polling interval; default 1s.
 	Poll time.Duration
 	// Batch is how many messages one claim takes; default 20.
-	Batch  int
-	Logger *slog.Logger
+	Batch int
+	// Heartbeat is how often the sender extends the leases of the
+	// messages it holds, while RunSenders runs, so that Lease may be short
+	// (a dead process's messages are sent again soon) without a slow send
+	// losing its claim; default Lease/4 when Lease was given, none with
+	// the default lease. Negative: none.
+	Heartbeat time.Duration
+	// PageQueue is the engine queue of the work that pages people
+	// (escalation steps, page notifications, routing alerts that page);
+	// default QueueDefault, where every job runs. Set it to QueuePage and
+	// run the engine with Queues() so that paging never waits behind the
+	// routing of an alert storm.
+	PageQueue string
+	Logger    *slog.Logger
 }
 
 // Pager holds the handlers, the reactor and the sender.
@@ -151,10 +163,20 @@ func New(cfg Config) (*Pager, error) {
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 30 * time.Second
 	}
-	if cfg.Lease <= 0 {
+	switch {
+	case cfg.Lease <= 0:
 		cfg.Lease = 2 * time.Minute
+	case cfg.Heartbeat == 0:
+		cfg.Heartbeat = cfg.Lease / 4
 	}
-	cfg.Lease = max(cfg.Lease, cfg.SendTimeout+10*time.Second)
+	if cfg.Heartbeat <= 0 || !canExtend(cfg.Store) {
+		// Nothing extends a claim: it must outlast a send.
+		cfg.Heartbeat = 0
+		cfg.Lease = max(cfg.Lease, cfg.SendTimeout+10*time.Second)
+	}
+	if cfg.PageQueue == "" {
+		cfg.PageQueue = QueueDefault
+	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}

@@ -32,11 +32,12 @@ func TestRestartContinuesEscalationAndResendsOnce(t *testing.T) {
 			t.Fatalf("ada paged %d times", n)
 		}
 
-		// Step 2 falls due; proc-1 runs its jobs and claims bob's page,
-		// then dies before reporting the send.
+		// Step 2 falls due; proc-1 runs its jobs, which store bob's page
+		// claimed for its sender (state sending, its lease), then dies
+		// before sending it.
 		w.clock.Advance(5 * time.Minute)
 		for {
-			n, err := p1.engine.RunDue(w.ctx, paging.QueueDefault)
+			n, err := p1.runJobs()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,9 +45,14 @@ func TestRestartContinuesEscalationAndResendsOnce(t *testing.T) {
 				break
 			}
 		}
-		claimed, err := p1.store.ClaimMessages(w.ctx, notify.QueuePage, "proc-1", w.clock.Now(), 2*time.Minute, 10)
-		if err != nil || len(claimed) != 1 || claimed[0].Destination != w.hook.url("/bob") {
-			t.Fatalf("claimed %+v, %v", claimed, err)
+		var claimed []*notify.Outbox
+		for _, m := range p1.messages("", alertID) {
+			if m.State == notify.StateSending {
+				claimed = append(claimed, m)
+			}
+		}
+		if len(claimed) != 1 || claimed[0].Destination != w.hook.url("/bob") {
+			t.Fatalf("messages being sent: %+v", claimed)
 		}
 		p1.crash()
 
@@ -138,7 +144,7 @@ func TestPostgresTwoProcessesSendEachOnce(t *testing.T) {
 // drainErr is drain for other goroutines: it reports instead of failing.
 func (p *proc) drainErr() error {
 	for range 100 {
-		n, err := p.engine.RunDue(p.w.ctx, paging.QueueDefault)
+		n, err := p.runJobs()
 		if err != nil {
 			return err
 		}
@@ -162,7 +168,7 @@ func TestRunWakesAtOnce(t *testing.T) {
 	w := newWorld(t, false)
 	p := w.start("proc-1", func(c *paging.Config) { c.Poll = time.Hour; c.Announce = nil })
 	p.engine = engine.New(engine.Config{Store: p.store, Now: w.clock.Now, Owner: "proc-1", Poll: time.Hour,
-		Queues: []string{paging.QueueDefault}, Handlers: p.pager.Handlers()})
+		Queues: p.pager.Queues(), Handlers: p.pager.Handlers(), BatchHandlers: p.pager.BatchHandlers()})
 	who := p.people()
 	p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
 	_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
@@ -222,7 +228,18 @@ func TestHandlersSafeToRunTwice(t *testing.T) {
 		return first
 	}
 
-	twice(paging.RouteJob(now, alertID))
+	// The intake's job hands the alert to the page queue; routing it
+	// there declares the incident, and its follow-ups start the
+	// escalation (run below as a job of its own) and link the alert.
+	handoff := twice(paging.RouteJob(now, alertID))
+	if len(handoff) != 1 || handoff[0].Queue != paging.QueuePage || handoff[0].Kind != paging.KindAlertRoute {
+		t.Fatalf("bulk routing handed over %+v", handoff)
+	}
+	for _, j := range twice(handoff[0]) {
+		if j.Kind == paging.KindAlertLink {
+			twice(j)
+		}
+	}
 	open := true
 	list, err := p.store.ListIncidents(w.ctx, warroom.IncidentFilter{Viewer: who.admin.Actor(), Open: &open})
 	if err != nil || len(list) != 1 {

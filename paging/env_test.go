@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -165,6 +166,7 @@ func (w *world) start(owner string, edit ...func(*paging.Config)) *proc {
 			{Channel: notify.ChannelWebhook, Address: w.hook.url("/announce"), Secret: hookSecret},
 		},
 		ICEscalationPolicy: "ic-leads", WebhookSecret: hookSecret, Owner: owner,
+		PageQueue: paging.QueuePage, // as the server runs it
 	}
 	for _, e := range edit {
 		e(&p.cfg)
@@ -174,8 +176,21 @@ func (w *world) start(owner string, edit ...func(*paging.Config)) *proc {
 	}
 	store.SetIncidentReactor(p.pager.Reactor())
 	p.engine = engine.New(engine.Config{Store: store, Now: w.clock.Now, Owner: owner,
-		Queues: []string{paging.QueueDefault}, Handlers: p.pager.Handlers()})
+		Queues: p.pager.Queues(), Handlers: p.pager.Handlers(), BatchHandlers: p.pager.BatchHandlers()})
 	return p
+}
+
+// runJobs runs the due jobs of every queue once and returns how many ran.
+func (p *proc) runJobs() (int, error) {
+	n := 0
+	for _, q := range p.pager.Queues() {
+		k, err := p.engine.RunDue(p.w.ctx, q)
+		if err != nil {
+			return n, fmt.Errorf("queue %s: %w", q, err)
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // drain runs due jobs and sends due messages until nothing more is due
@@ -183,12 +198,10 @@ func (w *world) start(owner string, edit ...func(*paging.Config)) *proc {
 func (p *proc) drain() {
 	p.w.t.Helper()
 	for range 100 {
-		n := 0
-		k, err := p.engine.RunDue(p.w.ctx, paging.QueueDefault)
+		n, err := p.runJobs()
 		if err != nil {
 			p.w.t.Fatalf("%s: run jobs: %v", p.owner, err)
 		}
-		n += k
 		for _, q := range paging.Queues {
 			k, err := p.pager.Sender().SendDue(p.w.ctx, q)
 			if err != nil {

@@ -33,7 +33,11 @@ func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string
 			return nil, err
 		}
 		s.alert = a
-		incidentID = a.IncidentID
+		if a.IncidentID != "" {
+			// Linked: to the incident routing declared for it (named
+			// already, until the link follows), or where a person put it.
+			incidentID = a.IncidentID
+		}
 		if a.Status != warroom.AlertFiring {
 			s.why = "alert " + string(a.Status)
 			return s, nil
@@ -69,15 +73,19 @@ func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string
 
 // escalate handles escalation.step: if paging goes on, it fires the
 // current step of the policy (warroom.Escalation.Fire), resolves its
-// targets at now (a schedule pages whoever is on call now), notifies each
-// person by their own rules (notify.user jobs), and schedules the next
-// step. Safe to run twice: the follow-ups are keyed by this job and the
-// timeline note by its ID.
+// targets at now (a schedule pages whoever is on call now), pages each
+// person by their own rules (one outbox message per rule, as notify.user
+// would: the sender has them at once), notes it on the timeline, and
+// schedules the next step. Safe to run twice: the message IDs derive from
+// this job, the next step is keyed and the timeline note keyed by its ID.
 func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var e EscalationPayload
 	if err := decode(job, &e); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
+	p.trace("escalate start", t0, "lag", time.Since(job.DueAt).Milliseconds())
+	defer p.trace("escalate total", t0)
 	subj, err := p.subject(ctx, e.Purpose, e.AlertID, e.IncidentID)
 	if err != nil {
 		return nil, permanentIfNotFound(err)
@@ -100,17 +108,27 @@ func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]
 	if subj.incident != nil {
 		incidentID = subj.incident.ID
 	}
-	var follow []engine.Job
+	var msgs []notify.Outbox
 	for _, u := range users {
-		follow = append(follow, newJob(KindNotifyUser, "notify:"+job.ID+":"+u.ID, now, NotifyPayload{
-			UserID: u.ID, Purpose: e.Purpose, AlertID: e.AlertID, IncidentID: incidentID,
-			Kind: notify.KindPage, Reason: "paged by " + where,
-		}))
+		n := NotifyPayload{UserID: u.ID, Purpose: e.Purpose, AlertID: e.AlertID, IncidentID: incidentID,
+			Kind: notify.KindPage, Reason: "paged by " + where}
+		um, err := p.userMessages(ctx, "notify:"+job.ID+":"+u.ID, subj, n, u, now)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, um...)
 	}
+	p.trace("escalate reads", t0)
+	// The pages first: the rest can wait, the people paged cannot.
+	if err := p.enqueue(ctx, msgs); err != nil {
+		return nil, err
+	}
+	p.trace("escalate enqueued", t0)
+	var follow []engine.Job
 	if !next.Done {
 		n := e
 		n.Escalation = next
-		follow = append(follow, escalationJob(n))
+		follow = append(follow, p.escalationJob(n))
 	}
 	if incidentID != "" {
 		if err := p.note(ctx, incidentID, "page-note:"+job.ID, pageNote(e, users, unresolved, where, next)); err != nil {

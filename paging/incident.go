@@ -179,7 +179,7 @@ func (p *Pager) icEscalation(ctx context.Context, inc *warroom.Incident, now tim
 	} else if err != nil {
 		return icPaging{}, err
 	}
-	j := escalationJob(EscalationPayload{Purpose: PurposeIC, IncidentID: inc.ID, PolicyID: pol.ID,
+	j := p.escalationJob(EscalationPayload{Purpose: PurposeIC, IncidentID: inc.ID, PolicyID: pol.ID,
 		Escalation: warroom.StartEscalation(now)})
 	return icPaging{job: &j, text: fmt.Sprintf("Paging escalation policy %q for an Incident Commander.", pol.Name)}, nil
 }

@@ -11,15 +11,24 @@ import (
 	"github.com/warroom/warroom/engine"
 )
 
-// QueueDefault is the engine queue of every paging job. Deliveries do not
-// run as jobs: the outbox has its own workers per channel queue.
-const QueueDefault = "default"
+// Engine queues. Every paging job runs on QueueDefault unless
+// Config.PageQueue names another queue for the work that pages people:
+// then escalation steps, page notifications and the routing of alerts that
+// page someone (a declare rule, or an escalation policy to page) run there,
+// on their own worker, and a storm of alerts to route never delays a page.
+// Deliveries do not run as jobs: the outbox has its own workers per
+// channel queue.
+const (
+	QueueDefault = "default"
+	QueuePage    = "page"
+)
 
 // Job kinds; see docs/paging-design.md.
 const (
 	KindAlertRoute        = "alert.route"
 	KindAlertAcknowledged = "alert.acknowledged"
 	KindAlertResolved     = "alert.resolved"
+	KindAlertLink         = "alert.link"
 	KindEscalationStep    = "escalation.step"
 	KindNotifyUser        = "notify.user"
 	KindIncidentAnnounce  = "incident.announce"
@@ -40,6 +49,14 @@ const (
 // RoutePayload is the payload of alert.route.
 type RoutePayload struct {
 	AlertIDs []string `json:"alert_ids"`
+}
+
+// LinkPayload is the payload of alert.link: link an alert to the incident
+// routing declared for it, with a timeline note saying why.
+type LinkPayload struct {
+	AlertID    string `json:"alert_id"`
+	IncidentID string `json:"incident_id"`
+	Note       string `json:"note,omitempty"`
 }
 
 // AlertPayload is the payload of alert.acknowledged and alert.resolved.
@@ -97,8 +114,9 @@ func newJob(kind, key string, dueAt time.Time, payload any) engine.Job {
 		DueAt: dueAt, Payload: data}
 }
 
-// RouteJob returns an alert.route job for alerts (the store schedules
-// these itself when it ingests alerts); keyed by the first alert.
+// RouteJob returns an alert.route job for alerts on QueueDefault, as the
+// store schedules them itself when it ingests alerts; keyed by the first
+// alert.
 func RouteJob(now time.Time, alertIDs ...string) engine.Job {
 	key := ""
 	if len(alertIDs) > 0 {
@@ -107,9 +125,36 @@ func RouteJob(now time.Time, alertIDs ...string) engine.Job {
 	return newJob(KindAlertRoute, key, now, RoutePayload{AlertIDs: alertIDs})
 }
 
-func escalationJob(e EscalationPayload) engine.Job {
+// pageRouteJob hands alerts that page someone over to the page queue,
+// keyed by the first alert (an alert is routed by one job only).
+func (p *Pager) pageRouteJob(now time.Time, alertIDs []string) engine.Job {
+	j := newJob(KindAlertRoute, "route-page:"+alertIDs[0], now, RoutePayload{AlertIDs: alertIDs})
+	j.Queue = p.cfg.PageQueue
+	return j
+}
+
+// escalationJob returns an escalation.step job on the page queue.
+func (p *Pager) escalationJob(e EscalationPayload) engine.Job {
 	key := fmt.Sprintf("esc:%s:%s:%s:%d:%d", e.subject(), e.Purpose, e.PolicyID, e.Round, e.Step)
-	return newJob(KindEscalationStep, key, e.NextAt, e)
+	j := newJob(KindEscalationStep, key, e.NextAt, e)
+	j.Queue = p.cfg.PageQueue
+	return j
+}
+
+// pageJob returns a job on the page queue.
+func (p *Pager) pageJob(kind, key string, dueAt time.Time, payload any) engine.Job {
+	j := newJob(kind, key, dueAt, payload)
+	j.Queue = p.cfg.PageQueue
+	return j
+}
+
+// Queues returns the engine queues paging's jobs run on, for
+// engine.Config.Queues: QueueDefault, and the page queue if apart.
+func (p *Pager) Queues() []string {
+	if p.cfg.PageQueue == QueueDefault {
+		return []string{QueueDefault}
+	}
+	return []string{QueueDefault, p.cfg.PageQueue}
 }
 
 // decode reads a job's payload into v; a payload that does not decode
@@ -128,12 +173,21 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindAlertRoute:        p.route,
 		KindAlertAcknowledged: p.alertAcknowledged,
 		KindAlertResolved:     p.alertResolved,
+		KindAlertLink:         p.link,
 		KindEscalationStep:    p.escalate,
 		KindNotifyUser:        p.notifyUser,
 		KindIncidentAnnounce:  p.announce,
 		KindIncidentICCheck:   p.icCheck,
 		KindIncidentMajor:     p.majorCheck,
 	}
+}
+
+// BatchHandlers returns the batch handlers of the paging job kinds that
+// run cheaper together, for engine.Config.BatchHandlers: alert.route, so
+// that the bulk routing of a storm reads its alerts and services once per
+// claim.
+func (p *Pager) BatchHandlers() map[string]engine.BatchHandler {
+	return map[string]engine.BatchHandler{KindAlertRoute: p.routeBatch}
 }
 
 // permanentIfNotFound makes a vanished alert, incident or policy a

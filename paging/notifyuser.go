@@ -29,11 +29,17 @@ type contact struct {
 // alert or incident is acknowledged. An update (an instruction) goes out
 // once, by the earliest rules. Safe to run twice: message IDs derive from
 // the job and the contact method, and the outbox skips known IDs.
+//
+// Escalation steps page people themselves (see escalate), with the same
+// messages; notify.user jobs carry updates, and pages scheduled before.
 func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var n NotifyPayload
 	if err := decode(job, &n); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
+	p.trace("notify start", t0, "lag", time.Since(job.DueAt).Milliseconds())
+	defer p.trace("notify total", t0)
 	subj, err := p.subject(ctx, n.Purpose, n.AlertID, n.IncidentID)
 	if err != nil {
 		return nil, permanentIfNotFound(err)
@@ -45,6 +51,18 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	if err != nil {
 		return nil, permanentIfNotFound(err)
 	}
+	msgs, err := p.userMessages(ctx, job.ID, subj, n, u, now)
+	if err != nil {
+		return nil, err
+	}
+	p.trace("notify reads", t0)
+	return nil, p.enqueue(ctx, msgs)
+}
+
+// userMessages renders the messages that notify u as n says, one per
+// contact of their plan (contactPlan); their IDs derive from idBase, the
+// same each time the work that calls for them runs.
+func (p *Pager) userMessages(ctx context.Context, idBase string, subj *pageSubject, n NotifyPayload, u *warroom.User, now time.Time) ([]notify.Outbox, error) {
 	contacts, err := p.contactPlan(ctx, u, n.Kind)
 	if err != nil {
 		return nil, err
@@ -61,7 +79,7 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	var msgs []notify.Outbox
 	for i, c := range contacts {
 		m := base
-		m.ID = derivedID(job.ID, fmt.Sprint(i, ":", c.methodID))
+		m.ID = derivedID(idBase, fmt.Sprint(i, ":", c.methodID))
 		m.Channel, m.Destination = c.channel, c.address
 		if c.channel == notify.ChannelWebhook {
 			m.Secret = p.cfg.WebhookSecret
@@ -73,15 +91,24 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 		msgs = append(msgs, notify.Outbox{Message: m, Queue: notify.Queue(c.channel), State: notify.StatePending,
 			UserID: u.ID, DueAt: now.Add(c.delay), CreatedAt: now})
 	}
-	if err := p.enqueue(ctx, msgs); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return msgs, nil
 }
 
-// enqueue stores messages and wakes the senders of their queues.
+// enqueue stores messages and wakes the senders of their queues. With a
+// store that can (MessageClaimer), the messages due now are stored claimed
+// by this process and handed straight to its sender: a page goes out
+// without waiting for a claim.
 func (p *Pager) enqueue(ctx context.Context, msgs []notify.Outbox) error {
 	if len(msgs) == 0 {
+		return nil
+	}
+	if mc, ok := p.cfg.Store.(MessageClaimer); ok {
+		now := p.cfg.Now()
+		claimed, err := mc.EnqueueClaimedMessages(ctx, msgs, p.cfg.Owner, now, p.cfg.Lease)
+		if err != nil {
+			return err
+		}
+		p.sender.handOver(claimed, now.Add(p.cfg.Lease))
 		return nil
 	}
 	if err := p.cfg.Store.EnqueueMessages(ctx, msgs); err != nil {

@@ -3,6 +3,7 @@ package paging
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,82 +20,414 @@ import (
 // incident, whose own escalation goes on. A wait pages the service's
 // escalation policy for the alert and leaves the decision to a person.
 //
+// When paging runs on its own queue (Config.PageQueue), a job of the
+// default queue is bulk routing (routeBulk): it routes what pages nobody
+// itself and hands the alerts that page to the page queue, where this
+// handler routes them whole.
+//
 // Safe to run twice: the declaration carries an idempotency key derived
 // from the alert, the escalation job is keyed, and the alert is linked to
 // its incident last, so that a run that stopped half-way redoes the rest.
 func (p *Pager) route(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	if p.bulk(job) {
+		r := p.routeBulk(ctx, []engine.Job{job}, now)[0]
+		return r.Follow, r.Err
+	}
+	r := newRouter(p, now)
+	defer r.report()
+	return r.route(ctx, job)
+}
+
+// route routes the alerts of a job whole (see Pager.route) and returns
+// its follow-ups. The jobs of a batch share a router: an alert that
+// declared an incident for its group in one brings the next of its group
+// to it.
+func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error) {
+	p := r.p
 	var pl RoutePayload
 	if err := decode(job, &pl); err != nil {
 		return nil, err
 	}
-	for _, id := range pl.AlertIDs {
-		if err := p.routeAlert(ctx, id, now); err != nil {
-			return nil, fmt.Errorf("route alert %s: %w", id, err)
+	t0 := time.Now()
+	defer p.trace("route page total", t0)
+	alerts, err := p.findAlerts(ctx, pl.AlertIDs, true)
+	if err != nil {
+		return nil, err
+	}
+	p.trace("route page start (findAlerts)", t0, "lag", time.Since(job.DueAt).Milliseconds())
+	r.follow = nil
+	for _, a := range alerts {
+		// Acknowledged or resolved before routing ran: nobody needs
+		// paging. Already linked: a person (or an earlier run) decided.
+		if a.Status != warroom.AlertFiring || a.IncidentID != "" {
+			continue
+		}
+		svc, err := r.service(ctx, a.ServiceID)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			r.missing = append(r.missing, a.ID) // the service was deleted
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
+		}
+		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+		if err := r.routeAlert(ctx, a, svc, rule); err != nil {
+			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
 	}
-	return nil, nil
+	return r.follow, nil
 }
 
-func (p *Pager) routeAlert(ctx context.Context, alertID string, now time.Time) error {
-	a, err := p.cfg.Store.FindAlert(ctx, alertID)
-	if warroom.ErrorCode(err) == warroom.ENotFound {
-		p.cfg.Logger.Warn("paging: routed alert does not exist", "alert", alertID)
-		return nil
-	} else if err != nil {
-		return err
+// bulk reports whether a route job is bulk routing: a job of the default
+// queue while paging has its own.
+func (p *Pager) bulk(job engine.Job) bool {
+	return p.cfg.PageQueue != QueueDefault && job.Queue != p.cfg.PageQueue
+}
+
+// routeBatch is the batch handler of alert.route (BatchHandlers): the
+// bulk jobs of a claim are routed together (routeBulk), the others one by
+// one.
+func (p *Pager) routeBatch(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
+	results := make([]engine.Result, len(jobs))
+	var bulk []engine.Job
+	var at []int
+	r := newRouter(p, now)
+	defer r.report()
+	for i, j := range jobs {
+		if p.bulk(j) {
+			bulk, at = append(bulk, j), append(at, i)
+			continue
+		}
+		results[i].Follow, results[i].Err = r.route(ctx, j)
 	}
-	// Acknowledged or resolved before routing ran: nobody needs paging.
-	// Already linked: a person (or an earlier run) decided.
-	if a.Status != warroom.AlertFiring || a.IncidentID != "" {
-		return nil
+	if len(bulk) > 0 {
+		for k, r := range p.routeBulk(ctx, bulk, now) {
+			results[at[k]] = r
+		}
 	}
-	sp, err := p.cfg.Store.GetServicePaging(ctx, a.ServiceID)
+	return results
+}
+
+// routeBulk routes the alerts of jobs of the default queue (one intake
+// request each) together: it reads what routing decides on of all their
+// alerts with one query, and each service's paging and open incident once.
+// It attaches the alerts that an attach rule sends to an open incident,
+// notes the alerts that page nobody (one log line per service), and hands
+// the alerts that page (a declare rule, or a wait on a service with an
+// escalation policy) to the page queue: one follow-up job per job, so that
+// each job's completion schedules its own. From the first alert of a
+// service it hands over, the rest of that service's alerts follow, so that
+// they are decided in order.
+func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
+	t0 := time.Now()
+	results := make([]engine.Result, len(jobs))
+	fail := func(err error) []engine.Result {
+		for i := range results {
+			if results[i].Err == nil {
+				results[i].Err = err
+			}
+		}
+		return results
+	}
+	payloads := make([]RoutePayload, len(jobs))
+	var ids []string
+	for i, j := range jobs {
+		if err := decode(j, &payloads[i]); err != nil {
+			results[i].Err = err
+			continue
+		}
+		ids = append(ids, payloads[i].AlertIDs...)
+	}
+	heads, err := p.findAlerts(ctx, ids, false)
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	open, err := p.openIncident(ctx, a.ServiceID)
+	byID := make(map[string]*warroom.Alert, len(heads))
+	for _, a := range heads {
+		byID[a.ID] = a
+	}
+	r := newRouter(p, now)
+	defer r.report()
+	handoff := make([][]string, len(jobs))
+	attach := make([][]string, len(jobs))
+	var attachAll []string
+	for i := range jobs {
+		if results[i].Err != nil {
+			continue
+		}
+		for _, id := range payloads[i].AlertIDs {
+			a := byID[id]
+			if a == nil {
+				r.missing = append(r.missing, id)
+				continue
+			}
+			delete(byID, id) // an alert named twice is routed once
+			if a.Status != warroom.AlertFiring || a.IncidentID != "" {
+				continue
+			}
+			svc, err := r.service(ctx, a.ServiceID)
+			if warroom.ErrorCode(err) == warroom.ENotFound {
+				r.missing = append(r.missing, a.ID) // the service was deleted
+				continue
+			} else if err != nil {
+				return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+			}
+			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+			switch {
+			case svc.handedOff || pages(rule, svc.paging):
+				svc.handedOff = true
+				handoff[i] = append(handoff[i], a.ID)
+			case rule.Action == warroom.AlertAttach:
+				attach[i] = append(attach[i], a.ID)
+				attachAll = append(attachAll, a.ID)
+			default:
+				r.waits(a)
+			}
+		}
+	}
+	for i := range jobs {
+		if len(handoff[i]) > 0 {
+			p.trace("handoff", t0, "lag", time.Since(jobs[i].DueAt).Milliseconds(), "n", len(handoff[i]))
+			results[i].Follow = []engine.Job{p.pageRouteJob(now, handoff[i])}
+		}
+	}
+	if len(attachAll) == 0 {
+		return results
+	}
+	// Attaching changes no service's open incident: these are decided
+	// already; the note needs the whole alert.
+	whole, err := p.findAlerts(ctx, attachAll, true)
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	rule := warroom.RouteAlert(sp.AlertRules, a, open != nil)
+	full := make(map[string]*warroom.Alert, len(whole))
+	for _, a := range whole {
+		full[a.ID] = a
+	}
+	for i := range jobs {
+		for _, id := range attach[i] {
+			a := full[id]
+			if a == nil || a.Status != warroom.AlertFiring || a.IncidentID != "" {
+				continue
+			}
+			err := p.attachRouted(ctx, a, r.services[a.ServiceID].open, "the service's rules attach "+a.Severity+" alerts to its open incident")
+			if err != nil {
+				results[i].Err = fmt.Errorf("route alert %s: %w", a.ID, err)
+				break
+			}
+		}
+	}
+	return results
+}
+
+// pages reports whether routing an alert by rule pages someone: a
+// declaration, or a wait on a service with an escalation policy.
+func pages(rule warroom.AlertRule, sp warroom.ServicePaging) bool {
+	return rule.Action == warroom.AlertDeclare || (rule.Action != warroom.AlertAttach && sp.EscalationPolicyID != "")
+}
+
+// router routes the alerts of one job, or of a batch of bulk jobs.
+type router struct {
+	p        *Pager
+	now      time.Time
+	services map[string]*routedService
+	declared map[[2]string]*warroom.Incident // (service, group key) → incident declared for it here
+	follow   []engine.Job                    // escalations to start, alerts to link
+	missing  []string                        // alerts (or their services) that do not exist
+	unpaged  map[string][]string             // service ID → alerts that wait with nobody to page
+}
+
+func newRouter(p *Pager, now time.Time) *router {
+	return &router{p: p, now: now, services: map[string]*routedService{}, declared: map[[2]string]*warroom.Incident{}}
+}
+
+// routedService is what routing reads of a service, once per job.
+type routedService struct {
+	paging    warroom.ServicePaging
+	open      *warroom.Incident // the newest open incident, when a rule attaches
+	handedOff bool              // an alert of it went to the page queue
+}
+
+// service reads a service's paging and, if one of its rules attaches
+// alerts, its newest open incident.
+func (r *router) service(ctx context.Context, id string) (*routedService, error) {
+	if svc := r.services[id]; svc != nil {
+		return svc, nil
+	}
+	sp, err := r.p.cfg.Store.GetServicePaging(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	svc := &routedService{paging: sp}
+	if slices.ContainsFunc(sp.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach }) {
+		if svc.open, err = r.p.openIncident(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	r.services[id] = svc
+	return svc, nil
+}
+
+// routeAlert does what rule says for a.
+//
+// A declaration's escalation and the linking of the alert are follow-ups
+// of the route job (escalation first: they run right after it, the page
+// before anything else), so that a run that stopped before it completed
+// finds the alert unlinked and redoes it all.
+func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedService, rule warroom.AlertRule) error {
+	p := r.p
 	switch rule.Action {
 	case warroom.AlertDeclare:
-		if grp, err := p.groupIncident(ctx, a); err != nil {
-			return err
-		} else if grp != nil {
+		group := [2]string{a.ServiceID, a.GroupKey}
+		grp := r.declared[group]
+		if grp == nil {
+			var err error
+			if grp, err = p.groupIncident(ctx, a); err != nil {
+				return err
+			}
+		}
+		if grp != nil {
 			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
 		}
-		return p.declareForAlert(ctx, a, sp, rule, now)
+		t0 := time.Now()
+		inc, err := p.declareForAlert(ctx, a, svc.paging, rule, r.now)
+		p.trace("declareForAlert total", t0)
+		if err != nil {
+			return err
+		}
+		if a.GroupKey != "" {
+			r.declared[group] = inc
+		}
+		if inc.Stage.Open() {
+			svc.open = inc // the service's newest open incident now
+		}
+		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
+			a.Summary, a.Severity, a.ID, rule.IncidentSeverity, rule.MinSeverity)
+		if svc.paging.EscalationPolicyID == "" {
+			text += " The service has no escalation policy, so nobody is paged."
+		} else {
+			r.follow = append(r.follow, p.escalationJob(EscalationPayload{Purpose: PurposeAlert, AlertID: a.ID,
+				IncidentID: inc.ID, PolicyID: svc.paging.EscalationPolicyID, Escalation: warroom.StartEscalation(r.now)}))
+		}
+		r.follow = append(r.follow, p.pageJob(KindAlertLink, "link:"+a.ID, r.now,
+			LinkPayload{AlertID: a.ID, IncidentID: inc.ID, Note: text}))
+		return nil
 	case warroom.AlertAttach:
-		return p.attachRouted(ctx, a, open, "the service's rules attach "+a.Severity+" alerts to its open incident")
+		return p.attachRouted(ctx, a, svc.open, "the service's rules attach "+a.Severity+" alerts to its open incident")
 	}
-	if sp.EscalationPolicyID == "" {
-		p.cfg.Logger.Warn("paging: alert waits for a person but its service has no escalation policy; nobody is paged",
-			"alert", a.ID, "service", a.ServiceID)
+	if svc.paging.EscalationPolicyID == "" {
+		r.waits(a)
 		return nil
 	}
-	return p.startEscalation(ctx, PurposeAlert, a.ID, "", sp.EscalationPolicyID, now)
+	r.follow = append(r.follow, p.escalationJob(EscalationPayload{Purpose: PurposeAlert, AlertID: a.ID,
+		PolicyID: svc.paging.EscalationPolicyID, Escalation: warroom.StartEscalation(r.now)}))
+	return nil
 }
 
-// declareForAlert declares an incident for a as the system, pages the
-// service's policy for the alert, notes why, and links the alert.
-func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, sp warroom.ServicePaging, rule warroom.AlertRule, now time.Time) error {
+// waits notes an alert that waits for a person with nobody to page.
+func (r *router) waits(a *warroom.Alert) {
+	if r.unpaged == nil {
+		r.unpaged = map[string][]string{}
+	}
+	r.unpaged[a.ServiceID] = append(r.unpaged[a.ServiceID], a.ID)
+}
+
+// report logs, once per job or batch, the alerts that page nobody (a line
+// per service) and those that do not exist.
+func (r *router) report() {
+	log := r.p.cfg.Logger
+	if len(r.missing) > 0 {
+		log.Warn("paging: routed alerts (or their services) do not exist", "count", len(r.missing), "alerts", sample(r.missing))
+	}
+	for svc, ids := range r.unpaged {
+		log.Warn("paging: alerts wait for a person but their service has no escalation policy; nobody is paged",
+			"service", svc, "count", len(ids), "alerts", sample(ids))
+	}
+}
+
+// sample lists a few IDs of many, for a log line.
+func sample(ids []string) string {
+	const n = 3
+	if len(ids) <= n {
+		return strings.Join(ids, ",")
+	}
+	return strings.Join(ids[:n], ",") + fmt.Sprintf(",… (%d more)", len(ids)-n)
+}
+
+// findAlerts reads the alerts of ids in their order, with one query if
+// the store can (AlertsFinder): whole, or only what routing decides on
+// (see AlertsFinder.RoutingAlerts). IDs that do not exist are left out.
+func (p *Pager) findAlerts(ctx context.Context, ids []string, whole bool) ([]*warroom.Alert, error) {
+	if f, ok := p.cfg.Store.(AlertsFinder); ok {
+		read := f.RoutingAlerts
+		if whole {
+			read = f.FindAlerts
+		}
+		found, err := read(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*warroom.Alert, len(found))
+		for _, a := range found {
+			byID[a.ID] = a
+		}
+		out := make([]*warroom.Alert, 0, len(ids))
+		for _, id := range ids {
+			if a := byID[id]; a != nil {
+				out = append(out, a)
+				delete(byID, id) // an ID named twice is routed once
+			}
+		}
+		return out, nil
+	}
+	out := make([]*warroom.Alert, 0, len(ids))
+	for _, id := range ids {
+		a, err := p.cfg.Store.FindAlert(ctx, id)
+		if warroom.ErrorCode(err) == warroom.ENotFound {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// AlertsFinder is implemented by stores that read many alerts at once
+// (sqlstore); routing uses it when the store has it.
+type AlertsFinder interface {
+	// FindAlerts returns the alerts of ids that exist, in any order.
+	FindAlerts(ctx context.Context, ids []string) ([]*warroom.Alert, error)
+	// RoutingAlerts is FindAlerts with only ID, ServiceID, Status,
+	// Severity, GroupKey and IncidentID filled in: cheap to read.
+	RoutingAlerts(ctx context.Context, ids []string) ([]*warroom.Alert, error)
+}
+
+// declareForAlert declares an incident for a as the system, once however
+// often it runs (the idempotency key derives from the alert).
+func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, sp warroom.ServicePaging, rule warroom.AlertRule, now time.Time) (*warroom.Incident, error) {
+	t0 := time.Now()
 	res, err := p.cfg.Incidents.Declare(ctx, system, alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	inc := res.Incident
-	text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
-		a.Summary, a.Severity, a.ID, rule.IncidentSeverity, rule.MinSeverity)
-	if sp.EscalationPolicyID == "" {
-		text += " The service has no escalation policy, so nobody is paged."
-	} else if err := p.startEscalation(ctx, PurposeAlert, a.ID, inc.ID, sp.EscalationPolicyID, now); err != nil {
-		return err
+	p.trace("declare", t0)
+	return res.Incident, nil
+}
+
+// link handles alert.link, the end of routing an alert that declared an
+// incident: the timeline says why it was declared, and the alert is
+// linked to it (unless a person linked it elsewhere meanwhile).
+func (p *Pager) link(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var pl LinkPayload
+	if err := decode(job, &pl); err != nil {
+		return nil, err
 	}
-	if err := p.note(ctx, inc.ID, "route-note:"+a.ID, text); err != nil {
-		return err
+	if pl.Note != "" {
+		if err := p.note(ctx, pl.IncidentID, "route-note:"+pl.AlertID, pl.Note); err != nil {
+			return nil, permanentIfNotFound(err)
+		}
 	}
-	return p.linkAlert(ctx, a.ID, inc.ID)
+	return nil, permanentIfNotFound(p.linkAlert(ctx, pl.AlertID, pl.IncidentID))
 }
 
 // attachRouted links a to the open incident inc and notes it there.
@@ -116,14 +449,6 @@ func (p *Pager) linkAlert(ctx context.Context, alertID, incidentID string) error
 		return nil
 	})
 	return err
-}
-
-// startEscalation schedules the first step of an escalation at now. The
-// job is enqueued at once rather than returned as a follow-up, so that it
-// exists before the alert is linked (see route).
-func (p *Pager) startEscalation(ctx context.Context, purpose, alertID, incidentID, policyID string, now time.Time) error {
-	return p.cfg.Store.Enqueue(ctx, escalationJob(EscalationPayload{Purpose: purpose, AlertID: alertID,
-		IncidentID: incidentID, PolicyID: policyID, Escalation: warroom.StartEscalation(now)}))
 }
 
 // openIncident returns the service's newest open incident, or nil.

@@ -12,7 +12,7 @@ const JobsChannel = "warroom_jobs"
 
 // Run runs everything paging does in the background until ctx is done,
 // and waits for it: the engine's workers (e must have been built with
-// Handlers and the queue QueueDefault), the outbox senders, and, when the
+// Handlers and the queues of Queues), the outbox senders, and, when the
 // store can tell (Listener), the wake-ups that start the engine at once
 // when a job is committed anywhere: by intake, by an incident command, by
 // another process on PostgreSQL.
@@ -26,7 +26,9 @@ func (p *Pager) Run(ctx context.Context, e *engine.Engine) {
 		} else {
 			wg.Go(func() {
 				for range ch {
-					e.Wake(QueueDefault)
+					for _, q := range p.Queues() {
+						e.Wake(q)
+					}
 				}
 			})
 		}

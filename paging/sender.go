@@ -38,10 +38,45 @@ type Sender struct {
 	wake   map[string]chan struct{}
 	mu     sync.Mutex
 	paused map[string]time.Time // queue -> until, after a provider rate limit
+	// held maps the messages this sender claimed and has not finished to
+	// the end of their lease as far as it knows.
+	held map[string]time.Time
+	// ready holds, by queue, messages claimed as they were enqueued
+	// (Pager.enqueue), for the queue's worker to deliver next.
+	ready map[string][]notify.Outbox
+}
+
+// MessageClaimer is implemented by stores that can store messages already
+// claimed (sqlstore): Pager.enqueue then hands the messages due at once
+// straight to this process's sender, which delivers them without a claim
+// of its own.
+type MessageClaimer interface {
+	// EnqueueClaimedMessages stores msgs, those due at or before now
+	// claimed by owner until now+lease, and returns the claimed ones.
+	EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox, owner string, now time.Time, lease time.Duration) ([]notify.Outbox, error)
+}
+
+// MessageLeases is implemented by stores that extend and give back the
+// claims of messages (sqlstore). With it the sender keeps short leases
+// alive with a heartbeat (Config.Heartbeat) and gives back at once the
+// messages of a batch it has no time left to send.
+type MessageLeases interface {
+	// ExtendMessageLeases sets the lease of the messages of ids that
+	// owner is sending to until.
+	ExtendMessageLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error)
+	// ReleaseMessages makes the messages of ids that owner claimed
+	// pending again, recording no attempt.
+	ReleaseMessages(ctx context.Context, owner string, ids []string) (int, error)
+}
+
+func canExtend(s Store) bool {
+	_, ok := s.(MessageLeases)
+	return ok
 }
 
 func newSender(p *Pager) *Sender {
-	s := &Sender{p: p, wake: map[string]chan struct{}{}, paused: map[string]time.Time{}}
+	s := &Sender{p: p, wake: map[string]chan struct{}{}, paused: map[string]time.Time{}, held: map[string]time.Time{},
+		ready: map[string][]notify.Outbox{}}
 	for _, q := range Queues {
 		s.wake[q] = make(chan struct{}, 1)
 	}
@@ -70,12 +105,16 @@ type Listener interface {
 // (sqlstore.ChannelMessages).
 const MessagesChannel = "warroom_messages"
 
-// RunSenders runs one worker per queue until ctx is done, and waits for
-// them.
+// RunSenders runs one worker per queue, and the heartbeat that keeps the
+// leases of the messages they are sending (Config.Heartbeat), until ctx
+// is done, and waits for them.
 func (s *Sender) RunSenders(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, q := range Queues {
 		wg.Go(func() { s.work(ctx, q) })
+	}
+	if s.p.cfg.Heartbeat > 0 {
+		wg.Go(func() { s.heartbeat(ctx) })
 	}
 	if l, ok := s.p.cfg.Store.(Listener); ok {
 		if ch, err := l.Listen(ctx, MessagesChannel); err != nil {
@@ -112,6 +151,107 @@ func (s *Sender) work(ctx context.Context, queue string) {
 	}
 }
 
+// heartbeat extends the leases of the messages being sent every
+// Heartbeat until ctx is done.
+func (s *Sender) heartbeat(ctx context.Context) {
+	t := time.NewTicker(s.p.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.ExtendLeases(ctx); err != nil && ctx.Err() == nil {
+			s.p.cfg.Logger.Warn("paging: extending the leases of messages being sent", "err", err)
+		}
+	}
+}
+
+// ExtendLeases extends the leases of the messages this sender holds to a
+// lease from now, if the store can (MessageLeases). RunSenders calls it
+// every Heartbeat; tests call it directly.
+func (s *Sender) ExtendLeases(ctx context.Context) error {
+	ml, ok := s.p.cfg.Store.(MessageLeases)
+	if !ok {
+		return nil
+	}
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.held))
+	for id := range s.held {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	until := s.p.cfg.Now().Add(s.p.cfg.Lease)
+	if _, err := ml.ExtendMessageLeases(ctx, s.p.cfg.Owner, ids, until); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := s.held[id]; ok {
+			s.held[id] = until
+		}
+	}
+	return nil
+}
+
+func (s *Sender) hold(msgs []notify.Outbox, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range msgs {
+		s.held[m.ID] = until
+	}
+}
+
+// handOver takes messages claimed for this sender as they were stored
+// (Pager.enqueue) and wakes their queues' workers.
+func (s *Sender) handOver(msgs []notify.Outbox, until time.Time) {
+	s.hold(msgs, until)
+	s.mu.Lock()
+	for _, m := range msgs {
+		s.ready[m.Queue] = append(s.ready[m.Queue], m)
+	}
+	s.mu.Unlock()
+	for _, m := range msgs {
+		s.Wake(m.Queue)
+	}
+}
+
+// takeReady returns the messages handed over for queue.
+func (s *Sender) takeReady(queue string) []notify.Outbox {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs := s.ready[queue]
+	delete(s.ready, queue)
+	return msgs
+}
+
+func (s *Sender) drop(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, id)
+}
+
+// mayStart reports whether a held message's lease leaves time to deliver
+// it: half a lease when a heartbeat keeps it, else a whole send. A
+// message whose lease may run out mid-send could be sent by another
+// process meanwhile.
+func (s *Sender) mayStart(id string) bool {
+	cfg := &s.p.cfg
+	margin := cfg.SendTimeout
+	if cfg.Heartbeat > 0 {
+		margin = cfg.Lease / 2
+	}
+	s.mu.Lock()
+	until, ok := s.held[id]
+	s.mu.Unlock()
+	return ok && !cfg.Now().Add(margin).After(until)
+}
+
 // untilNext is how long the worker may sleep: until the next message or
 // the end of a pause, at most the poll interval (other processes enqueue
 // too).
@@ -141,30 +281,71 @@ func (s *Sender) pause(queue string, until time.Time) {
 	}
 }
 
-// SendDue claims the messages of queue due now and delivers them, and
-// returns how many it claimed. Tests call it directly after moving their
+// SendDue delivers the messages of queue handed over as they were
+// enqueued, then claims the messages due now and delivers them, and
+// returns how many it took. Tests call it directly after moving their
 // clock.
 func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 	cfg := &s.p.cfg
 	if cfg.Now().Before(s.pausedUntil(queue)) {
 		return 0, nil
 	}
-	msgs, err := cfg.Store.ClaimMessages(ctx, queue, cfg.Owner, cfg.Now(), cfg.Lease, cfg.Batch)
-	if err != nil {
-		return 0, err
+	now := cfg.Now()
+	t0 := time.Now()
+	msgs := s.takeReady(queue)
+	if len(msgs) > 0 {
+		s.p.trace("ready", t0, "n", len(msgs), "lag", time.Since(msgs[0].CreatedAt).Milliseconds())
+	} else {
+		var err error
+		msgs, err = cfg.Store.ClaimMessages(ctx, queue, cfg.Owner, now, cfg.Lease, cfg.Batch)
+		if err != nil {
+			return 0, err
+		}
+		if len(msgs) > 0 {
+			s.p.trace("claimMessages", t0, "n", len(msgs), "lag", time.Since(msgs[0].CreatedAt).Milliseconds())
+		}
+		s.hold(msgs, now.Add(cfg.Lease))
 	}
 	var errs []error
 	for i := range msgs {
 		m := &msgs[i]
-		if until := s.pausedUntil(queue); cfg.Now().Before(until) {
-			// A rate limit earlier in the batch: the rest waits too.
-			errs = append(errs, s.finish(ctx, m, notify.StatePending, until, OutcomeThrottled,
-				"waiting for the provider's rate limit to end at "+until.UTC().Format(time.RFC3339), ""))
-			continue
+		if !s.mayStart(m.ID) {
+			// A slow batch: give the rest back for the next claim.
+			errs = append(errs, s.release(ctx, msgs[i:]))
+			break
 		}
-		errs = append(errs, s.deliver(ctx, m))
+		errs = append(errs, s.deliverHeld(ctx, queue, m))
 	}
 	return len(msgs), errors.Join(errs...)
+}
+
+// release gives back claimed messages that were not tried, or leaves them
+// to their lease if the store cannot.
+func (s *Sender) release(ctx context.Context, msgs []notify.Outbox) error {
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+		s.drop(m.ID)
+	}
+	if ml, ok := s.p.cfg.Store.(MessageLeases); ok {
+		if _, err := ml.ReleaseMessages(ctx, s.p.cfg.Owner, ids); err != nil {
+			return fmt.Errorf("giving back %d messages: %w", len(ids), err)
+		}
+	}
+	return nil
+}
+
+// deliverHeld delivers a claimed message, or defers it while its queue
+// is paused by a provider's rate limit.
+func (s *Sender) deliverHeld(ctx context.Context, queue string, m *notify.Outbox) error {
+	cfg := &s.p.cfg
+	defer s.drop(m.ID)
+	if until := s.pausedUntil(queue); cfg.Now().Before(until) {
+		// A rate limit earlier in the batch: the rest waits too.
+		return s.finish(ctx, m, notify.StatePending, until, OutcomeThrottled,
+			"waiting for the provider's rate limit to end at "+until.UTC().Format(time.RFC3339), "")
+	}
+	return s.deliver(ctx, m)
 }
 
 // deliver takes one claimed message to its next state.
@@ -185,6 +366,7 @@ func (s *Sender) deliver(ctx context.Context, m *notify.Outbox) error {
 		return s.finish(ctx, m, notify.StatePending, next, OutcomeThrottled, reason, "")
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.SendTimeout)
+	s.p.trace("send start", time.Now(), "lag", time.Since(m.CreatedAt).Milliseconds())
 	providerID, err := cfg.Notifiers.Send(sctx, m.Message)
 	cancel()
 	now := cfg.Now()

@@ -114,11 +114,33 @@ type IngestBatcher struct {
 	b *groupcommit.Batcher[*preparedRequest, []warroom.IngestResult]
 }
 
+// pgIngestFlushers is how many intake transactions IngestBatcher runs at
+// once on PostgreSQL, which works on concurrent transactions in parallel
+// (SQLite has one writer: one flusher). Each holds a pool connection
+// while it runs.
+const pgIngestFlushers = 4
+
 // NewIngestBatcher starts a batcher of at most maxBatch deliveries per
 // transaction; maxDelay is groupcommit's (0: never wait for company).
+// On PostgreSQL several transactions run at once (pgIngestFlushers);
+// deliveries of one sender still commit in the order it waits for them.
 // Close it before closing the store.
 func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBatcher {
-	return &IngestBatcher{b: groupcommit.New(s.ingestPrepared, maxBatch, maxDelay)}
+	flushers := 1
+	if s.d.dollar {
+		flushers = pgIngestFlushers
+	}
+	return &IngestBatcher{b: groupcommit.NewParallel(s.ingestPrepared, maxBatch, maxDelay, flushers)}
+}
+
+// NewIngester is NewIngestBatcher for callers that hold the store as a
+// warroom.AlertStore and look for this method (the HTTP API): its result
+// type names nothing of this package.
+func (s *Store) NewIngester(maxBatch int, maxDelay time.Duration) interface {
+	Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error)
+	Close() error
+} {
+	return s.NewIngestBatcher(maxBatch, maxDelay)
 }
 
 // Ingest stores one delivery with others that arrive meanwhile, and
@@ -239,11 +261,7 @@ func prepareUpdate(integ *warroom.Integration, u *warroom.AlertUpdate) (incoming
 	if in.details, err = compactJSON(a.Details); err != nil {
 		return in, warroom.Invalid("details", "details of alert %q are not JSON: %v", a.DedupKey, err)
 	}
-	if len(a.Links) > 0 {
-		if in.links, err = marshal(a.Links); err != nil {
-			return in, err
-		}
-	}
+	in.links = encodeLinks(a.Links)
 	return in, nil
 }
 

@@ -438,25 +438,6 @@ func (s *Store) mustIngest(t *testing.T, reqs []warroom.IngestRequest) [][]warro
 // and to a PagerDuty Events v2 receiver (see its README.md).
 const fixtureDir = "../../shared/fixtures/alertmanager"
 
-// alertUpdateOf turns a parsed intake alert into what the store takes.
-// intake.Alert's Component, Group, Class, Origin, Images, Client and
-// ClientURL have no place in warroom.Alert; PagerDuty keeps them in
-// custom_details, Alertmanager in labels.
-func alertUpdateOf(a intake.Alert) warroom.AlertUpdate {
-	u := warroom.AlertUpdate{Action: string(a.Action), Alert: warroom.Alert{
-		Source: a.Source, DedupKey: a.DedupKey, GroupKey: a.GroupKey, Summary: a.Summary, Severity: a.Severity,
-		Labels: a.Labels, Annotations: a.Annotations, Details: a.Details, StartsAt: a.StartsAt,
-	}}
-	for _, l := range a.Links {
-		u.Alert.Links = append(u.Alert.Links, warroom.Link{URL: l.Href, Title: l.Text})
-	}
-	if !a.EndsAt.IsZero() {
-		end := a.EndsAt
-		u.Alert.EndsAt = &end
-	}
-	return u
-}
-
 // testIngestFixtures replays what a real Alertmanager sent, in order, to
 // a webhook integration and a PagerDuty one, and checks every outcome and
 // the final state.
@@ -488,10 +469,7 @@ func testIngestFixtures(t *testing.T, p *pagingFixture) {
 			}
 			in = p.am
 		}
-		var updates []warroom.AlertUpdate
-		for _, a := range alerts {
-			updates = append(updates, alertUpdateOf(a))
-		}
+		updates := intake.ToAlertUpdates(in, alerts)
 		res := p.s.mustIngest(t, []warroom.IngestRequest{{Integration: in, Updates: updates, ReceivedAt: now}})
 		got[filepath.Base(name)] = outcomes(res[0])
 	}

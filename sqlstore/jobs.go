@@ -44,24 +44,41 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...engine.Job) error {
 // SQLite). Other parts of the store call it to schedule work atomically
 // with the change that causes it (IngestAlerts).
 func (s *Store) enqueueJobs(ctx context.Context, t *tx, jobs []engine.Job) error {
+	_, inserted, err := insertJobs(ctx, t, jobs, "", time.Time{})
+	if err != nil || inserted == 0 {
+		return err
+	}
+	return s.wake(ctx, t, ChannelJobs)
+}
+
+// insertJobs inserts jobs inside t, skipping those whose key or ID is
+// stored, and returns how many it inserted. With an owner, the jobs are
+// inserted claimed by owner until leaseUntil, and those inserted are
+// returned (as claimed, with their IDs).
+func insertJobs(ctx context.Context, t *tx, jobs []engine.Job, owner string, leaseUntil time.Time) ([]engine.Job, int64, error) {
 	if len(jobs) == 0 {
-		return nil
+		return nil, 0, nil
 	}
 	now := t.d.timeArg(time.Now())
 	inserted := int64(0)
+	var claimed []engine.Job
 	for chunk := range slices.Chunk(jobs, jobRowsPerInsert) {
 		var q strings.Builder
-		q.WriteString("INSERT INTO jobs (id, queue, kind, key, payload, due_at, attempts, last_error, created_at) VALUES ")
-		args := make([]any, 0, 8*len(chunk))
+		q.WriteString("INSERT INTO jobs (id, queue, kind, key, payload, due_at, attempts, last_error, created_at")
+		if owner != "" {
+			q.WriteString(", owner, lease_until")
+		}
+		q.WriteString(") VALUES ")
+		args := make([]any, 0, 10*len(chunk))
+		byID := make(map[string]engine.Job, len(chunk))
 		for i, j := range chunk {
 			if err := validJob(j); err != nil {
-				return err
+				return nil, 0, err
 			}
-			id := j.ID
-			if id == "" {
+			if j.ID == "" {
 				var err error
-				if id, err = newID(); err != nil {
-					return err
+				if j.ID, err = newID(); err != nil {
+					return nil, 0, err
 				}
 			}
 			var payload any
@@ -71,22 +88,42 @@ func (s *Store) enqueueJobs(ctx context.Context, t *tx, jobs []engine.Job) error
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, '', ?)")
-			args = append(args, id, j.Queue, j.Kind, nullString(j.Key), payload, t.d.timeArg(j.DueAt), j.Attempts, now)
+			args = append(args, j.ID, j.Queue, j.Kind, nullString(j.Key), payload, t.d.timeArg(j.DueAt), j.Attempts, now)
+			if owner == "" {
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?, '', ?)")
+				continue
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)")
+			args = append(args, owner, t.d.timeArg(leaseUntil))
+			j.DueAt = normTime(j.DueAt)
+			byID[j.ID] = j
 		}
 		q.WriteString(" ON CONFLICT DO NOTHING")
-		res, err := t.exec(ctx, q.String(), args...)
+		if owner == "" {
+			res, err := t.exec(ctx, q.String(), args...)
+			if err != nil {
+				return nil, 0, fmt.Errorf("sqlstore: enqueue jobs: %w", err)
+			}
+			if n, err := res.RowsAffected(); err == nil {
+				inserted += n
+			}
+			continue
+		}
+		q.WriteString(" RETURNING id")
+		rows, err := txRows(ctx, t, q.String(), args...)
 		if err != nil {
-			return fmt.Errorf("sqlstore: enqueue jobs: %w", err)
+			return nil, 0, fmt.Errorf("sqlstore: enqueue jobs: %w", err)
 		}
-		if n, err := res.RowsAffected(); err == nil {
-			inserted += n
+		ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: enqueue jobs: %w", err)
 		}
+		for _, id := range ids {
+			claimed = append(claimed, byID[id])
+		}
+		inserted += int64(len(ids))
 	}
-	if inserted == 0 {
-		return nil
-	}
-	return s.wake(ctx, t, ChannelJobs)
+	return claimed, inserted, nil
 }
 
 func validJob(j engine.Job) error {
@@ -236,4 +273,138 @@ func txRows(ctx context.Context, t *tx, query string, args ...any) (*sql.Rows, e
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)
+}
+
+var (
+	_ engine.BatchCompleter = (*Store)(nil)
+	_ engine.LeaseExtender  = (*Store)(nil)
+)
+
+// idsPerStatement bounds the IDs one statement names: the IDs go in one
+// argument (a JSON array on SQLite, an array on PostgreSQL), so the
+// statement stays the same, prepared once, whatever their number.
+const idsPerStatement = 1000
+
+// idsIn returns the condition "column is one of the IDs given as the next
+// argument" and that argument.
+func (d *dialect) idsIn(column string, ids []string) (string, any) {
+	if d.dollar {
+		return column + " = ANY(?::text[])", ids
+	}
+	b := make([]byte, 0, 40*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, id)
+	}
+	b = append(b, ']')
+	return column + " IN (SELECT value FROM json_each(?))", string(b)
+}
+
+// CompleteBatch marks done at at every job of done that owner holds, and
+// schedules the follow-ups of those, in one transaction. A job owner no
+// longer holds (its lease expired and another worker claimed it, or it is
+// done) is skipped with its follow-ups and listed in lost. The follow-ups
+// claim selects (of its queue, due at or before at, at most Max, in
+// order) are inserted claimed by owner until at+claim.Lease and returned
+// in claimed, in order, for the caller to run at once; one whose key is
+// already stored is not inserted, so not returned.
+func (s *Store) CompleteBatch(ctx context.Context, owner string, at time.Time, done []engine.Completion, claim engine.FollowClaim) (claimed []engine.Job, lost []string, err error) {
+	if len(done) == 0 {
+		return nil, nil, nil
+	}
+	err = s.inTx(ctx, func(t *tx) error {
+		claimed, lost = nil, nil
+		held := make(map[string]bool, len(done))
+		for chunk := range slices.Chunk(done, idsPerStatement) {
+			ids := make([]string, len(chunk))
+			for i, c := range chunk {
+				ids[i] = c.ID
+			}
+			cond, arg := t.d.idsIn("id", ids)
+			rows, err := txRows(ctx, t, "UPDATE jobs SET done_at = ?, lease_until = NULL WHERE "+cond+
+				" AND owner = ? AND done_at IS NULL RETURNING id", t.d.timeArg(at), arg, owner)
+			if err != nil {
+				return fmt.Errorf("sqlstore: complete jobs: %w", err)
+			}
+			got, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+			if err != nil {
+				return fmt.Errorf("sqlstore: complete jobs: %w", err)
+			}
+			for _, id := range got {
+				held[id] = true
+			}
+		}
+		var follow, mine []engine.Job
+		for _, c := range done {
+			if !held[c.ID] {
+				lost = append(lost, c.ID)
+				continue
+			}
+			for _, f := range c.Follow {
+				if f.Queue == claim.Queue && claim.Queue != "" && len(mine) < claim.Max && !f.DueAt.After(at) {
+					mine = append(mine, f)
+				} else {
+					follow = append(follow, f)
+				}
+			}
+		}
+		var err error
+		if claimed, _, err = insertJobs(ctx, t, mine, owner, at.Add(claim.Lease)); err != nil {
+			return err
+		}
+		return s.enqueueJobs(ctx, t, follow)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return claimed, lost, nil
+}
+
+// ExtendLeases sets the lease of the jobs of ids that owner holds and that
+// are not done to until (the engine's heartbeat), and returns how many it
+// extended. A job whose lease already expired is extended too if no one
+// claimed it meanwhile: it is still this owner's.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error) {
+	n := 0
+	for chunk := range slices.Chunk(ids, idsPerStatement) {
+		cond, arg := s.d.idsIn("id", chunk)
+		res, err := s.exec(ctx, "UPDATE jobs SET lease_until = ? WHERE "+cond+" AND owner = ? AND done_at IS NULL",
+			s.d.timeArg(until), arg, owner)
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: extend job leases: %w", err)
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
+		}
+	}
+	return n, nil
+}
+
+// ReleaseLeases gives up every claim on jobs and outbox messages, so that
+// work a process held when it died runs again at once instead of when its
+// lease ends: claimed jobs become unclaimed (their attempts unchanged), and
+// messages being sent count as having lost their lease, so the next claim
+// sends them again with the same ID and records why. It returns how many
+// jobs and messages it released.
+//
+// Only for a database no other process is using: the server calls it at
+// startup on SQLite, which one process owns. On PostgreSQL, where other
+// replicas may be working, leases end on their own (kept short by the
+// heartbeats of live processes).
+func (s *Store) ReleaseLeases(ctx context.Context) (jobs, messages int, err error) {
+	err = s.inTx(ctx, func(t *tx) error {
+		res, err := t.exec(ctx, "UPDATE jobs SET owner = NULL, lease_until = NULL WHERE done_at IS NULL AND owner IS NOT NULL")
+		if err != nil {
+			return fmt.Errorf("sqlstore: release job leases: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil {
+			jobs = int(n)
+		}
+		messages, err = releaseMessageLeases(ctx, t)
+		return err
+	})
+	return jobs, messages, err
 }

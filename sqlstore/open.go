@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -30,10 +31,36 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 // sqlitePragmas apply to every SQLite connection. WAL lets readers run
-// beside the writer; synchronous=NORMAL is durable against crashes of the
-// process in WAL mode and much faster than FULL; busy_timeout covers
-// checkpoints and other processes.
+// beside the writer; busy_timeout covers checkpoints and other processes.
+//
+// synchronous=NORMAL: in WAL mode a commit appends to the WAL without
+// fsync; the WAL is synced when it is checkpointed into the database.
+// A process that dies (SIGKILL, panic, OOM) loses nothing it committed:
+// the WAL is in the operating system's page cache, and the next open
+// replays it. A crash of the operating system or a power loss may lose
+// the transactions committed since the last checkpoint (a fraction of a
+// second under load, see sqliteCheckpointEvery), though never leave the
+// database corrupt. FULL would fsync at every commit and cap intake at
+// the disk's sync rate; deployments that must survive power loss with
+// every acknowledged alert should use PostgreSQL (synchronous_commit=on).
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+
+// sqliteWriterPragmas apply to the writer's connection only.
+//
+// Checkpoints, which copy the WAL into the database file and are the
+// only fsyncs with synchronous=NORMAL, run on their own connection
+// (checkpointer), not in the commit of the single writer that intake
+// waits on. The writer checkpoints by itself only if the WAL outgrows
+// wal_autocheckpoint pages (64 MiB of 4 KiB pages) because the background
+// checkpoints fall behind; journal_size_limit truncates the WAL back to
+// that size once it restarts. cache_size keeps the indexes that intake
+// writes in memory (32 MiB).
+const sqliteWriterPragmas = "&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(16384)" +
+	"&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-32768)"
+
+// sqliteCheckpointEvery is how often the background checkpointer copies
+// the WAL into the database: what an operating system crash may lose.
+const sqliteCheckpointEvery = 200 * time.Millisecond
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.Contains(path, "?") {
@@ -41,7 +68,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction
 	// never fails later trying to upgrade a read lock.
-	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas+sqliteWriterPragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
@@ -61,7 +88,69 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxIdleTime(0)
 	rdb.SetConnMaxLifetime(0)
-	return &Store{d: sqliteDialect, db: db, rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb)}, nil
+	cp, err := startCheckpointer(path, sqliteCheckpointEvery)
+	if err != nil {
+		return nil, errors.Join(err, rdb.Close(), db.Close())
+	}
+	return &Store{d: sqliteDialect, db: db, rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
+}
+
+// checkpointer runs passive WAL checkpoints on a connection of its own
+// every interval: they copy what the writer committed into the database
+// file beside the writer, which goes on appending to the WAL, instead of
+// inside the writer's commit every 4 MiB (SQLite's default). A passive
+// checkpoint takes no lock that a reader or the writer waits for.
+type checkpointer struct {
+	db     *sql.DB
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startCheckpointer(path string, every time.Duration) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, cancel: cancel, done: make(chan struct{})}
+	go c.run(ctx, every)
+	return c, nil
+}
+
+func (c *checkpointer) run(ctx context.Context, every time.Duration) {
+	defer close(c.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// A failure (the disk is full, say) leaves the WAL to the
+		// writer's own checkpoints, which report it on the next commit.
+		_ = c.checkpoint(ctx)
+	}
+}
+
+// checkpoint runs one passive checkpoint.
+func (c *checkpointer) checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int64
+	return c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+}
+
+// stop ends the checkpoints and closes their connection. Nil-safe.
+func (c *checkpointer) stop() error {
+	if c == nil {
+		return nil
+	}
+	c.cancel()
+	<-c.done
+	return c.db.Close()
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {

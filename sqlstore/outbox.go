@@ -52,53 +52,125 @@ func (s *Store) EnqueueMessages(ctx context.Context, msgs []notify.Outbox) error
 // rules of EnqueueMessages, and wakes the senders of every process once it
 // commits (NOTIFY warroom_messages on PostgreSQL, in-process on SQLite).
 func (s *Store) enqueueMessages(ctx context.Context, t *tx, msgs []notify.Outbox) error {
+	_, inserted, err := insertMessages(ctx, t, msgs, "", time.Time{})
+	if err != nil || inserted == 0 {
+		return err
+	}
+	return s.wake(ctx, t, ChannelMessages)
+}
+
+// insertMessages stores new messages inside t (see EnqueueMessages),
+// skipping known IDs, and returns how many it stored. With an owner they
+// are stored already claimed by owner until leaseUntil (state sending),
+// and those stored are returned as ClaimMessages would return them.
+func insertMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner string, leaseUntil time.Time) ([]notify.Outbox, int64, error) {
 	if len(msgs) == 0 {
-		return nil
+		return nil, 0, nil
 	}
 	inserted := int64(0)
+	var claimed []notify.Outbox
+	state, claim := "'pending'", ""
+	if owner != "" {
+		state, claim = "'sending'", ", ?, ?"
+	}
 	for chunk := range slices.Chunk(msgs, messageRowsPerInsert) {
 		var q strings.Builder
 		q.WriteString("INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url, " +
-			"incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at) VALUES ")
-		args := make([]any, 0, 16*len(chunk))
+			"incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at")
+		if owner != "" {
+			q.WriteString(", owner, lease_until")
+		}
+		q.WriteString(") VALUES ")
+		args := make([]any, 0, 18*len(chunk))
+		byID := make(map[string]notify.Outbox, len(chunk))
 		for i := range chunk {
-			m := &chunk[i]
+			m := chunk[i]
 			if err := m.Validate(); err != nil {
-				return warroom.Invalid("message", "message %s: %v", m.ID, err)
+				return nil, 0, warroom.Invalid("message", "message %s: %v", m.ID, err)
 			}
-			queue := m.Queue
-			if queue == "" {
-				queue = notify.Queue(m.Channel)
+			if m.Queue == "" {
+				m.Queue = notify.Queue(m.Channel)
 			}
 			fields, err := marshal(nonNil(m.Fields))
 			if err != nil {
-				return err
+				return nil, 0, err
 			}
-			created := m.CreatedAt
-			if created.IsZero() {
-				created = time.Now()
+			if m.CreatedAt.IsZero() {
+				m.CreatedAt = time.Now()
 			}
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 0, '', '', '', ?)")
-			args = append(args, m.ID, queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields, m.AckURL,
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + state + ", ?, 0, '', '', '', ?" + claim + ")")
+			args = append(args, m.ID, m.Queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields, m.AckURL,
 				nullString(m.IncidentID), nullString(m.AlertID), nullString(m.UserID), m.Secret,
-				t.d.timeArg(m.DueAt), t.d.timeArg(created))
+				t.d.timeArg(m.DueAt), t.d.timeArg(m.CreatedAt))
+			if owner != "" {
+				args = append(args, owner, t.d.timeArg(leaseUntil))
+				m.State, m.Attempts, m.ThrottleReason, m.LastError, m.ProviderID, m.SentAt = notify.StateSending, 0, "", "", "", nil
+				m.DueAt, m.CreatedAt = normTime(m.DueAt), normTime(m.CreatedAt)
+				byID[m.ID] = m
+			}
 		}
 		q.WriteString(" ON CONFLICT DO NOTHING")
-		res, err := t.exec(ctx, q.String(), args...)
+		if owner == "" {
+			res, err := t.exec(ctx, q.String(), args...)
+			if err != nil {
+				return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
+			}
+			if n, err := res.RowsAffected(); err == nil {
+				inserted += n
+			}
+			continue
+		}
+		q.WriteString(" RETURNING id")
+		rows, err := txRows(ctx, t, q.String(), args...)
 		if err != nil {
-			return fmt.Errorf("sqlstore: enqueue messages: %w", err)
+			return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
 		}
-		if n, err := res.RowsAffected(); err == nil {
-			inserted += n
+		ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
+		}
+		for _, id := range ids {
+			claimed = append(claimed, byID[id])
+		}
+		inserted += int64(len(ids))
+	}
+	return claimed, inserted, nil
+}
+
+// EnqueueClaimedMessages is EnqueueMessages for a process whose sender
+// delivers at once what is due: the messages due at or before now are
+// stored already claimed by owner (state sending, leased until now+lease,
+// as ClaimMessages would leave them) and returned for that sender, which
+// so needs no claim of its own; the others are stored pending. A message
+// whose ID is known is skipped, and not returned. Errors as
+// EnqueueMessages.
+func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox, owner string, now time.Time, lease time.Duration) ([]notify.Outbox, error) {
+	if owner == "" {
+		return nil, warroom.Invalid("owner", "a claim needs an owner")
+	}
+	var due, later []notify.Outbox
+	for _, m := range msgs {
+		if m.DueAt.After(now) {
+			later = append(later, m)
+		} else {
+			due = append(due, m)
 		}
 	}
-	if inserted == 0 {
-		return nil
+	var claimed []notify.Outbox
+	err := s.inTx(ctx, func(t *tx) error {
+		var err error
+		if claimed, _, err = insertMessages(ctx, t, due, owner, now.Add(lease)); err != nil {
+			return err
+		}
+		return s.enqueueMessages(ctx, t, later)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return s.wake(ctx, t, ChannelMessages)
+	return claimed, nil
 }
 
 // ClaimMessages marks up to n messages of queue as sending, leased to owner
@@ -120,15 +192,18 @@ func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time
 	var out []notify.Outbox
 	err := s.inTx(ctx, func(t *tx) error {
 		at := t.d.timeArg(now)
-		rows, err := txRows(ctx, t, `SELECT id, owner FROM messages WHERE queue = ? AND state IN ('pending', 'sending')
+		rows, err := txRows(ctx, t, `SELECT id, owner, lease_until FROM messages WHERE queue = ? AND state IN ('pending', 'sending')
 			AND due_at <= ? AND (state = 'pending' OR lease_until <= ?) ORDER BY due_at LIMIT ?`+t.d.skipLocked(),
 			queue, at, at, n)
 		if err != nil {
 			return fmt.Errorf("sqlstore: claim messages: %w", err)
 		}
-		type candidate struct{ id, lostBy string }
+		type candidate struct {
+			id, lostBy string
+			leaseUntil *time.Time
+		}
 		cands, err := collect(rows, func(r scanner) (c candidate, err error) {
-			return c, r.Scan(&c.id, strCol{&c.lostBy})
+			return c, r.Scan(&c.id, strCol{&c.lostBy}, nullTimeCol{&c.leaseUntil})
 		})
 		if err != nil || len(cands) == 0 {
 			out = []notify.Outbox{}
@@ -152,8 +227,12 @@ func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time
 			if c.lostBy == "" {
 				continue
 			}
-			a := notify.Attempt{MessageID: c.id, At: now, Outcome: outcomeRetry,
-				Detail: "the lease of " + c.lostBy + " expired before it reported the send; sending again with the same message ID"}
+			detail := "the lease of " + c.lostBy + " expired before it reported the send; sending again with the same message ID"
+			if c.leaseUntil != nil && c.leaseUntil.Equal(leaseReleased) {
+				detail = c.lostBy + " stopped before it reported the send (its lease was released when the server started again); " +
+					"sending again with the same message ID"
+			}
+			a := notify.Attempt{MessageID: c.id, At: now, Outcome: outcomeRetry, Detail: detail}
 			if err := addAttempt(ctx, t, a); err != nil {
 				return err
 			}
@@ -353,4 +432,59 @@ func scanMessage(r scanner) (notify.Outbox, error) {
 		m.Fields = nil
 	}
 	return m, err
+}
+
+// ExtendMessageLeases sets the lease of the messages of ids that owner is
+// sending to until (the sender's heartbeat), and returns how many it
+// extended.
+func (s *Store) ExtendMessageLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error) {
+	n := 0
+	for chunk := range slices.Chunk(ids, idsPerStatement) {
+		cond, arg := s.d.idsIn("id", chunk)
+		res, err := s.exec(ctx, "UPDATE messages SET lease_until = ? WHERE "+cond+" AND owner = ? AND state = 'sending'",
+			s.d.timeArg(until), arg, owner)
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: extend message leases: %w", err)
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
+		}
+	}
+	return n, nil
+}
+
+// ReleaseMessages gives back messages that owner claimed and did not try
+// to send: they are pending again, due when they were, with no attempt
+// recorded (nothing was tried). It returns how many it released.
+func (s *Store) ReleaseMessages(ctx context.Context, owner string, ids []string) (int, error) {
+	n := 0
+	for chunk := range slices.Chunk(ids, idsPerStatement) {
+		cond, arg := s.d.idsIn("id", chunk)
+		res, err := s.exec(ctx, "UPDATE messages SET state = 'pending', owner = NULL, lease_until = NULL WHERE "+cond+
+			" AND owner = ? AND state = 'sending'", arg, owner)
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: release messages: %w", err)
+		}
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
+		}
+	}
+	return n, nil
+}
+
+// leaseReleased is the lease_until of a message whose lease ReleaseLeases
+// ended: long past, so that the next claim takes the message whatever its
+// clock says, and not NULL, so that the claim knows it was being sent.
+var leaseReleased = time.Unix(0, 0)
+
+// releaseMessageLeases ends the lease of every message being sent (see
+// ReleaseLeases) inside t; the owner stays, for the attempt the next claim
+// records.
+func releaseMessageLeases(ctx context.Context, t *tx) (int, error) {
+	res, err := t.exec(ctx, "UPDATE messages SET lease_until = ? WHERE state = 'sending'", t.d.timeArg(leaseReleased))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: release message leases: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -42,6 +42,9 @@ type Store struct {
 	wakes wakeHub
 	// reactor schedules the jobs incident commands call for (reactor.go).
 	reactor IncidentReactor
+	// checkpoints copies the WAL into the database beside the writer on
+	// SQLite (open.go); nil on PostgreSQL.
+	checkpoints *checkpointer
 }
 
 var _ warroom.Store = (*Store)(nil)
@@ -61,7 +64,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.wstmts.close()
 	s.rstmts.close()
-	var errs []error
+	errs := []error{s.checkpoints.stop()}
 	if s.rdb != s.db {
 		errs = append(errs, s.rdb.Close())
 	}
