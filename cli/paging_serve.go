@@ -80,21 +80,9 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 		return nil, err
 	}
 	store.SetIncidentReactor(pager.Reactor())
-	eng := engine.New(engine.Config{
-		Store:     store,
-		Now:       a.now,
-		Logger:    log,
-		Owner:     owner,
-		Queues:    pager.Queues(),
-		Lease:     claimLease,
-		Heartbeat: claimHeartbeat,
-		// Routing jobs are cheap and completed together: big batches.
-		// Paging jobs go one by one, each completed (and its follow-ups
-		// scheduled) as soon as it ran.
-		Batches:       map[string]int{paging.QueueDefault: 200, paging.QueuePage: 1},
-		Handlers:      pager.Handlers(),
-		BatchHandlers: pager.BatchHandlers(),
-	})
+	ecfg := pager.EngineConfig(store)
+	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
+	eng := engine.New(ecfg)
 	return &pagingRuntime{pager: pager, engine: eng, store: store, log: log}, nil
 }
 

@@ -149,6 +149,10 @@ type Config struct {
 	Heartbeat time.Duration
 	Batch     int            // jobs claimed at once; default 50
 	Batches   map[string]int // jobs claimed at once, by queue; default Batch
+	// Workers is how many workers run a queue at once, by queue; default
+	// 1. More than one run claims of the queue side by side (each job
+	// still runs once: claims exclude each other).
+	Workers map[string]int
 	// FollowUps is how many follow-ups due at once on a worker's own
 	// queue the completion that schedules them claims, for the worker to
 	// run next without claiming them (with a BatchCompleter store): a
@@ -241,12 +245,15 @@ func (e *Engine) Wake(queue string) {
 	}
 }
 
-// Run runs one worker per queue, and the heartbeat that keeps the leases
-// of their jobs, until ctx is done, and waits for them.
+// Run runs the workers of every queue (Workers, default one), and the
+// heartbeat that keeps the leases of their jobs, until ctx is done, and
+// waits for them.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, q := range e.cfg.Queues {
-		wg.Go(func() { e.work(ctx, q) })
+		for range max(e.cfg.Workers[q], 1) {
+			wg.Go(func() { e.work(ctx, q) })
+		}
 	}
 	if ext, ok := e.cfg.Store.(LeaseExtender); ok && e.cfg.Heartbeat > 0 {
 		wg.Go(func() { e.heartbeat(ctx, ext) })
@@ -271,24 +278,31 @@ func (e *Engine) heartbeat(ctx context.Context, ext LeaseExtender) {
 	}
 }
 
-// ExtendLeases extends the leases of the jobs this engine holds to a lease
-// from now, if the store can (LeaseExtender). Run calls it every
-// Heartbeat; tests call it directly.
+// ExtendLeases extends the leases of the jobs this engine holds that end
+// within half a lease to a lease from now, if the store can
+// (LeaseExtender). Run calls it every Heartbeat (at most a quarter lease,
+// so a lease is extended at least twice before it ends); tests call it
+// directly.
 func (e *Engine) ExtendLeases(ctx context.Context) error {
 	ext, ok := e.cfg.Store.(LeaseExtender)
 	if !ok {
 		return nil
 	}
+	// Only the leases that end within half a lease: most jobs are done
+	// long before.
+	now := e.cfg.Now()
 	e.mu.Lock()
-	ids := make([]string, 0, len(e.held))
-	for id := range e.held {
-		ids = append(ids, id)
+	var ids []string
+	for id, until := range e.held {
+		if until.Sub(now) < e.cfg.Lease/2 {
+			ids = append(ids, id)
+		}
 	}
 	e.mu.Unlock()
 	if len(ids) == 0 {
 		return nil
 	}
-	until := e.cfg.Now().Add(e.cfg.Lease)
+	until := now.Add(e.cfg.Lease)
 	if _, err := ext.ExtendLeases(ctx, e.cfg.Owner, ids, until); err != nil {
 		return err
 	}
@@ -363,8 +377,10 @@ func (e *Engine) untilNext(ctx context.Context, queue string) time.Duration {
 // (here or elsewhere) takes it.
 //
 // With a BatchCompleter store, the jobs that ran are completed together:
-// right after a job that has follow-ups (with it, and the jobs before it),
-// else at the end of the batch or once the oldest has waited a second.
+// right after a job that has follow-ups due now (with it, and the jobs
+// before it), else at the end of the batch or once the oldest has waited
+// a second. The follow-ups due now on queue are claimed by that
+// completion and run next (Config.FollowUps).
 func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 	now := e.cfg.Now()
 	tc := time.Now()
@@ -428,7 +444,7 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 				since = e.cfg.Now()
 			}
 			pending = append(pending, *r.done)
-			if len(r.done.Follow) > 0 {
+			if e.dueNow(r.done.Follow) {
 				flush()
 			}
 		}
@@ -442,6 +458,18 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 // maxChained bounds the follow-ups one RunDue claims with completions and
 // runs.
 const maxChained = 256
+
+// dueNow reports whether a follow-up is due already: someone may be
+// waiting for it, so its completion is not held back for the batch.
+func (e *Engine) dueNow(follow []Job) bool {
+	now := e.cfg.Now()
+	for _, f := range follow {
+		if !f.DueAt.After(now) {
+			return true
+		}
+	}
+	return false
+}
 
 // batch is how many jobs of queue one claim takes.
 func (e *Engine) batch(queue string) int {

@@ -302,6 +302,71 @@ func TestCloseDrains(t *testing.T) {
 	b.Close() // twice is fine
 }
 
+// TestParallelFlushers: with several flushers, items that arrive while
+// one flush runs go into another at once; every item gets its own result
+// and Close drains them all.
+func TestParallelFlushers(t *testing.T) {
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	r := &recorder{}
+	flush := func(ctx context.Context, items []int) ([]int, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		<-release
+		return r.flush(ctx, items)
+	}
+	b := NewParallel(flush, 4, 0, 3)
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i := range 30 {
+		wg.Go(func() {
+			got, err := b.Submit(context.Background(), i)
+			if err == nil && got != 2*i {
+				err = errors.New("wrong result")
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for running.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	if n := running.Load(); n != 3 {
+		t.Fatalf("%d flushes running at once, want 3", n)
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	b.Close()
+	if m := most.Load(); m != 3 {
+		t.Errorf("at most %d flushes ran at once, want 3", m)
+	}
+	n := 0
+	for _, batch := range r.seen() {
+		if len(batch) > 4 {
+			t.Errorf("batch of %d, max 4", len(batch))
+		}
+		n += len(batch)
+	}
+	if n != 30 {
+		t.Errorf("%d items flushed, want 30", n)
+	}
+	if _, err := b.Submit(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Submit after Close: %v", err)
+	}
+}
+
 // waitQueued waits until at least n items are queued (not yet flushing).
 func waitQueued[T, R any](t *testing.T, b *Batcher[T, R], n int) {
 	t.Helper()

@@ -215,7 +215,7 @@ func (p *Pager) takeCommand(ctx context.Context, actor warroom.Actor, incidentID
 		if ic := inc.Holder(warroom.RoleIncidentCommander); ic == actor.UserID {
 			return &AckResult{Incident: inc, Message: "you are the Incident Commander of " + inc.Ref}, nil
 		} else if ic != "" {
-			return nil, warroom.Errorf(warroom.EConflict, "%s already has an Incident Commander: %s", inc.Ref, p.handle(ctx, ic))
+			return nil, warroom.Errorf(warroom.EConflict, "%s already has an Incident Commander: %s", inc.Ref, p.handle(ctx, p.reads(), ic))
 		}
 		return nil, err
 	case err != nil:

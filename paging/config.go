@@ -208,6 +208,16 @@ func idem(key string) warroom.Idempotency {
 	return warroom.Idempotency{UserID: systemUser, Key: key, RequestHash: key}
 }
 
+// noteHandler handles incident.note: a note that need not delay the work
+// that calls for it.
+func (p *Pager) noteHandler(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var pl NotePayload
+	if err := decode(job, &pl); err != nil {
+		return nil, err
+	}
+	return nil, permanentIfNotFound(p.note(ctx, pl.IncidentID, pl.Key, pl.Text))
+}
+
 // note writes a system note on an incident's timeline, once per key.
 func (p *Pager) note(ctx context.Context, incidentID, key, text string) error {
 	_, err := p.cfg.Incidents.Execute(ctx, system, incidentID, warroom.AddEntry{Type: warroom.EntryNote, Text: text}, idem(key))

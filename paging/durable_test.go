@@ -232,7 +232,7 @@ func TestHandlersSafeToRunTwice(t *testing.T) {
 	// there declares the incident, and its follow-ups start the
 	// escalation (run below as a job of its own) and link the alert.
 	handoff := twice(paging.RouteJob(now, alertID))
-	if len(handoff) != 1 || handoff[0].Queue != paging.QueuePage || handoff[0].Kind != paging.KindAlertRoute {
+	if len(handoff) != 1 || handoff[0].Queue != paging.QueuePage || handoff[0].Kind != paging.KindAlertPage {
 		t.Fatalf("bulk routing handed over %+v", handoff)
 	}
 	for _, j := range twice(handoff[0]) {
@@ -249,7 +249,7 @@ func TestHandlersSafeToRunTwice(t *testing.T) {
 	step := twice(escalationJob(t, paging.EscalationPayload{Purpose: paging.PurposeAlert, AlertID: alertID, PolicyID: pol.ID,
 		Escalation: warroom.StartEscalation(now)}))
 	for _, j := range step {
-		if j.Kind == paging.KindNotifyUser {
+		if j.Kind == paging.KindIncidentNote {
 			twice(j)
 		}
 	}

@@ -80,7 +80,7 @@ func newWorld(t *testing.T, postgres bool) *world {
 
 // postgresSchema creates a schema in WARROOM_TEST_POSTGRES, dropped at
 // cleanup, and returns a DSN whose search_path is it.
-func postgresSchema(t *testing.T) string {
+func postgresSchema(t testing.TB) string {
 	dsn := os.Getenv("WARROOM_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("WARROOM_TEST_POSTGRES is unset; set it to a PostgreSQL URL to run the PostgreSQL variant")

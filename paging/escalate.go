@@ -25,10 +25,10 @@ type pageSubject struct {
 // and decides whether paging goes on. It is the one place that says when
 // paging stops, used by the escalation before each step and by the sender
 // right before each page goes out.
-func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string) (*pageSubject, error) {
+func (p *Pager) subject(ctx context.Context, rd *reads, purpose, alertID, incidentID string) (*pageSubject, error) {
 	s := &pageSubject{}
 	if purpose != PurposeIC && alertID != "" {
-		a, err := p.cfg.Store.FindAlert(ctx, alertID)
+		a, err := rd.alert(ctx, alertID)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +44,7 @@ func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string
 		}
 	}
 	if incidentID != "" {
-		inc, err := p.cfg.Store.FindIncident(ctx, incidentID)
+		inc, err := rd.incident(ctx, incidentID)
 		if err != nil {
 			return nil, err
 		}
@@ -75,32 +75,83 @@ func (p *Pager) subject(ctx context.Context, purpose, alertID, incidentID string
 // current step of the policy (warroom.Escalation.Fire), resolves its
 // targets at now (a schedule pages whoever is on call now), pages each
 // person by their own rules (one outbox message per rule, as notify.user
-// would: the sender has them at once), notes it on the timeline, and
-// schedules the next step. Safe to run twice: the message IDs derive from
-// this job, the next step is keyed and the timeline note keyed by its ID.
+// would: the sender has them at once), and schedules the next step and
+// the timeline note of the step (incident.note, on the default queue:
+// pages do not wait for notes). Safe to run twice: the message IDs derive
+// from this job, and the next step and the note are keyed by it.
 func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
-	var e EscalationPayload
-	if err := decode(job, &e); err != nil {
-		return nil, err
-	}
+	r := p.escalateBatch(ctx, []engine.Job{job}, now)[0]
+	return r.Follow, r.Err
+}
+
+// escalateBatch is the batch handler of escalation.step (BatchHandlers):
+// the steps of a claim are decided with one read of their alerts and of
+// each policy, person and contact plan, and their pages are stored with
+// one write, so that thousands of escalations due at once fire within a
+// second.
+func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
 	t0 := time.Now()
-	p.trace("escalate start", t0, "lag", time.Since(job.DueAt).Milliseconds())
-	defer p.trace("escalate total", t0)
-	subj, err := p.subject(ctx, e.Purpose, e.AlertID, e.IncidentID)
+	defer p.trace("escalate total", t0, "n", len(jobs))
+	results := make([]engine.Result, len(jobs))
+	payloads := make([]EscalationPayload, len(jobs))
+	rd := p.reads()
+	var alertIDs []string
+	for i, j := range jobs {
+		if err := decode(j, &payloads[i]); err != nil {
+			results[i].Err = err
+			continue
+		}
+		p.trace("escalate start", t0, "lag", time.Since(j.DueAt).Milliseconds())
+		if payloads[i].Purpose != PurposeIC && payloads[i].AlertID != "" {
+			alertIDs = append(alertIDs, payloads[i].AlertID)
+		}
+	}
+	if err := rd.prefetchAlerts(ctx, alertIDs); err != nil {
+		for i := range results {
+			results[i].Err = err
+		}
+		return results
+	}
+	var msgs []notify.Outbox
+	var paged []int
+	for i, j := range jobs {
+		if results[i].Err != nil {
+			continue
+		}
+		m, follow, err := p.step(ctx, rd, j, payloads[i], now)
+		results[i] = engine.Result{Follow: follow, Err: err}
+		if err == nil && len(m) > 0 {
+			msgs = append(msgs, m...)
+			paged = append(paged, i)
+		}
+	}
+	p.trace("escalate reads", t0, "n", len(jobs))
+	if err := p.enqueue(ctx, msgs); err != nil {
+		for _, i := range paged {
+			results[i] = engine.Result{Err: err}
+		}
+	}
+	return results
+}
+
+// step decides one escalation step: the pages it sends, and its
+// follow-ups (the next step, the timeline note).
+func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e EscalationPayload, now time.Time) ([]notify.Outbox, []engine.Job, error) {
+	subj, err := p.subject(ctx, rd, e.Purpose, e.AlertID, e.IncidentID)
 	if err != nil {
-		return nil, permanentIfNotFound(err)
+		return nil, nil, permanentIfNotFound(err)
 	}
 	if !subj.active {
-		return nil, nil // acknowledged, resolved or closed: the escalation ends here
+		return nil, nil, nil // acknowledged, resolved or closed: the escalation ends here
 	}
-	policy, err := p.cfg.Store.FindEscalationPolicy(ctx, e.PolicyID)
+	policy, err := rd.policy(ctx, e.PolicyID)
 	if err != nil {
-		return nil, permanentIfNotFound(err)
+		return nil, nil, permanentIfNotFound(err)
 	}
 	targets, next := e.Escalation.Fire(policy)
-	users, unresolved, err := p.resolveTargets(ctx, targets, now)
+	users, unresolved, err := p.resolveTargets(ctx, rd, targets, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	where := fmt.Sprintf("step %d of %d, round %d of %d of escalation policy %q",
 		e.Step+1, len(policy.Steps), e.Round+1, policy.Repeat+1, policy.Name)
@@ -112,18 +163,12 @@ func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]
 	for _, u := range users {
 		n := NotifyPayload{UserID: u.ID, Purpose: e.Purpose, AlertID: e.AlertID, IncidentID: incidentID,
 			Kind: notify.KindPage, Reason: "paged by " + where}
-		um, err := p.userMessages(ctx, "notify:"+job.ID+":"+u.ID, subj, n, u, now)
+		um, err := p.userMessages(ctx, rd, "notify:"+job.ID+":"+u.ID, subj, n, u, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		msgs = append(msgs, um...)
 	}
-	p.trace("escalate reads", t0)
-	// The pages first: the rest can wait, the people paged cannot.
-	if err := p.enqueue(ctx, msgs); err != nil {
-		return nil, err
-	}
-	p.trace("escalate enqueued", t0)
 	var follow []engine.Job
 	if !next.Done {
 		n := e
@@ -131,11 +176,9 @@ func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]
 		follow = append(follow, p.escalationJob(n))
 	}
 	if incidentID != "" {
-		if err := p.note(ctx, incidentID, "page-note:"+job.ID, pageNote(e, users, unresolved, where, next)); err != nil {
-			return nil, err
-		}
+		follow = append(follow, noteJob(incidentID, "page-note:"+job.ID, now, pageNote(e, users, unresolved, where, next)))
 	}
-	return follow, nil
+	return msgs, follow, nil
 }
 
 // pageNote tells the timeline who was paged at a step.
@@ -169,14 +212,14 @@ func pageNote(e EscalationPayload, users []*warroom.User, unresolved []string, w
 // is themselves, a schedule is whoever is on call on it now. Each person
 // is paged once however many targets name them. Targets that name
 // nobody are described in unresolved.
-func (p *Pager) resolveTargets(ctx context.Context, targets []warroom.Target, now time.Time) (users []*warroom.User, unresolved []string, err error) {
+func (p *Pager) resolveTargets(ctx context.Context, rd *reads, targets []warroom.Target, now time.Time) (users []*warroom.User, unresolved []string, err error) {
 	var ids []string
 	for _, t := range targets {
 		switch t.Type {
 		case warroom.TargetUser:
 			ids = append(ids, t.ID)
 		case warroom.TargetSchedule:
-			sched, err := p.cfg.Store.FindSchedule(ctx, t.ID)
+			sched, err := rd.schedule(ctx, t.ID)
 			if warroom.ErrorCode(err) == warroom.ENotFound {
 				unresolved = append(unresolved, "schedule "+t.ID+" does not exist")
 				continue
@@ -196,7 +239,7 @@ func (p *Pager) resolveTargets(ctx context.Context, targets []warroom.Target, no
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
-		u, err := p.cfg.Store.FindUser(ctx, id)
+		u, err := rd.user(ctx, id)
 		if warroom.ErrorCode(err) == warroom.ENotFound {
 			unresolved = append(unresolved, "user "+id+" does not exist")
 			continue

@@ -57,7 +57,7 @@ func (p *Pager) announcement(ctx context.Context, inc *warroom.Incident) notify.
 	}
 	fields := []notify.Field{
 		{Name: "Bridge", Value: bridge},
-		{Name: "First responder", Value: p.handle(ctx, inc.FirstResponderID)},
+		{Name: "First responder", Value: p.handle(ctx, p.reads(), inc.FirstResponderID)},
 		{Name: "Severity", Value: string(inc.Severity)},
 	}
 	var services []string
@@ -145,14 +145,14 @@ func (p *Pager) icCheck(ctx context.Context, job engine.Job, now time.Time) ([]e
 			UserID: fr, IncidentID: inc.ID, Kind: notify.KindUpdate, Reason: "first responder",
 			Subject: inc.Ref + ": halt technical work and pick an Incident Commander", Text: instruction,
 		}))
-		text += fmt.Sprintf(" %s (first responder) was told: %s", p.handle(ctx, fr), instruction)
+		text += fmt.Sprintf(" %s (first responder) was told: %s", p.handle(ctx, p.reads(), fr), instruction)
 	} else {
 		text += " Nobody has acknowledged yet, so there is no first responder to tell: " + instruction
 	}
 	if !inc.Private && len(p.cfg.Announce) > 0 {
 		m := notify.Message{Kind: notify.KindUpdate, IncidentID: inc.ID,
 			Subject: inc.Ref + " has no Incident Commander after " + shortDuration(p.cfg.Policy.FirstResponderICTimeout),
-			Text:    text, Fields: p.incidentFields(ctx, inc)}
+			Text:    text, Fields: p.incidentFields(ctx, p.reads(), inc)}
 		if err := p.broadcast(ctx, job.ID, m, now); err != nil {
 			return nil, err
 		}

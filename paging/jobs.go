@@ -26,6 +26,7 @@ const (
 // Job kinds; see docs/paging-design.md.
 const (
 	KindAlertRoute        = "alert.route"
+	KindAlertPage         = "alert.page"
 	KindAlertAcknowledged = "alert.acknowledged"
 	KindAlertResolved     = "alert.resolved"
 	KindAlertLink         = "alert.link"
@@ -34,6 +35,7 @@ const (
 	KindIncidentAnnounce  = "incident.announce"
 	KindIncidentICCheck   = "incident.ic_check"
 	KindIncidentMajor     = "incident.major_check"
+	KindIncidentNote      = "incident.note"
 )
 
 // Purposes of an escalation: what it pages for, and so when it stops.
@@ -62,6 +64,20 @@ type LinkPayload struct {
 // AlertPayload is the payload of alert.acknowledged and alert.resolved.
 type AlertPayload struct {
 	AlertID string `json:"alert_id"`
+}
+
+// NotePayload is the payload of incident.note: a system note on an
+// incident's timeline, once per key.
+type NotePayload struct {
+	IncidentID string `json:"incident_id"`
+	Key        string `json:"key"`
+	Text       string `json:"text"`
+}
+
+// noteJob returns an incident.note job on the default queue, keyed by the
+// note's key.
+func noteJob(incidentID, key string, at time.Time, text string) engine.Job {
+	return newJob(KindIncidentNote, "note:"+key, at, NotePayload{IncidentID: incidentID, Key: key, Text: text})
 }
 
 // IncidentPayload is the payload of the incident.* jobs.
@@ -125,10 +141,12 @@ func RouteJob(now time.Time, alertIDs ...string) engine.Job {
 	return newJob(KindAlertRoute, key, now, RoutePayload{AlertIDs: alertIDs})
 }
 
-// pageRouteJob hands alerts that page someone over to the page queue,
-// keyed by the first alert (an alert is routed by one job only).
+// pageRouteJob hands alerts that page someone over to the page queue: an
+// alert.page job, routed whole and alone (not with other jobs of its
+// claim, so that its page waits for no other alert), keyed by the first
+// alert (an alert is routed by one job only).
 func (p *Pager) pageRouteJob(now time.Time, alertIDs []string) engine.Job {
-	j := newJob(KindAlertRoute, "route-page:"+alertIDs[0], now, RoutePayload{AlertIDs: alertIDs})
+	j := newJob(KindAlertPage, "route-page:"+alertIDs[0], now, RoutePayload{AlertIDs: alertIDs})
 	j.Queue = p.cfg.PageQueue
 	return j
 }
@@ -146,6 +164,26 @@ func (p *Pager) pageJob(kind, key string, dueAt time.Time, payload any) engine.J
 	j := newJob(kind, key, dueAt, payload)
 	j.Queue = p.cfg.PageQueue
 	return j
+}
+
+// EngineConfig returns the configuration of an engine that runs paging's
+// jobs on store, as the server runs it: paging's queues, handlers and
+// batch handlers, its clock, owner and logger; claims of 200 jobs for
+// bulk routing, of 100 for paging work (escalation steps due at once run
+// together; each chain of follow-ups runs at once). Callers may set Lease, Heartbeat and the
+// rest before engine.New.
+func (p *Pager) EngineConfig(store engine.Store) engine.Config {
+	return engine.Config{
+		Store:         store,
+		Now:           p.cfg.Now,
+		Logger:        p.cfg.Logger,
+		Owner:         p.cfg.Owner,
+		Queues:        p.Queues(),
+		Batches:       map[string]int{QueueDefault: 200, p.cfg.PageQueue: 250},
+		Workers:       map[string]int{p.cfg.PageQueue: 2},
+		Handlers:      p.Handlers(),
+		BatchHandlers: p.BatchHandlers(),
+	}
 }
 
 // Queues returns the engine queues paging's jobs run on, for
@@ -171,6 +209,7 @@ func decode(job engine.Job, v any) error {
 func (p *Pager) Handlers() map[string]engine.Handler {
 	return map[string]engine.Handler{
 		KindAlertRoute:        p.route,
+		KindAlertPage:         p.routeWhole,
 		KindAlertAcknowledged: p.alertAcknowledged,
 		KindAlertResolved:     p.alertResolved,
 		KindAlertLink:         p.link,
@@ -179,15 +218,17 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindIncidentAnnounce:  p.announce,
 		KindIncidentICCheck:   p.icCheck,
 		KindIncidentMajor:     p.majorCheck,
+		KindIncidentNote:      p.noteHandler,
 	}
 }
 
 // BatchHandlers returns the batch handlers of the paging job kinds that
 // run cheaper together, for engine.Config.BatchHandlers: alert.route, so
 // that the bulk routing of a storm reads its alerts and services once per
-// claim.
+// claim, and escalation.step, so that steps due at once store their pages
+// with one write.
 func (p *Pager) BatchHandlers() map[string]engine.BatchHandler {
-	return map[string]engine.BatchHandler{KindAlertRoute: p.routeBatch}
+	return map[string]engine.BatchHandler{KindAlertRoute: p.routeBatch, KindEscalationStep: p.escalateBatch}
 }
 
 // permanentIfNotFound makes a vanished alert, incident or policy a

@@ -40,18 +40,19 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	t0 := time.Now()
 	p.trace("notify start", t0, "lag", time.Since(job.DueAt).Milliseconds())
 	defer p.trace("notify total", t0)
-	subj, err := p.subject(ctx, n.Purpose, n.AlertID, n.IncidentID)
+	rd := p.reads()
+	subj, err := p.subject(ctx, rd, n.Purpose, n.AlertID, n.IncidentID)
 	if err != nil {
 		return nil, permanentIfNotFound(err)
 	}
 	if n.Kind == notify.KindPage && !subj.active {
 		return nil, nil
 	}
-	u, err := p.cfg.Store.FindUser(ctx, n.UserID)
+	u, err := rd.user(ctx, n.UserID)
 	if err != nil {
 		return nil, permanentIfNotFound(err)
 	}
-	msgs, err := p.userMessages(ctx, job.ID, subj, n, u, now)
+	msgs, err := p.userMessages(ctx, rd, job.ID, subj, n, u, now)
 	if err != nil {
 		return nil, err
 	}
@@ -62,14 +63,14 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 // userMessages renders the messages that notify u as n says, one per
 // contact of their plan (contactPlan); their IDs derive from idBase, the
 // same each time the work that calls for them runs.
-func (p *Pager) userMessages(ctx context.Context, idBase string, subj *pageSubject, n NotifyPayload, u *warroom.User, now time.Time) ([]notify.Outbox, error) {
-	contacts, err := p.contactPlan(ctx, u, n.Kind)
+func (p *Pager) userMessages(ctx context.Context, rd *reads, idBase string, subj *pageSubject, n NotifyPayload, u *warroom.User, now time.Time) ([]notify.Outbox, error) {
+	contacts, err := p.contactPlan(ctx, rd, u, n.Kind)
 	if err != nil {
 		return nil, err
 	}
 	var base notify.Message
 	if n.Kind == notify.KindPage {
-		base, err = p.pageMessage(ctx, subj, n, now)
+		base, err = p.pageMessage(ctx, rd, subj, n, now)
 	} else {
 		base = p.updateMessage(subj, n)
 	}
@@ -130,12 +131,12 @@ func derivedID(jobID, part string) string {
 // rules; every contact method at once if they set no rules; their account
 // email if they have no contact method, so that nobody paged is unreached.
 // An update goes only by the earliest rules, at once.
-func (p *Pager) contactPlan(ctx context.Context, u *warroom.User, kind string) ([]contact, error) {
-	methods, err := p.cfg.Store.ListContactMethods(ctx, u.ID)
+func (p *Pager) contactPlan(ctx context.Context, rd *reads, u *warroom.User, kind string) ([]contact, error) {
+	methods, err := rd.contactMethods(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	rules, err := p.cfg.Store.ListNotificationRules(ctx, u.ID)
+	rules, err := rd.notificationRules(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func (p *Pager) incidentLink(inc *warroom.Incident) string {
 }
 
 // pageMessage renders a page (without ID and destination).
-func (p *Pager) pageMessage(ctx context.Context, subj *pageSubject, n NotifyPayload, now time.Time) (notify.Message, error) {
+func (p *Pager) pageMessage(ctx context.Context, rd *reads, subj *pageSubject, n NotifyPayload, now time.Time) (notify.Message, error) {
 	expires := now.Add(p.cfg.AckTTL)
 	m := notify.Message{Kind: notify.KindPage}
 	inc := subj.incident
@@ -200,7 +201,7 @@ func (p *Pager) pageMessage(ctx context.Context, subj *pageSubject, n NotifyPayl
 		m.Text = fmt.Sprintf("No Incident Commander has joined %s within %s of its announcement and service is not recovered. "+
 			"Join the bridge and take command: acknowledging this page makes you the Incident Commander.",
 			inc.Ref, shortDuration(p.cfg.Policy.FirstResponderICTimeout))
-		m.Fields = p.incidentFields(ctx, inc)
+		m.Fields = p.incidentFields(ctx, rd, inc)
 		m.Fields = append(m.Fields, notify.Field{Name: "Why you", Value: n.Reason})
 		return m, nil
 	}
@@ -216,14 +217,14 @@ func (p *Pager) pageMessage(ctx context.Context, subj *pageSubject, n NotifyPayl
 	}
 	m.Text = alertDescription(a)
 	svc := a.ServiceID
-	if s, err := p.cfg.Store.FindService(ctx, a.ServiceID); err == nil {
+	if s, err := rd.service(ctx, a.ServiceID); err == nil {
 		svc = s.Name
 	} else if warroom.ErrorCode(err) != warroom.ENotFound {
 		return m, err
 	}
 	m.Fields = []notify.Field{{Name: "Service", Value: svc}, {Name: "Severity", Value: a.Severity}}
 	if inc != nil {
-		m.Fields = append(m.Fields, p.incidentFields(ctx, inc)...)
+		m.Fields = append(m.Fields, p.incidentFields(ctx, rd, inc)...)
 	}
 	m.Fields = append(m.Fields, notify.Field{Name: "Why you", Value: n.Reason})
 	return m, nil
@@ -247,22 +248,22 @@ func (p *Pager) updateMessage(subj *pageSubject, n NotifyPayload) notify.Message
 }
 
 // incidentFields are the lines every message about an incident shows.
-func (p *Pager) incidentFields(ctx context.Context, inc *warroom.Incident) []notify.Field {
+func (p *Pager) incidentFields(ctx context.Context, rd *reads, inc *warroom.Incident) []notify.Field {
 	f := []notify.Field{{Name: "Incident", Value: fmt.Sprintf("%s (%s): %s", inc.Ref, inc.Severity, inc.Title)}}
 	if inc.BridgeURL != "" {
 		f = append(f, notify.Field{Name: "Bridge", Value: inc.BridgeURL})
 	}
-	f = append(f, notify.Field{Name: "First responder", Value: p.handle(ctx, inc.FirstResponderID)},
+	f = append(f, notify.Field{Name: "First responder", Value: p.handle(ctx, rd, inc.FirstResponderID)},
 		notify.Field{Name: "Link", Value: p.incidentLink(inc)})
 	return f
 }
 
 // handle returns "@handle" for a user ID, or says there is nobody.
-func (p *Pager) handle(ctx context.Context, userID string) string {
+func (p *Pager) handle(ctx context.Context, rd *reads, userID string) string {
 	if userID == "" {
 		return "nobody yet (the first to acknowledge becomes first responder)"
 	}
-	u, err := p.cfg.Store.FindUser(ctx, userID)
+	u, err := rd.user(ctx, userID)
 	if err != nil {
 		return userID
 	}

@@ -33,6 +33,13 @@ func (p *Pager) route(ctx context.Context, job engine.Job, now time.Time) ([]eng
 		r := p.routeBulk(ctx, []engine.Job{job}, now)[0]
 		return r.Follow, r.Err
 	}
+	return p.routeWhole(ctx, job, now)
+}
+
+// routeWhole routes the alerts of a job whole: alert.route when paging
+// has no queue of its own, and alert.page, the alerts bulk routing handed
+// to the page queue.
+func (p *Pager) routeWhole(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	r := newRouter(p, now)
 	defer r.report()
 	return r.route(ctx, job)

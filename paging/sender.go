@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -168,24 +169,30 @@ func (s *Sender) heartbeat(ctx context.Context) {
 	}
 }
 
-// ExtendLeases extends the leases of the messages this sender holds to a
-// lease from now, if the store can (MessageLeases). RunSenders calls it
-// every Heartbeat; tests call it directly.
+// ExtendLeases extends the leases of the messages this sender holds that
+// end within half a lease to a lease from now, if the store can
+// (MessageLeases). RunSenders calls it every Heartbeat; tests call it
+// directly.
 func (s *Sender) ExtendLeases(ctx context.Context) error {
 	ml, ok := s.p.cfg.Store.(MessageLeases)
 	if !ok {
 		return nil
 	}
+	// Only the leases that end within half a lease: most messages are
+	// sent long before.
+	now := s.p.cfg.Now()
 	s.mu.Lock()
-	ids := make([]string, 0, len(s.held))
-	for id := range s.held {
-		ids = append(ids, id)
+	var ids []string
+	for id, until := range s.held {
+		if until.Sub(now) < s.p.cfg.Lease/2 {
+			ids = append(ids, id)
+		}
 	}
 	s.mu.Unlock()
 	if len(ids) == 0 {
 		return nil
 	}
-	until := s.p.cfg.Now().Add(s.p.cfg.Lease)
+	until := now.Add(s.p.cfg.Lease)
 	if _, err := ml.ExtendMessageLeases(ctx, s.p.cfg.Owner, ids, until); err != nil {
 		return err
 	}
@@ -306,6 +313,7 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 		}
 		s.hold(msgs, now.Add(cfg.Lease))
 	}
+	b := s.newBatch()
 	var errs []error
 	for i := range msgs {
 		m := &msgs[i]
@@ -314,9 +322,112 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 			errs = append(errs, s.release(ctx, msgs[i:]))
 			break
 		}
-		errs = append(errs, s.deliverHeld(ctx, queue, m))
+		if err := b.fresh(ctx, msgs[i:]); err != nil {
+			errs = append(errs, err, s.release(ctx, msgs[i:]))
+			break
+		}
+		errs = append(errs, s.deliverHeld(ctx, b, queue, m))
 	}
-	return len(msgs), errors.Join(errs...)
+	return len(msgs), errors.Join(append(errs, b.flush(ctx))...)
+}
+
+// sendBatch is one SendDue's state: what it read about its pages, and the
+// outcomes it has not recorded yet.
+//
+// What pages are about is read for the batch at once, and again once that
+// read is a second old: a page goes out only if its alert or incident,
+// read right before, still calls for it. With a store that records many
+// outcomes at once (MessageFinisher), the outcomes of a batch are recorded
+// together, at the latest a tenth of a second after the first; the sends
+// not yet recorded count for the destination's throttle meanwhile. A
+// message is this process's (its lease extended) until its outcome is
+// recorded: if the process dies first, it is sent again with the same ID.
+type sendBatch struct {
+	s      *Sender
+	rd     *reads
+	readAt time.Time
+	fin    MessageFinisher // nil: each outcome is recorded at once
+	states []notify.State
+	due    []time.Time
+	tries  []notify.Attempt
+	since  time.Time
+	sent   map[string][]time.Time // destination → sends not recorded yet
+}
+
+// MessageFinisher is implemented by stores that record the outcomes of
+// many messages in one transaction (sqlstore).
+type MessageFinisher interface {
+	// FinishMessages moves the message of attempts[i] to states[i]
+	// (pending again at dueAt[i]) and records attempts[i], for each i.
+	FinishMessages(ctx context.Context, owner string, states []notify.State, dueAt []time.Time, attempts []notify.Attempt) error
+}
+
+func (s *Sender) newBatch() *sendBatch {
+	b := &sendBatch{s: s, sent: map[string][]time.Time{}}
+	b.fin, _ = s.p.cfg.Store.(MessageFinisher)
+	return b
+}
+
+// fresh makes sure what the batch read is at most a second old, reading
+// the alerts of msgs at once if not.
+func (b *sendBatch) fresh(ctx context.Context, msgs []notify.Outbox) error {
+	if b.rd != nil && time.Since(b.readAt) <= time.Second {
+		return nil
+	}
+	b.rd, b.readAt = b.s.p.reads(), time.Now()
+	return b.rd.prefetchAlerts(ctx, pageAlerts(msgs))
+}
+
+// record records an outcome: at once, or with the batch.
+func (b *sendBatch) record(ctx context.Context, m *notify.Outbox, state notify.State, dueAt time.Time, a notify.Attempt) error {
+	if b.fin == nil {
+		defer b.s.drop(m.ID)
+		if err := b.s.p.cfg.Store.FinishMessage(ctx, m.ID, b.s.p.cfg.Owner, state, dueAt, a); err != nil {
+			return fmt.Errorf("message %s: record %s: %w", m.ID, a.Outcome, err)
+		}
+		return nil
+	}
+	if len(b.tries) == 0 {
+		b.since = time.Now()
+	}
+	b.states, b.due, b.tries = append(b.states, state), append(b.due, dueAt), append(b.tries, a)
+	if state == notify.StateSent {
+		b.sent[m.Destination] = append(b.sent[m.Destination], a.At)
+	}
+	if len(b.tries) >= 100 || time.Since(b.since) >= 100*time.Millisecond {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+// flush records the outcomes not recorded yet, even while shutting down.
+func (b *sendBatch) flush(ctx context.Context) error {
+	if len(b.tries) == 0 {
+		return nil
+	}
+	tf := time.Now()
+	err := b.fin.FinishMessages(context.WithoutCancel(ctx), b.s.p.cfg.Owner, b.states, b.due, b.tries)
+	b.s.p.trace("flush", tf, "n", len(b.tries), "err", err)
+	for _, a := range b.tries {
+		b.s.drop(a.MessageID)
+	}
+	n := len(b.tries)
+	b.states, b.due, b.tries, b.sent = nil, nil, nil, map[string][]time.Time{}
+	if err != nil {
+		return fmt.Errorf("recording the outcomes of %d messages: %w", n, err)
+	}
+	return nil
+}
+
+// pageAlerts lists the alerts pages are about.
+func pageAlerts(msgs []notify.Outbox) []string {
+	var ids []string
+	for _, m := range msgs {
+		if m.Kind == notify.KindPage && m.AlertID != "" {
+			ids = append(ids, m.AlertID)
+		}
+	}
+	return ids
 }
 
 // release gives back claimed messages that were not tried, or leaves them
@@ -337,33 +448,36 @@ func (s *Sender) release(ctx context.Context, msgs []notify.Outbox) error {
 
 // deliverHeld delivers a claimed message, or defers it while its queue
 // is paused by a provider's rate limit.
-func (s *Sender) deliverHeld(ctx context.Context, queue string, m *notify.Outbox) error {
+func (s *Sender) deliverHeld(ctx context.Context, b *sendBatch, queue string, m *notify.Outbox) error {
 	cfg := &s.p.cfg
-	defer s.drop(m.ID)
 	if until := s.pausedUntil(queue); cfg.Now().Before(until) {
 		// A rate limit earlier in the batch: the rest waits too.
-		return s.finish(ctx, m, notify.StatePending, until, OutcomeThrottled,
+		return s.finish(ctx, b, m, notify.StatePending, until, OutcomeThrottled,
 			"waiting for the provider's rate limit to end at "+until.UTC().Format(time.RFC3339), "")
 	}
-	return s.deliver(ctx, m)
+	return s.deliver(ctx, b, m)
 }
 
-// deliver takes one claimed message to its next state.
-func (s *Sender) deliver(ctx context.Context, m *notify.Outbox) error {
+// deliver takes one claimed message to its next state. If it fails
+// before that, the message stays claimed until its lease runs out and is
+// tried again.
+func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) error {
 	cfg := &s.p.cfg
 	if m.Kind == notify.KindPage {
-		why, err := s.cancelled(ctx, m)
+		why, err := s.cancelled(ctx, b.rd, m)
 		if err != nil {
-			return err // the lease runs out and the message is tried again
+			s.drop(m.ID)
+			return err
 		}
 		if why != "" {
-			return s.finish(ctx, m, notify.StateFailed, cfg.Now(), OutcomeCancelled, "not sent: "+why, "")
+			return s.finish(ctx, b, m, notify.StateFailed, cfg.Now(), OutcomeCancelled, "not sent: "+why, "")
 		}
 	}
-	if next, reason, err := s.throttled(ctx, m); err != nil {
+	if next, reason, err := s.throttled(ctx, b, m); err != nil {
+		s.drop(m.ID)
 		return err
 	} else if reason != "" {
-		return s.finish(ctx, m, notify.StatePending, next, OutcomeThrottled, reason, "")
+		return s.finish(ctx, b, m, notify.StatePending, next, OutcomeThrottled, reason, "")
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.SendTimeout)
 	s.p.trace("send start", time.Now(), "lag", time.Since(m.CreatedAt).Milliseconds())
@@ -373,11 +487,11 @@ func (s *Sender) deliver(ctx context.Context, m *notify.Outbox) error {
 	attempts := m.Attempts + 1
 	switch {
 	case err == nil:
-		return s.finish(ctx, m, notify.StateSent, now, OutcomeSent, "", providerID)
+		return s.finish(ctx, b, m, notify.StateSent, now, OutcomeSent, "", providerID)
 	case ctx.Err() != nil:
 		// Shutting down mid-send: it may or may not have gone out; the
 		// same message ID goes again so that receivers can tell.
-		return s.finish(context.WithoutCancel(ctx), m, notify.StatePending, now, OutcomeRetry, "interrupted by shutdown: "+err.Error(), "")
+		return s.finish(context.WithoutCancel(ctx), b, m, notify.StatePending, now, OutcomeRetry, "interrupted by shutdown: "+err.Error(), "")
 	case notify.IsRetryable(err) && attempts < cfg.MaxAttempts:
 		delay := cfg.Backoff.RetryDelay(attempts, err)
 		if ra := notify.RetryAfter(err); ra > 0 && m.Queue == notify.QueueChat {
@@ -385,20 +499,20 @@ func (s *Sender) deliver(ctx context.Context, m *notify.Outbox) error {
 			// waits. Pages run on their own queue and do not notice.
 			s.pause(m.Queue, now.Add(ra))
 		}
-		return s.finish(ctx, m, notify.StatePending, now.Add(delay), OutcomeRetry,
+		return s.finish(ctx, b, m, notify.StatePending, now.Add(delay), OutcomeRetry,
 			fmt.Sprintf("%v; attempt %d of %d, next in %s", err, attempts, cfg.MaxAttempts, delay), "")
 	}
-	return s.finish(ctx, m, notify.StateFailed, now, OutcomeFailed, fmt.Sprintf("%v; attempt %d, giving up", err, attempts), "")
+	return s.finish(ctx, b, m, notify.StateFailed, now, OutcomeFailed, fmt.Sprintf("%v; attempt %d, giving up", err, attempts), "")
 }
 
 // cancelled says why a page must not go out any more ("" if it must):
 // its alert or incident was acknowledged, resolved or closed meanwhile.
-func (s *Sender) cancelled(ctx context.Context, m *notify.Outbox) (string, error) {
+func (s *Sender) cancelled(ctx context.Context, rd *reads, m *notify.Outbox) (string, error) {
 	purpose := PurposeAlert
 	if m.AlertID == "" {
 		purpose = PurposeIC
 	}
-	subj, err := s.p.subject(ctx, purpose, m.AlertID, m.IncidentID)
+	subj, err := s.p.subject(ctx, rd, purpose, m.AlertID, m.IncidentID)
 	if warroom.ErrorCode(err) == warroom.ENotFound {
 		return "what it was about no longer exists", nil
 	} else if err != nil {
@@ -412,7 +526,7 @@ func (s *Sender) cancelled(ctx context.Context, m *notify.Outbox) (string, error
 
 // throttled returns when the message may go to its destination and why
 // it waits, or "" if it may go now.
-func (s *Sender) throttled(ctx context.Context, m *notify.Outbox) (time.Time, string, error) {
+func (s *Sender) throttled(ctx context.Context, b *sendBatch, m *notify.Outbox) (time.Time, string, error) {
 	t, ok := s.p.cfg.Throttles[m.Channel]
 	if !ok {
 		return time.Time{}, "", nil
@@ -433,15 +547,17 @@ func (s *Sender) throttled(ctx context.Context, m *notify.Outbox) (time.Time, st
 	if err != nil {
 		return time.Time{}, "", err
 	}
+	if pending := b.sent[m.Destination]; len(pending) > 0 {
+		history = append(history, pending...)
+		slices.SortFunc(history, time.Time.Compare)
+	}
 	next, reason := t.NextAllowed(m.Destination, history, now)
 	return next, reason, nil
 }
 
-// finish records an attempt and moves the message to state.
-func (s *Sender) finish(ctx context.Context, m *notify.Outbox, state notify.State, dueAt time.Time, outcome, detail, providerID string) error {
+// finish records an attempt and moves the message to state (with the
+// batch, see sendBatch).
+func (s *Sender) finish(ctx context.Context, b *sendBatch, m *notify.Outbox, state notify.State, dueAt time.Time, outcome, detail, providerID string) error {
 	a := notify.Attempt{MessageID: m.ID, At: s.p.cfg.Now(), Outcome: outcome, Detail: detail, ProviderID: providerID}
-	if err := s.p.cfg.Store.FinishMessage(ctx, m.ID, s.p.cfg.Owner, state, dueAt, a); err != nil {
-		return fmt.Errorf("message %s: record %s: %w", m.ID, outcome, err)
-	}
-	return nil
+	return b.record(ctx, m, state, dueAt, a)
 }

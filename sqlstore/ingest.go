@@ -117,7 +117,8 @@ type IngestBatcher struct {
 // pgIngestFlushers is how many intake transactions IngestBatcher runs at
 // once on PostgreSQL, which works on concurrent transactions in parallel
 // (SQLite has one writer: one flusher). Each holds a pool connection
-// while it runs.
+// while it runs, so a small pool gets fewer: at least two connections
+// stay for everything else.
 const pgIngestFlushers = 4
 
 // NewIngestBatcher starts a batcher of at most maxBatch deliveries per
@@ -127,8 +128,8 @@ const pgIngestFlushers = 4
 // Close it before closing the store.
 func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBatcher {
 	flushers := 1
-	if s.d.dollar {
-		flushers = pgIngestFlushers
+	if s.pool != nil {
+		flushers = max(1, min(pgIngestFlushers, int(s.pool.Config().MaxConns)-2))
 	}
 	return &IngestBatcher{b: groupcommit.NewParallel(s.ingestPrepared, maxBatch, maxDelay, flushers)}
 }
@@ -688,23 +689,84 @@ func (t *tx) insertAlerts(ctx context.Context, alerts []*ingestAlert) error {
 			duplicate_reason, created_at, updated_at, acknowledged_at, resolved_at FROM `+pgAlertsUnnest, pgAlertArrays(rows)...)
 		return insertAlertsError(err)
 	}
-	args := make([]any, 0, alertInsertWidth*min(len(rows), maxInsertRows))
+	// Alerts as intake creates them (firing, counted nowhere yet) bind
+	// only what differs between them: binding a value copies it into
+	// SQLite's memory, a good part of the insert's cost.
+	fresh, other := make([]*alertRow, 0, len(rows)), []*alertRow(nil)
+	for _, r := range rows {
+		if r.fresh() {
+			fresh = append(fresh, r)
+		} else {
+			other = append(other, r)
+		}
+	}
+	if err := t.insertSQLite(ctx, fresh, freshInsertWidth, sqliteFreshAlertInserts(), (*alertRow).freshArgs); err != nil {
+		return err
+	}
+	return t.insertSQLite(ctx, other, alertInsertWidth, sqliteAlertInserts(), (*alertRow).args)
+}
+
+// insertSQLite inserts rows with the multi-row INSERTs of stmts (by
+// number of rows), each row giving width values to args.
+func (t *tx) insertSQLite(ctx context.Context, rows []*alertRow, width int, stmts map[int]string,
+	args func(r *alertRow, d *dialect, dst []any) []any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	values := make([]any, 0, width*min(len(rows), maxInsertRows))
 	for len(rows) > 0 {
 		n := maxInsertRows
 		for n > len(rows) {
 			n /= 2
 		}
-		args = args[:0]
+		values = values[:0]
 		for _, r := range rows[:n] {
-			args = r.args(t.d, args)
+			values = args(r, t.d, values)
 		}
-		if _, err := t.exec(ctx, sqliteAlertInserts()[n], args...); err != nil {
+		if _, err := t.exec(ctx, stmts[n], values...); err != nil {
 			return insertAlertsError(err)
 		}
 		rows = rows[n:]
 	}
 	return nil
 }
+
+// fresh reports whether the row is as intake creates an alert: firing,
+// not ended, in no incident, counted nowhere, not updated since.
+func (r *alertRow) fresh() bool {
+	return r.status == string(warroom.AlertFiring) && r.endsAt == nil && r.incidentID == "" && r.duplicates == 0 &&
+		r.duplicateReason == "" && r.acknowledgedAt == nil && r.resolvedAt == nil && r.createdAt.Equal(r.updatedAt)
+}
+
+// freshInsertWidth is the number of values of a fresh row (freshArgs).
+const freshInsertWidth = 16
+
+// freshArgs returns the values of a fresh row for sqliteFreshAlertInserts.
+func (r *alertRow) freshArgs(d *dialect, dst []any) []any {
+	created := d.timeArg(r.createdAt)
+	return append(dst, r.id, r.serviceID, r.integrationID, r.source, r.dedupKey, r.dedupKey, r.groupKey, r.summary,
+		r.severity, nullText(r.labels), nullText(r.annotations), nullText(r.details), nullText(r.links),
+		d.timeArg(r.startsAt), created, created)
+}
+
+// sqliteFreshAlertInserts holds the multi-row INSERT of n fresh alerts
+// at index n, for n a power of two up to maxInsertRows: the values of
+// freshArgs, and the constants of a fresh row. (Numbered parameters,
+// which would bind the dedup key and the time once, make binding
+// quadratic in modernc.org/sqlite.)
+var sqliteFreshAlertInserts = sync.OnceValue(func() map[int]string {
+	m := map[int]string{}
+	// id, service_id, integration_id, source, dedup_key, open_key,
+	// group_key, status, summary, severity, labels, annotations, details,
+	// links, starts_at, ends_at, incident_id, duplicates, duplicate_reason,
+	// created_at, updated_at, acknowledged_at, resolved_at
+	row := "(?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, '', ?, ?, NULL, NULL)"
+	for n := 1; n <= maxInsertRows; n *= 2 {
+		m[n] = "INSERT OR FAIL INTO alerts (" + alertInsertColumns + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+	}
+	return m
+})
 
 func insertAlertsError(err error) error {
 	switch {

@@ -344,9 +344,9 @@ func testIngestLargeBatch(t *testing.T, p *pagingFixture) {
 func amUpdate(action string, i int) warroom.AlertUpdate {
 	labels := map[string]string{"alertname": "KubePodCrashLooping", "cluster": "prod-eu-1", "namespace": "shop",
 		"pod": fmt.Sprintf("checkout-7d9f8-%05d", i), "service": "checkout", "severity": "critical"}
-	details, _ := json.Marshal(map[string]any{"status": "firing", "labels": labels, "startsAt": "2026-11-22T00:08:58Z",
-		"endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.example.com/graph?g0.expr=rate",
-		"annotations": map[string]string{"summary": "Pod is crash looping", "runbook_url": "https://runbooks.example.com/crashloop"}})
+	// As intake.ParseAlertmanager makes them: the details hold only
+	// what the other fields do not.
+	details := json.RawMessage(`{"generatorURL":"http://prometheus.example.com/graph?g0.expr=rate"}`)
 	return warroom.AlertUpdate{Action: action, Alert: warroom.Alert{
 		Source: "alertmanager", DedupKey: fmt.Sprintf("%016x", i*7919+1), GroupKey: `{}:{alertname="KubePodCrashLooping"}`,
 		Summary: "Pod is crash looping", Severity: "critical", Labels: labels,
@@ -608,6 +608,50 @@ func TestEncodeStrings(t *testing.T) {
 		}
 		if again, _ := encodeStrings(copied); again != got {
 			t.Fatalf("equal maps encoded as %s and %s", got, again)
+		}
+	}
+}
+
+// TestEncodeLinks: links encode exactly as json.Marshal encodes them, so
+// that alerts stored before compare equal.
+func TestEncodeLinks(t *testing.T) {
+	for _, links := range [][]warroom.Link{
+		nil,
+		{},
+		{{URL: "https://x.example.com"}},
+		{{Title: "Source", URL: "http://prometheus.example.com/graph?g0.expr=up&g0.tab=1"},
+			{Title: "<b>Runbook</b>", URL: `https://r.example.com/a\b`}, {Title: "Grüße \u2028 \xff", URL: "u\"q\t\n\x01"}},
+	} {
+		want := ""
+		if len(links) > 0 {
+			b, _ := json.Marshal(links)
+			want = string(b)
+		}
+		if got := encodeLinks(links); got != want {
+			t.Errorf("encodeLinks(%v) = %s, want %s", links, got, want)
+		}
+	}
+}
+
+// TestCompactJSON: details are stored compact and validated.
+func TestCompactJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "",
+		"null":                 "",
+		" null ":               "",
+		`{"a":1}`:              `{"a":1}`,
+		"{ \"a\" : [1, 2] }\n": `{"a":[1,2]}`,
+		`"x y"`:                `"x y"`,
+		`[1,"a b"]`:            `[1,"a b"]`,
+	} {
+		got, err := compactJSON(json.RawMessage(in))
+		if err != nil || got != want {
+			t.Errorf("compactJSON(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"{", `{"a":}`, "tru", `{"a":1}x`, `{"a" 1}`} {
+		if got, err := compactJSON(json.RawMessage(in)); err == nil {
+			t.Errorf("compactJSON(%q) = %q, want an error", in, got)
 		}
 	}
 }

@@ -285,6 +285,12 @@ var (
 // statement stays the same, prepared once, whatever their number.
 const idsPerStatement = 1000
 
+// notDone is "done_at IS NULL" for statements that name their jobs by ID,
+// written so that the planner looks the jobs up by ID: PostgreSQL, without
+// statistics, would otherwise scan every job of jobs_due, whose predicate
+// the plain condition matches.
+const notDone = "(done_at IS NULL) IS TRUE"
+
 // idsIn returns the condition "column is one of the IDs given as the next
 // argument" and that argument.
 func (d *dialect) idsIn(column string, ids []string) (string, any) {
@@ -325,7 +331,7 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, at time.Time, d
 			}
 			cond, arg := t.d.idsIn("id", ids)
 			rows, err := txRows(ctx, t, "UPDATE jobs SET done_at = ?, lease_until = NULL WHERE "+cond+
-				" AND owner = ? AND done_at IS NULL RETURNING id", t.d.timeArg(at), arg, owner)
+				" AND owner = ? AND "+notDone+" RETURNING id", t.d.timeArg(at), arg, owner)
 			if err != nil {
 				return fmt.Errorf("sqlstore: complete jobs: %w", err)
 			}
@@ -371,7 +377,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, un
 	n := 0
 	for chunk := range slices.Chunk(ids, idsPerStatement) {
 		cond, arg := s.d.idsIn("id", chunk)
-		res, err := s.exec(ctx, "UPDATE jobs SET lease_until = ? WHERE "+cond+" AND owner = ? AND done_at IS NULL",
+		res, err := s.exec(ctx, "UPDATE jobs SET lease_until = ? WHERE "+cond+" AND owner = ? AND "+notDone,
 			s.d.timeArg(until), arg, owner)
 		if err != nil {
 			return n, fmt.Errorf("sqlstore: extend job leases: %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -104,6 +105,7 @@ type checkpointer struct {
 	db     *sql.DB
 	cancel context.CancelFunc
 	done   chan struct{}
+	runs   atomic.Int64 // checkpoints that copied frames
 }
 
 func startCheckpointer(path string, every time.Duration) (*checkpointer, error) {
@@ -140,7 +142,11 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 // checkpoint runs one passive checkpoint.
 func (c *checkpointer) checkpoint(ctx context.Context) error {
 	var busy, logFrames, done int64
-	return c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+	if err == nil && done > 0 {
+		c.runs.Add(1)
+	}
+	return err
 }
 
 // stop ends the checkpoints and closes their connection. Nil-safe.
@@ -153,10 +159,20 @@ func (c *checkpointer) stop() error {
 	return c.db.Close()
 }
 
+// pgDefaultMaxConns is the size of the PostgreSQL connection pool unless
+// the DSN sets pool_max_conns: room for pgIngestFlushers intake
+// transactions, the engine's workers and the API's reads.
+const pgDefaultMaxConns = 10
+
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: parse PostgreSQL DSN: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default (4 on a small machine) is too few for intake's
+		// concurrent transactions beside the engine and the API.
+		cfg.MaxConns = max(cfg.MaxConns, pgDefaultMaxConns)
 	}
 	if cfg.MaxConns < 2 {
 		// Migrating holds one connection for its lock and works on another.

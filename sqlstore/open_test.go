@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -120,5 +121,40 @@ func TestReplicasMigrateTogether(t *testing.T) {
 	f := newFixture(t, first)
 	if inc := f.mustDeclare(f.ada, "one schema"); inc.Number != 1 {
 		t.Fatalf("first incident is %s, want INC-1", inc.Ref)
+	}
+}
+
+// TestSQLiteCheckpointsOffTheWriter: the writer leaves WAL checkpoints to
+// the background checkpointer, which keeps the WAL copied into the
+// database, and stops with the store.
+func TestSQLiteCheckpointsOffTheWriter(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "warroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != 16384 {
+		t.Fatalf("writer's wal_autocheckpoint %d (%v), want 16384", pages, err)
+	}
+	if s.checkpoints == nil {
+		t.Fatal("no checkpointer")
+	}
+	f := newFixture(t, s)
+	f.mustDeclare(f.ada, "written to the WAL")
+	deadline := time.Now().Add(10 * time.Second)
+	for s.checkpoints.runs.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no background checkpoint within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.checkpoints.done:
+	default:
+		t.Fatal("the checkpointer still runs after Close")
 	}
 }

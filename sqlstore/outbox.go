@@ -32,7 +32,9 @@ const (
 	outcomeCancelled = "cancelled"
 )
 
-// messageRowsPerInsert bounds one multi-row INSERT (20 arguments a row).
+// messageRowsPerInsert bounds one INSERT of messages: on SQLite a
+// multi-row INSERT of 18 (20 claimed) arguments a row; on PostgreSQL
+// arrays of as many rows.
 const messageRowsPerInsert = 100
 
 // EnqueueMessages stores new pending messages in one transaction; a
@@ -67,77 +69,157 @@ func insertMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner stri
 	if len(msgs) == 0 {
 		return nil, 0, nil
 	}
-	inserted := int64(0)
-	var claimed []notify.Outbox
-	state, claim := "'pending'", ""
-	if owner != "" {
-		state, claim = "'sending'", ", ?, ?"
-	}
-	for chunk := range slices.Chunk(msgs, messageRowsPerInsert) {
-		var q strings.Builder
-		q.WriteString("INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url, " +
-			"incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at")
+	rows := make([]notify.Outbox, len(msgs))
+	fields := make([]string, len(msgs))
+	for i := range msgs {
+		m := msgs[i]
+		if err := m.Validate(); err != nil {
+			return nil, 0, warroom.Invalid("message", "message %s: %v", m.ID, err)
+		}
+		if m.Queue == "" {
+			m.Queue = notify.Queue(m.Channel)
+		}
+		f, err := marshal(nonNil(m.Fields))
+		if err != nil {
+			return nil, 0, err
+		}
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = time.Now()
+		}
+		m.State, m.Attempts, m.ThrottleReason, m.LastError, m.ProviderID, m.SentAt = notify.StatePending, 0, "", "", "", nil
 		if owner != "" {
-			q.WriteString(", owner, lease_until")
+			m.State = notify.StateSending
 		}
-		q.WriteString(") VALUES ")
-		args := make([]any, 0, 18*len(chunk))
-		byID := make(map[string]notify.Outbox, len(chunk))
-		for i := range chunk {
-			m := chunk[i]
-			if err := m.Validate(); err != nil {
-				return nil, 0, warroom.Invalid("message", "message %s: %v", m.ID, err)
-			}
-			if m.Queue == "" {
-				m.Queue = notify.Queue(m.Channel)
-			}
-			fields, err := marshal(nonNil(m.Fields))
-			if err != nil {
-				return nil, 0, err
-			}
-			if m.CreatedAt.IsZero() {
-				m.CreatedAt = time.Now()
-			}
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + state + ", ?, 0, '', '', '', ?" + claim + ")")
-			args = append(args, m.ID, m.Queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields, m.AckURL,
-				nullString(m.IncidentID), nullString(m.AlertID), nullString(m.UserID), m.Secret,
-				t.d.timeArg(m.DueAt), t.d.timeArg(m.CreatedAt))
-			if owner != "" {
-				args = append(args, owner, t.d.timeArg(leaseUntil))
-				m.State, m.Attempts, m.ThrottleReason, m.LastError, m.ProviderID, m.SentAt = notify.StateSending, 0, "", "", "", nil
-				m.DueAt, m.CreatedAt = normTime(m.DueAt), normTime(m.CreatedAt)
-				byID[m.ID] = m
-			}
+		m.DueAt, m.CreatedAt = normTime(m.DueAt), normTime(m.CreatedAt)
+		rows[i], fields[i] = m, f
+	}
+	insert := insertMessageRowsSQLite
+	if t.d.dollar {
+		insert = insertMessageRowsPG
+	}
+	var claimed []notify.Outbox
+	inserted := int64(0)
+	for start := 0; start < len(rows); start += messageRowsPerInsert {
+		end := min(len(rows), start+messageRowsPerInsert)
+		ids, n, err := insert(ctx, t, rows[start:end], fields[start:end], owner, leaseUntil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
 		}
-		q.WriteString(" ON CONFLICT DO NOTHING")
+		inserted += n
 		if owner == "" {
-			res, err := t.exec(ctx, q.String(), args...)
-			if err != nil {
-				return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
-			}
-			if n, err := res.RowsAffected(); err == nil {
-				inserted += n
-			}
 			continue
 		}
-		q.WriteString(" RETURNING id")
-		rows, err := txRows(ctx, t, q.String(), args...)
-		if err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
-		}
-		ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
-		if err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: enqueue messages: %w", err)
+		byID := make(map[string]notify.Outbox, end-start)
+		for _, m := range rows[start:end] {
+			byID[m.ID] = m
 		}
 		for _, id := range ids {
 			claimed = append(claimed, byID[id])
 		}
-		inserted += int64(len(ids))
 	}
 	return claimed, inserted, nil
+}
+
+// insertMessageRowsSQLite inserts rows with one multi-row INSERT; with an
+// owner, it returns the IDs it inserted.
+func insertMessageRowsSQLite(ctx context.Context, t *tx, rows []notify.Outbox, fields []string, owner string, leaseUntil time.Time) ([]string, int64, error) {
+	var q strings.Builder
+	q.WriteString("INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url, " +
+		"incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at")
+	claim := ""
+	if owner != "" {
+		q.WriteString(", owner, lease_until")
+		claim = ", ?, ?"
+	}
+	q.WriteString(") VALUES ")
+	args := make([]any, 0, 18*len(rows))
+	for i, m := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '', ?" + claim + ")")
+		args = append(args, m.ID, m.Queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields[i], m.AckURL,
+			nullString(m.IncidentID), nullString(m.AlertID), nullString(m.UserID), m.Secret, string(m.State),
+			t.d.timeArg(m.DueAt), t.d.timeArg(m.CreatedAt))
+		if owner != "" {
+			args = append(args, owner, t.d.timeArg(leaseUntil))
+		}
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING")
+	if owner == "" {
+		res, err := t.exec(ctx, q.String(), args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		n, _ := res.RowsAffected()
+		return nil, n, nil
+	}
+	q.WriteString(" RETURNING id")
+	return returnedIDs(txRows(ctx, t, q.String(), args...))
+}
+
+// insertMessageRowsPG inserts rows with one INSERT over arrays (one
+// statement, prepared once, whatever the number of rows); with an owner,
+// it returns the IDs it inserted.
+func insertMessageRowsPG(ctx context.Context, t *tx, rows []notify.Outbox, fields []string, owner string, leaseUntil time.Time) ([]string, int64, error) {
+	n := len(rows)
+	str := func(f func(m *notify.Outbox) string) []string {
+		out := make([]string, n)
+		for i := range rows {
+			out[i] = f(&rows[i])
+		}
+		return out
+	}
+	opt := func(f func(m *notify.Outbox) string) []*string {
+		out := make([]*string, n)
+		for i := range rows {
+			if v := f(&rows[i]); v != "" {
+				out[i] = &v
+			}
+		}
+		return out
+	}
+	due, created := make([]time.Time, n), make([]time.Time, n)
+	for i := range rows {
+		due[i], created[i] = rows[i].DueAt, rows[i].CreatedAt
+	}
+	var ownerArg, leaseArg any // NULL unless claimed
+	if owner != "" {
+		ownerArg, leaseArg = owner, normTime(leaseUntil)
+	}
+	args := []any{ownerArg, leaseArg,
+		str(func(m *notify.Outbox) string { return m.ID }), str(func(m *notify.Outbox) string { return m.Queue }),
+		str(func(m *notify.Outbox) string { return m.Kind }), str(func(m *notify.Outbox) string { return m.Channel }),
+		str(func(m *notify.Outbox) string { return m.Destination }), str(func(m *notify.Outbox) string { return m.Subject }),
+		str(func(m *notify.Outbox) string { return m.Text }), fields, str(func(m *notify.Outbox) string { return m.AckURL }),
+		opt(func(m *notify.Outbox) string { return m.IncidentID }), opt(func(m *notify.Outbox) string { return m.AlertID }),
+		opt(func(m *notify.Outbox) string { return m.UserID }), str(func(m *notify.Outbox) string { return m.Secret }),
+		str(func(m *notify.Outbox) string { return string(m.State) }), due, created,
+	}
+	rs, err := txRows(ctx, t, `INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url,
+			incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at,
+			owner, lease_until)
+		SELECT u.id, u.queue, u.kind, u.channel, u.destination, u.subject, u.body, u.fields::json, u.ack_url,
+			u.incident_id, u.alert_id, u.user_id, u.secret, u.state, u.due_at, 0, '', '', '', u.created_at, ?::text, ?::timestamptz
+		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+			?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+			AS u(id, queue, kind, channel, destination, subject, body, fields, ack_url, incident_id, alert_id, user_id,
+				secret, state, due_at, created_at)
+		ON CONFLICT DO NOTHING RETURNING id`, args...)
+	ids, k, err := returnedIDs(rs, err)
+	if owner == "" {
+		ids = nil
+	}
+	return ids, k, err
+}
+
+// returnedIDs collects the IDs a statement returned, and counts them.
+func returnedIDs(rows *sql.Rows, err error) ([]string, int64, error) {
+	if err != nil {
+		return nil, 0, err
+	}
+	ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+	return ids, int64(len(ids)), err
 }
 
 // EnqueueClaimedMessages is EnqueueMessages for a process whose sender
@@ -260,39 +342,200 @@ func (s *Store) FinishMessage(ctx context.Context, id, owner string, state notif
 		return err
 	}
 	a.MessageID = id
-	return s.inTx(ctx, func(t *tx) error {
-		var due, lastErr, provider, sentAt any
-		tried, throttle := 0, ""
-		switch a.Outcome {
-		case outcomeSent:
-			tried = 1
-		case outcomeRetry, outcomeFailed:
-			tried, lastErr = 1, a.Detail
-		case outcomeThrottled:
-			throttle = a.Detail
-		}
-		if state == notify.StatePending {
-			due = t.d.timeArg(dueAt)
-		}
-		if state == notify.StateSent {
-			sentAt = t.d.timeArg(a.At)
-		}
-		if a.ProviderID != "" {
-			provider = a.ProviderID
-		}
-		res, err := t.exec(ctx, `UPDATE messages SET state = ?, owner = NULL, lease_until = NULL,
-			due_at = coalesce(?, due_at), attempts = attempts + ?, last_error = coalesce(?, last_error),
-			throttle_reason = ?, provider_id = coalesce(?, provider_id), sent_at = coalesce(?, sent_at)
-			WHERE id = ? AND owner = ? AND state = 'sending'`,
-			string(state), due, tried, lastErr, throttle, provider, sentAt, id, owner)
-		if err != nil {
-			return fmt.Errorf("sqlstore: finish message: %w", err)
-		}
-		if err := heldMessage(ctx, t, res, id, owner); err != nil {
+	return s.inTx(ctx, func(t *tx) error { return finishMessage(ctx, t, owner, state, dueAt, a) })
+}
+
+// FinishMessages is FinishMessage for many messages in one transaction,
+// for a sender that records the outcomes of a batch together: the message
+// of attempts[i] (its MessageID) moves to states[i] (pending again at
+// dueAt[i]) with attempts[i] recorded. A message owner no longer holds is
+// skipped, the others recorded, and the EConflict (or ENotFound) error
+// returned names it. EInvalid, and nothing recorded, if the slices differ
+// in length or an outcome is invalid.
+func (s *Store) FinishMessages(ctx context.Context, owner string, states []notify.State, dueAt []time.Time, attempts []notify.Attempt) error {
+	if len(states) != len(attempts) || len(dueAt) != len(attempts) {
+		return warroom.Invalid("attempts", "%d states and %d due times for %d attempts", len(states), len(dueAt), len(attempts))
+	}
+	for i, a := range attempts {
+		if err := validFinish(states[i], a); err != nil {
 			return err
 		}
-		return addAttempt(ctx, t, a)
+	}
+	var lost []error
+	err := s.inTx(ctx, func(t *tx) error {
+		lost = nil
+		if t.d.dollar {
+			var err error
+			lost, err = finishMessagesPG(ctx, t, owner, states, dueAt, attempts)
+			return err
+		}
+		for i, a := range attempts {
+			err := finishMessage(ctx, t, owner, states[i], dueAt[i], a)
+			switch code := warroom.ErrorCode(err); {
+			case err == nil:
+			case code == warroom.EConflict || code == warroom.ENotFound:
+				lost = append(lost, err)
+			default:
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return errors.Join(lost...)
+}
+
+// finishMessagesPG is FinishMessages on PostgreSQL: one statement per
+// table over arrays, instead of two round trips per message. It returns
+// why the messages owner does not hold were skipped.
+func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.State, dueAt []time.Time, attempts []notify.Attempt) ([]error, error) {
+	n := len(attempts)
+	ids, state, outcome, detail, provider := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	due, sentAt := make([]*time.Time, n), make([]*time.Time, n)
+	lastErr, throttle, providerSet := make([]*string, n), make([]string, n), make([]*string, n)
+	tried := make([]int32, n)
+	for i, a := range attempts {
+		ids[i], state[i], outcome[i], detail[i], provider[i] = a.MessageID, string(states[i]), a.Outcome, a.Detail, a.ProviderID
+		at[i] = normTime(a.At)
+		switch a.Outcome {
+		case outcomeSent:
+			tried[i] = 1
+		case outcomeRetry, outcomeFailed:
+			tried[i], lastErr[i] = 1, &attempts[i].Detail
+		case outcomeThrottled:
+			throttle[i] = a.Detail
+		}
+		if states[i] == notify.StatePending {
+			d := normTime(dueAt[i])
+			due[i] = &d
+		}
+		if states[i] == notify.StateSent {
+			sentAt[i] = &at[i]
+		}
+		if a.ProviderID != "" {
+			providerSet[i] = &attempts[i].ProviderID
+		}
+	}
+	rows, err := txRows(ctx, t, `UPDATE messages AS m SET state = u.state, owner = NULL, lease_until = NULL,
+		due_at = coalesce(u.due, m.due_at), attempts = m.attempts + u.tried, last_error = coalesce(u.last_error, m.last_error),
+		throttle_reason = u.throttle, provider_id = coalesce(u.provider, m.provider_id), sent_at = coalesce(u.sent_at, m.sent_at)
+		FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+			AS u(id, state, due, tried, last_error, throttle, provider, sent_at)
+		WHERE m.id = u.id AND m.owner = ? AND (m.state = 'sending') IS TRUE RETURNING m.id`,
+		ids, state, due, tried, lastErr, throttle, providerSet, sentAt, owner)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: finish messages: %w", err)
+	}
+	done, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: finish messages: %w", err)
+	}
+	held := make(map[string]bool, len(done))
+	for _, id := range done {
+		held[id] = true
+	}
+	var lost []error
+	keep := func(xs []string) []string {
+		out := xs[:0:0]
+		for i, x := range xs {
+			if held[ids[i]] {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	var keptAt []time.Time
+	for i, id := range ids {
+		if held[id] {
+			keptAt = append(keptAt, at[i])
+			continue
+		}
+		var st, holder string
+		err := t.queryRow(ctx, "SELECT state, owner FROM messages WHERE id = ?", id).Scan(&st, strCol{&holder})
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			lost = append(lost, warroom.Errorf(warroom.ENotFound, "no message %q", id))
+		case err != nil:
+			return nil, fmt.Errorf("sqlstore: read message: %w", err)
+		case st == string(notify.StateSending):
+			lost = append(lost, warroom.Errorf(warroom.EConflict, "message %s is being sent by %s; %s no longer holds it", id, holder, owner))
+		default:
+			lost = append(lost, warroom.Errorf(warroom.EConflict, "message %s is %s; %s no longer holds it", id, st, owner))
+		}
+	}
+	if len(done) == 0 {
+		return lost, nil
+	}
+	// The messages are locked by the update, which serializes the
+	// numbering; each is named once.
+	keptIDs := keep(ids)
+	last := make(map[string]int32, len(keptIDs))
+	rows, err = txRows(ctx, t, `SELECT u.id, max(a.seq) FROM unnest(?::text[]) AS u(id)
+		JOIN message_attempts AS a ON a.message_id = u.id GROUP BY u.id`, keptIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: record attempts: %w", err)
+	}
+	type seqOf struct {
+		id  string
+		seq int32
+	}
+	seqs, err := collect(rows, func(r scanner) (s seqOf, err error) { return s, r.Scan(&s.id, &s.seq) })
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: record attempts: %w", err)
+	}
+	for _, x := range seqs {
+		last[x.id] = x.seq
+	}
+	next := make([]int32, len(keptIDs))
+	for i, id := range keptIDs {
+		next[i] = last[id] + 1
+	}
+	_, err = t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id)
+		SELECT * FROM unnest(?::text[], ?::int[], ?::timestamptz[], ?::text[], ?::text[], ?::text[])`,
+		keptIDs, next, keptAt, keep(outcome), keep(detail), keep(provider))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: record attempts: %w", err)
+	}
+	return lost, nil
+}
+
+// finishMessage records attempt a of a message owner holds inside t and
+// moves the message to state (see FinishMessage).
+func finishMessage(ctx context.Context, t *tx, owner string, state notify.State, dueAt time.Time, a notify.Attempt) error {
+	var due, lastErr, provider, sentAt any
+	tried, throttle := 0, ""
+	switch a.Outcome {
+	case outcomeSent:
+		tried = 1
+	case outcomeRetry, outcomeFailed:
+		tried, lastErr = 1, a.Detail
+	case outcomeThrottled:
+		throttle = a.Detail
+	}
+	if state == notify.StatePending {
+		due = t.d.timeArg(dueAt)
+	}
+	if state == notify.StateSent {
+		sentAt = t.d.timeArg(a.At)
+	}
+	if a.ProviderID != "" {
+		provider = a.ProviderID
+	}
+	res, err := t.exec(ctx, `UPDATE messages SET state = ?, owner = NULL, lease_until = NULL,
+		due_at = coalesce(?, due_at), attempts = attempts + ?, last_error = coalesce(?, last_error),
+		throttle_reason = ?, provider_id = coalesce(?, provider_id), sent_at = coalesce(?, sent_at)
+		WHERE id = ? AND owner = ? AND state = 'sending'`,
+		string(state), due, tried, lastErr, throttle, provider, sentAt, a.MessageID, owner)
+	if err != nil {
+		return fmt.Errorf("sqlstore: finish message: %w", err)
+	}
+	if err := heldMessage(ctx, t, res, a.MessageID, owner); err != nil {
+		return err
+	}
+	return addAttempt(ctx, t, a)
 }
 
 func validFinish(state notify.State, a notify.Attempt) error {
@@ -434,6 +677,12 @@ func scanMessage(r scanner) (notify.Outbox, error) {
 	return m, err
 }
 
+// beingSent is "state = 'sending'" for statements that name their
+// messages by ID, written so that the planner looks them up by ID:
+// PostgreSQL, without statistics, would otherwise scan every message of
+// messages_due, whose predicate the plain condition matches.
+const beingSent = "(state = 'sending') IS TRUE"
+
 // ExtendMessageLeases sets the lease of the messages of ids that owner is
 // sending to until (the sender's heartbeat), and returns how many it
 // extended.
@@ -441,7 +690,7 @@ func (s *Store) ExtendMessageLeases(ctx context.Context, owner string, ids []str
 	n := 0
 	for chunk := range slices.Chunk(ids, idsPerStatement) {
 		cond, arg := s.d.idsIn("id", chunk)
-		res, err := s.exec(ctx, "UPDATE messages SET lease_until = ? WHERE "+cond+" AND owner = ? AND state = 'sending'",
+		res, err := s.exec(ctx, "UPDATE messages SET lease_until = ? WHERE "+cond+" AND owner = ? AND "+beingSent,
 			s.d.timeArg(until), arg, owner)
 		if err != nil {
 			return n, fmt.Errorf("sqlstore: extend message leases: %w", err)
@@ -461,7 +710,7 @@ func (s *Store) ReleaseMessages(ctx context.Context, owner string, ids []string)
 	for chunk := range slices.Chunk(ids, idsPerStatement) {
 		cond, arg := s.d.idsIn("id", chunk)
 		res, err := s.exec(ctx, "UPDATE messages SET state = 'pending', owner = NULL, lease_until = NULL WHERE "+cond+
-			" AND owner = ? AND state = 'sending'", arg, owner)
+			" AND owner = ? AND "+beingSent, arg, owner)
 		if err != nil {
 			return n, fmt.Errorf("sqlstore: release messages: %w", err)
 		}
