@@ -26,8 +26,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -181,6 +181,8 @@ type Engine struct {
 	// held maps the jobs this engine claimed and has not completed or
 	// failed to the end of their lease as far as it knows.
 	held map[string]time.Time
+	// beating is set while Run's heartbeat extends the leases.
+	beating atomic.Bool
 }
 
 // New returns an engine with defaults filled in.
@@ -255,15 +257,19 @@ func (e *Engine) Run(ctx context.Context) {
 			wg.Go(func() { e.work(ctx, q) })
 		}
 	}
-	if ext, ok := e.cfg.Store.(LeaseExtender); ok && e.cfg.Heartbeat > 0 {
-		wg.Go(func() { e.heartbeat(ctx, ext) })
+	if _, ok := e.cfg.Store.(LeaseExtender); ok && e.cfg.Heartbeat > 0 {
+		e.beating.Store(true)
+		wg.Go(func() {
+			defer e.beating.Store(false)
+			e.heartbeat(ctx)
+		})
 	}
 	wg.Wait()
 }
 
 // heartbeat extends the leases of the jobs the workers hold every
 // Heartbeat until ctx is done.
-func (e *Engine) heartbeat(ctx context.Context, ext LeaseExtender) {
+func (e *Engine) heartbeat(ctx context.Context) {
 	t := time.NewTicker(e.cfg.Heartbeat)
 	defer t.Stop()
 	for {
@@ -278,23 +284,21 @@ func (e *Engine) heartbeat(ctx context.Context, ext LeaseExtender) {
 	}
 }
 
-// ExtendLeases extends the leases of the jobs this engine holds that end
-// within half a lease to a lease from now, if the store can
-// (LeaseExtender). Run calls it every Heartbeat (at most a quarter lease,
-// so a lease is extended at least twice before it ends); tests call it
-// directly.
+// ExtendLeases extends the leases of the jobs this engine holds that have
+// used a quarter of their lease to a lease from now, if the store can
+// (LeaseExtender): most jobs are done before. Run calls it every
+// Heartbeat (a quarter lease by default), so that a held job always has
+// more than half a lease left; tests call it directly.
 func (e *Engine) ExtendLeases(ctx context.Context) error {
 	ext, ok := e.cfg.Store.(LeaseExtender)
 	if !ok {
 		return nil
 	}
-	// Only the leases that end within half a lease: most jobs are done
-	// long before.
 	now := e.cfg.Now()
 	e.mu.Lock()
 	var ids []string
 	for id, until := range e.held {
-		if until.Sub(now) < e.cfg.Lease/2 {
+		if until.Sub(now) <= e.cfg.Lease*3/4 {
 			ids = append(ids, id)
 		}
 	}
@@ -334,14 +338,19 @@ func (e *Engine) drop(ids ...string) {
 	}
 }
 
-// mayStart reports whether the job's lease leaves time to run it: at
-// least half a lease. A job whose lease may run out while it runs could
-// be claimed and run by another process meanwhile.
+// mayStart reports whether the job's lease leaves time to run it: half a
+// lease, or a quarter while the heartbeat keeps extending it. A job whose
+// lease may run out while it runs could be claimed and run by another
+// process meanwhile.
 func (e *Engine) mayStart(id string) bool {
+	margin := e.cfg.Lease / 2
+	if e.beating.Load() {
+		margin = e.cfg.Lease / 4
+	}
 	e.mu.Lock()
 	until, ok := e.held[id]
 	e.mu.Unlock()
-	return ok && !e.cfg.Now().After(until.Add(-e.cfg.Lease/2))
+	return ok && !e.cfg.Now().After(until.Add(-margin))
 }
 
 func (e *Engine) work(ctx context.Context, queue string) {
@@ -383,13 +392,9 @@ func (e *Engine) untilNext(ctx context.Context, queue string) time.Duration {
 // completion and run next (Config.FollowUps).
 func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 	now := e.cfg.Now()
-	tc := time.Now()
 	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
 	if err != nil {
 		return 0, err
-	}
-	if traceOn && len(jobs) > 0 {
-		e.cfg.Logger.Info("TRACE claim", "queue", queue, "n", len(jobs), "ms", time.Since(tc).Seconds()*1000, "kind", jobs[0].Kind)
 	}
 	e.hold(jobs, now.Add(e.cfg.Lease))
 	bc, batched := e.cfg.Store.(BatchCompleter)
@@ -491,11 +496,7 @@ func (e *Engine) completeBatch(ctx context.Context, bc BatchCompleter, queue str
 	if claimMax > 0 {
 		claim = FollowClaim{Queue: queue, Lease: e.cfg.Lease, Max: claimMax}
 	}
-	tc := time.Now()
 	claimed, lost, err := bc.CompleteBatch(ctx, e.cfg.Owner, e.cfg.Now(), done, claim)
-	if traceOn {
-		e.cfg.Logger.Info("TRACE complete", "queue", queue, "n", len(done), "ms", time.Since(tc).Seconds()*1000, "claimed", len(claimed))
-	}
 	if err != nil {
 		return nil, fmt.Errorf("completing %d jobs: %w", len(done), err)
 	}
@@ -611,8 +612,6 @@ func (e *Engine) call(ctx context.Context, h Handler, j Job) (follow []Job, err 
 	}()
 	return h(ctx, j, e.cfg.Now())
 }
-
-var traceOn = os.Getenv("WARROOM_TRACE") != "" // TEMPORARY
 
 // callBatch runs a batch handler, turning a panic, or a wrong number of
 // results, into an error of every job.

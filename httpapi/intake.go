@@ -16,13 +16,27 @@ import (
 // in its sender's own format (intake.WritePagerDuty, intake.WriteWebhook)
 // rather than the API's error body.
 func (s *Server) intakeRoutes() []route {
-	alertmanager := s.webhookIntake(warroom.IntegrationAlertmanager, intake.ParseAlertmanager)
+	alertmanager := s.webhookIntake(warroom.IntegrationAlertmanager, intake.ParseAlertmanagerEncoded)
 	return []route{
 		{"POST", "/v2/enqueue", public, s.enqueuePagerDuty, nil},
 		{"POST", "/webhook/{key}", public, alertmanager, nil},
 		{"POST", "/api/v1/integrations/alertmanager/{key}", public, alertmanager, nil},
-		{"POST", "/api/v1/integrations/webhook/{key}", public, s.webhookIntake(warroom.IntegrationWebhook, intake.ParseGeneric), nil},
+		{"POST", "/api/v1/integrations/webhook/{key}", public, s.webhookIntake(warroom.IntegrationWebhook, parseGeneric), nil},
 	}
+}
+
+// parseGeneric parses a generic webhook body and encodes its alerts for
+// the store.
+func parseGeneric(body []byte, now time.Time, in *warroom.Integration) ([]intake.Alert, []intake.EncodedUpdate, error) {
+	alerts, err := intake.ParseGeneric(body, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	updates, err := intake.EncodeUpdates(in, alerts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return alerts, updates, nil
 }
 
 // errStoreDown is a delivery that could not be committed: 503, which
@@ -45,8 +59,12 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	in, err := s.findIntegration(r.Context(), []string{a.RoutingKey}, warroom.IntegrationPagerDuty)
+	var updates []intake.EncodedUpdate
 	if err == nil {
-		err = s.commitAlerts(r.Context(), in, []intake.Alert{a}, now)
+		updates, err = intake.EncodeUpdates(in, []intake.Alert{a})
+	}
+	if err == nil {
+		err = s.commitAlerts(r.Context(), in, updates, now)
 	}
 	switch {
 	case errors.Is(err, errStoreDown):
@@ -62,21 +80,23 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 // comes from the Authorization header (bearer or basic) or the path, and
 // the integration is found before the body is read, so an unknown sender
 // cannot make the server parse anything.
-func (s *Server) webhookIntake(kind warroom.IntegrationKind, parse func([]byte, time.Time) ([]intake.Alert, error)) func(http.ResponseWriter, *http.Request) error {
+func (s *Server) webhookIntake(kind warroom.IntegrationKind,
+	parse func([]byte, time.Time, *warroom.Integration) ([]intake.Alert, []intake.EncodedUpdate, error)) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		hidePath(r)
 		quietLog(r)
 		now := s.now().UTC()
 		in, err := s.findIntegration(r.Context(), intake.IntegrationKeys(r, r.PathValue("key")), kind)
 		var alerts []intake.Alert
+		var updates []intake.EncodedUpdate
 		if err == nil {
 			var body []byte
 			if body, err = intake.ReadBody(w, r, s.maxBody); err == nil {
-				alerts, err = parse(body, now)
+				alerts, updates, err = parse(body, now, in)
 			}
 		}
 		if err == nil {
-			err = s.commitAlerts(r.Context(), in, alerts, now)
+			err = s.commitAlerts(r.Context(), in, updates, now)
 		}
 		switch {
 		case errors.Is(err, errStoreDown):
@@ -122,14 +142,17 @@ func (s *Server) findIntegration(ctx context.Context, keys []string, kind warroo
 // commitAlerts stores one delivery durably (through the group commit),
 // then wakes the engine to route it. Any failure is errStoreDown: the
 // sender is told to retry, never that the alerts were accepted.
-func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, alerts []intake.Alert, now time.Time) error {
-	if len(alerts) == 0 {
+func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, updates []intake.EncodedUpdate, now time.Time) error {
+	if len(updates) == 0 {
 		return nil
 	}
-	_, err := s.ingest(ctx, warroom.IngestRequest{Integration: in, Updates: intake.ToAlertUpdates(in, alerts), ReceivedAt: now})
+	b, err := s.ingestBatcher()
+	if err == nil {
+		_, err = b.IngestEncoded(ctx, in, updates, now)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Error("intake: storing alerts failed", "integration", in.ID, "alerts", len(alerts), "err", err.Error())
+			s.log.Error("intake: storing alerts failed", "integration", in.ID, "alerts", len(updates), "err", err.Error())
 		}
 		return errStoreDown
 	}
@@ -159,17 +182,18 @@ const (
 )
 
 // ingester commits the deliveries of concurrent senders together
-// (sqlstore.IngestBatcher, or groupcommit over IngestAlerts).
+// (sqlstore.IngestBatcher, or groupcommit over IngestAlerts). The updates
+// come encoded by intake, which a store may keep as they are.
 type ingester = interface {
-	Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error)
+	IngestEncoded(ctx context.Context, in *warroom.Integration, updates []intake.EncodedUpdate, receivedAt time.Time) ([]warroom.IngestResult, error)
 	Close() error
 }
 
 // batchingAlertStore is an AlertStore with its own group-commit writer
-// (sqlstore): it encodes each delivery on its sender's goroutine, so the
-// writer only does database work, fails a malformed delivery alone, and
-// runs several transactions at once where the database gains by it
-// (PostgreSQL).
+// (sqlstore): it takes intake's encoding as it is, prepares each delivery
+// on its sender's goroutine so the writer only does database work, fails
+// a malformed delivery alone, and runs several transactions at once where
+// the database gains by it (PostgreSQL).
 type batchingAlertStore interface {
 	NewIngester(maxBatch int, maxDelay time.Duration) ingester
 }
@@ -179,22 +203,19 @@ type batchIngester struct {
 	b *groupcommit.Batcher[warroom.IngestRequest, []warroom.IngestResult]
 }
 
-func (b batchIngester) Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error) {
+func (b batchIngester) IngestEncoded(ctx context.Context, in *warroom.Integration, updates []intake.EncodedUpdate, receivedAt time.Time) ([]warroom.IngestResult, error) {
+	req := warroom.IngestRequest{Integration: in, Updates: make([]warroom.AlertUpdate, len(updates)), ReceivedAt: receivedAt}
+	for i := range updates {
+		req.Updates[i] = updates[i].AlertUpdate
+	}
 	return b.b.Submit(ctx, req)
 }
 
 func (b batchIngester) Close() error { return b.b.Close() }
 
-// ingest commits one delivery through the group-commit batcher and
-// returns only once it is durable.
-func (s *Server) ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error) {
-	b, err := s.ingestBatcher()
-	if err != nil {
-		return nil, err
-	}
-	return b.Ingest(ctx, req)
-}
-
+// ingestBatcher returns the group-commit writer, started with the first
+// delivery so that a server (or a test) that never receives one runs no
+// extra goroutine.
 func (s *Server) ingestBatcher() (ingester, error) {
 	p := s.paging
 	if p.alerts == nil {

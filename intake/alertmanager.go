@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/warroom/warroom"
 )
 
 // amWebhook is the part of Prometheus Alertmanager's webhook payload,
@@ -34,6 +36,9 @@ type amAlert struct {
 	Fingerprint  string            `json:"fingerprint"`
 	// extra holds the fields outside this schema, for Details.
 	extra []amExtra
+	// labelsJSON and annotationsJSON are the objects as the body held
+	// them when that is their canonical encoding (EncodeStrings).
+	labelsJSON, annotationsJSON string
 }
 
 // ParseAlertmanager parses a Prometheus Alertmanager webhook body (payload
@@ -65,22 +70,46 @@ type amAlert struct {
 // that are malformed or unusual). The error is an *Error naming the field
 // at fault.
 func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
+	alerts, _, err := parseAlertmanager(body, now)
+	return alerts, err
+}
+
+// ParseAlertmanagerEncoded is ParseAlertmanager followed by EncodeUpdates
+// for integration in, reusing the labels and annotations of the body
+// where they are already in their canonical encoding (as an unmodified
+// Alertmanager sends them), and the details it makes compact.
+func ParseAlertmanagerEncoded(body []byte, now time.Time, in *warroom.Integration) ([]Alert, []EncodedUpdate, error) {
+	alerts, known, err := parseAlertmanager(body, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	updates, err := encodeUpdates(in, alerts, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	return alerts, updates, nil
+}
+
+// parseAlertmanager is ParseAlertmanager, with the canonical encodings
+// found in the body.
+func parseAlertmanager(body []byte, now time.Time) ([]Alert, []knownJSON, error) {
 	var hook amWebhook
 	if !readAlertmanager(body, &hook) {
 		// The one-pass reader gave up: encoding/json decides, and names
 		// the field or position at fault.
 		hook = amWebhook{}
 		if err := decodeAlertmanager(body, &hook); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if hook.Version != "" && hook.Version != "4" {
-		return nil, fieldError("version", "unsupported Alertmanager webhook payload version %q: want \"4\"", hook.Version)
+		return nil, nil, fieldError("version", "unsupported Alertmanager webhook payload version %q: want \"4\"", hook.Version)
 	}
 	if hook.Alerts == nil {
-		return nil, fieldError("alerts", "missing: not an Alertmanager webhook payload")
+		return nil, nil, fieldError("alerts", "missing: not an Alertmanager webhook payload")
 	}
 	alerts := make([]Alert, 0, len(hook.Alerts))
+	known := make([]knownJSON, 0, len(hook.Alerts))
 	var seen map[string]int
 	if len(hook.Alerts) > 1 {
 		seen = make(map[string]int, len(hook.Alerts))
@@ -91,20 +120,22 @@ func ParseAlertmanager(body []byte, now time.Time) ([]Alert, error) {
 		a, err := am.alert(hook.Status, hook.ExternalURL, now, &hosts)
 		if err != nil {
 			err.Field = "alerts[" + strconv.Itoa(i) + "]." + err.Field
-			return nil, err
+			return nil, nil, err
 		}
 		a.GroupKey = hook.GroupKey
 		a.Details = am.details()
+		k := knownJSON{labels: am.labelsJSON, annotations: am.annotationsJSON, compactDetails: true}
 		if j, dup := seen[a.DedupKey]; dup {
-			alerts[j] = a
+			alerts[j], known[j] = a, k
 			continue
 		}
 		if seen != nil {
 			seen[a.DedupKey] = len(alerts)
 		}
 		alerts = append(alerts, a)
+		known = append(known, k)
 	}
-	return alerts, nil
+	return alerts, known, nil
 }
 
 // decodeAlertmanager decodes body with encoding/json: the reference for

@@ -23,6 +23,7 @@ type amReader struct {
 	s     string // the body
 	i     int    // the next byte to read
 	depth int    // of nested values being skipped
+	plain bool   // the last string read was printable ASCII without escapes
 }
 
 // maxSkipDepth bounds the nesting of skipped values, as encoding/json
@@ -158,9 +159,9 @@ func (r *amReader) alert(am *amAlert) bool {
 		case amAlertStatus:
 			return r.stringOrNull(&am.Status)
 		case amAlertLabels:
-			return r.stringMap(&am.Labels)
+			return r.stringMap(&am.Labels, &am.labelsJSON)
 		case amAlertAnnotations:
-			return r.stringMap(&am.Annotations)
+			return r.stringMap(&am.Annotations, &am.annotationsJSON)
 		case amAlertStartsAt:
 			return r.stringOrNull(&am.StartsAt)
 		case amAlertEndsAt:
@@ -179,24 +180,38 @@ func (r *amReader) alert(am *amAlert) bool {
 	})
 }
 
-// stringMap reads an object of strings (or null) into a new map.
-func (r *amReader) stringMap(m *map[string]string) bool {
+// stringMap reads an object of strings (or null) into a new map. When the
+// object is in the canonical encoding of EncodeStrings (sorted keys, no
+// space, no escapes, printable ASCII), *canon is set to its bytes, so
+// that it need not be encoded again for the store.
+func (r *amReader) stringMap(m *map[string]string, canon *string) bool {
 	if r.null() {
 		*m = nil
 		return true
 	}
+	start := r.i
 	if !r.next('{') {
 		return false
 	}
 	out := make(map[string]string, 8)
 	*m = out
-	return r.object(func(key string) bool {
+	canonical, size, prev := true, 1, ""
+	ok := r.object(func(key string) bool {
+		keyPlain := r.plain
 		v, ok := r.string()
-		if ok {
-			out[key] = v
+		if !ok {
+			return false
 		}
-		return ok
+		canonical = canonical && keyPlain && r.plain && (len(out) == 0 || key > prev)
+		prev = key
+		size += len(key) + len(v) + 6
+		out[key] = v
+		return true
 	})
+	if ok && canonical && len(out) > 0 && r.i-start == size {
+		*canon = r.s[start:r.i]
+	}
+	return ok
 }
 
 // object reads the members of an object whose '{' was read, calling
@@ -278,11 +293,12 @@ func (r *amReader) stringOrNull(dst *string) bool {
 // no escapes) is a substring of the body; others are decoded by
 // encoding/json, so that escapes and invalid UTF-8 come out the same.
 func (r *amReader) string() (string, bool) {
+	r.plain = false
 	if !r.next('"') {
 		return "", false
 	}
 	start := r.i
-	plain := true
+	plain, ascii := true, true
 	for r.i < len(r.s) {
 		// Most bytes are plain: skip them in a tight loop.
 		for r.i < len(r.s) && !stringSpecial[r.s[r.i]] {
@@ -295,6 +311,7 @@ func (r *amReader) string() (string, bool) {
 		case c == '"':
 			r.i++
 			if plain {
+				r.plain = ascii
 				return r.s[start : r.i-1], true
 			}
 			var v string
@@ -308,6 +325,7 @@ func (r *amReader) string() (string, bool) {
 			plain = false
 			r.i += 2
 		default: // c >= utf8.RuneSelf
+			ascii = false
 			_, size := utf8.DecodeRuneInString(r.s[r.i:])
 			if size == 1 { // invalid: encoding/json replaces it
 				plain = false
@@ -475,20 +493,4 @@ func appendCompact(b []byte, v string) []byte {
 	var buf bytes.Buffer
 	_ = json.Compact(&buf, []byte(v)) // v was validated
 	return append(b, buf.Bytes()...)
-}
-
-// AppendJSONString appends s as a JSON string: printable ASCII as is,
-// anything else the way encoding/json writes it, so that a given string
-// always encodes the same. The store encodes labels and annotations this
-// way too.
-func AppendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

@@ -1,11 +1,14 @@
 package intake
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warroom/warroom"
 )
 
 // amReaderSeeds are bodies that take the one-pass reader through its
@@ -20,6 +23,11 @@ var amReaderSeeds = []string{
 	`{"alerts":[{"status":"firing","labels":{"a\"b":"c\\d","\u00e9":"\ud83d\ude00","x":"caf` + "\u00e9" + `"},"fingerprint":"f"}]}`,
 	`{"alerts":[{"status":"firing","fingerprint":"f","generatorURL":"http://h/g?a=1&b=<2>","zeta":{"b": [1, 2]},"alpha":"x","zeta":3}]}`,
 	`{"alerts":[{"status":"firing","fingerprint":"f","extra":"\u0000","silenceURL":"http://am/s"}]}`,
+	// Canonical labels or not: order, space, escapes, non-ASCII, empty.
+	`{"alerts":[{"status":"firing","fingerprint":"f","labels":{"a":"1","b":"<&>"},"annotations":{"b":"1","a":"2"}}]}`,
+	`{"alerts":[{"status":"firing","fingerprint":"f","labels":{"a": "1"},"annotations":{"a":"\u003e"}}]}`,
+	`{"alerts":[{"status":"firing","fingerprint":"f","labels":{"a":"é"},"annotations":{}}]}`,
+	`{"alerts":[{"status":"firing","fingerprint":"f","labels":{"a":"1","a":"2"},"annotations":{"":"x","a":""}}]}`,
 	// Handed to encoding/json: case-insensitive names, repeats, nulls in
 	// maps, type errors, bad numbers and literals, invalid UTF-8, escapes
 	// in keys, trailing data.
@@ -97,6 +105,14 @@ func checkAlertmanagerReader(t *testing.T, body []byte) bool {
 			t.Errorf("%.200q: alert %d details %s, encoding/json %s", body, i, fd, sd)
 		}
 		f.extra, s.extra = nil, nil
+		// Bytes taken as canonical must be what EncodeStrings makes.
+		if f.labelsJSON != "" && f.labelsJSON != EncodeStrings(f.Labels) {
+			t.Errorf("%.200q: alert %d labels taken as canonical: %s, want %s", body, i, f.labelsJSON, EncodeStrings(f.Labels))
+		}
+		if f.annotationsJSON != "" && f.annotationsJSON != EncodeStrings(f.Annotations) {
+			t.Errorf("%.200q: alert %d annotations taken as canonical: %s, want %s", body, i, f.annotationsJSON, EncodeStrings(f.Annotations))
+		}
+		f.labelsJSON, f.annotationsJSON = "", ""
 	}
 	if !reflect.DeepEqual(fast, slow) {
 		t.Errorf("%.200q:\n got %+v\nwant %+v", body, fast, slow)
@@ -160,6 +176,52 @@ func BenchmarkParseAlertmanager100(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseAlertmanager(body, now); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParseAlertmanagerEncoded: what the parser hands over already
+// encoded is what EncodeUpdates makes from the parsed alerts.
+func TestParseAlertmanagerEncoded(t *testing.T) {
+	in := &warroom.Integration{ID: "i1", ServiceID: "s1", Kind: warroom.IntegrationAlertmanager}
+	bodies := append([]string{string(loadBody(3))}, amReaderSeeds...)
+	for _, name := range fixtureBodies(t, "webhook") {
+		bodies = append(bodies, string(fixture(t, name)))
+	}
+	for _, body := range bodies {
+		alerts, updates, err := ParseAlertmanagerEncoded([]byte(body), testNow, in)
+		plain, perr := ParseAlertmanager([]byte(body), testNow)
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("%.100q: errors %v and %v", body, err, perr)
+		}
+		if err != nil {
+			continue
+		}
+		want, err := EncodeUpdates(in, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(alerts, plain) || !reflect.DeepEqual(updates, want) {
+			t.Errorf("%.100q:\n got %+v\nwant %+v", body, updates, want)
+		}
+	}
+}
+
+// TestEncodeLinks: links encode exactly as json.Marshal encodes them.
+func TestEncodeLinks(t *testing.T) {
+	for _, links := range [][]warroom.Link{
+		nil,
+		{{URL: "https://x.example.com"}},
+		{{Title: "Source", URL: "http://prometheus.example.com/graph?g0.expr=up&g0.tab=1"},
+			{Title: "<b>Runbook</b>", URL: `https://r.example.com/a\b`}, {Title: "Grüße \u2028 \xff", URL: "u\"q\t\n\x01"}},
+	} {
+		want := ""
+		if len(links) > 0 {
+			b, _ := json.Marshal(links)
+			want = string(b)
+		}
+		if got := EncodeLinks(links); got != want {
+			t.Errorf("EncodeLinks(%v) = %s, want %s", links, got, want)
 		}
 	}
 }

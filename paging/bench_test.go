@@ -161,9 +161,6 @@ func setupEscalations(b *testing.B, dsn string, n int) *escalations {
 		b.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	if os.Getenv("WARROOM_TRACE") != "" {
-		quiet = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
 	inc := &warroom.Incidents{Store: store, Now: e.clock.Now, Policy: warroom.DefaultPolicy(),
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }}
 	e.pager, err = paging.New(paging.Config{Store: store, Incidents: inc, Now: e.clock.Now, Notifiers: reg,

@@ -90,8 +90,6 @@ func (p *Pager) escalate(ctx context.Context, job engine.Job, now time.Time) ([]
 // one write, so that thousands of escalations due at once fire within a
 // second.
 func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
-	t0 := time.Now()
-	defer p.trace("escalate total", t0, "n", len(jobs))
 	results := make([]engine.Result, len(jobs))
 	payloads := make([]EscalationPayload, len(jobs))
 	rd := p.reads()
@@ -101,7 +99,6 @@ func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.T
 			results[i].Err = err
 			continue
 		}
-		p.trace("escalate start", t0, "lag", time.Since(j.DueAt).Milliseconds())
 		if payloads[i].Purpose != PurposeIC && payloads[i].AlertID != "" {
 			alertIDs = append(alertIDs, payloads[i].AlertID)
 		}
@@ -125,7 +122,6 @@ func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.T
 			paged = append(paged, i)
 		}
 	}
-	p.trace("escalate reads", t0, "n", len(jobs))
 	if err := p.enqueue(ctx, msgs); err != nil {
 		for _, i := range paged {
 			results[i] = engine.Result{Err: err}

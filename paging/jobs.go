@@ -168,9 +168,11 @@ func (p *Pager) pageJob(kind, key string, dueAt time.Time, payload any) engine.J
 
 // EngineConfig returns the configuration of an engine that runs paging's
 // jobs on store, as the server runs it: paging's queues, handlers and
-// batch handlers, its clock, owner and logger; claims of 200 jobs for
-// bulk routing, of 100 for paging work (escalation steps due at once run
-// together; each chain of follow-ups runs at once). Callers may set Lease, Heartbeat and the
+// batch handlers, its clock, owner and logger. Bulk routing claims 50 jobs
+// at a time (an alert that pages waits for its claim's routing before it
+// is handed over, so claims stay small); paging work claims 250 at a time
+// on two workers (escalation steps due at once run together; each chain
+// of follow-ups runs at once). Callers may set Lease, Heartbeat and the
 // rest before engine.New.
 func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 	return engine.Config{
@@ -179,7 +181,7 @@ func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 		Logger:        p.cfg.Logger,
 		Owner:         p.cfg.Owner,
 		Queues:        p.Queues(),
-		Batches:       map[string]int{QueueDefault: 200, p.cfg.PageQueue: 250},
+		Batches:       map[string]int{QueueDefault: 50, p.cfg.PageQueue: 250},
 		Workers:       map[string]int{p.cfg.PageQueue: 2},
 		Handlers:      p.Handlers(),
 		BatchHandlers: p.BatchHandlers(),

@@ -37,9 +37,6 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	if err := decode(job, &n); err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	p.trace("notify start", t0, "lag", time.Since(job.DueAt).Milliseconds())
-	defer p.trace("notify total", t0)
 	rd := p.reads()
 	subj, err := p.subject(ctx, rd, n.Purpose, n.AlertID, n.IncidentID)
 	if err != nil {
@@ -56,7 +53,6 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	p.trace("notify reads", t0)
 	return nil, p.enqueue(ctx, msgs)
 }
 

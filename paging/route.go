@@ -26,8 +26,9 @@ import (
 // handler routes them whole.
 //
 // Safe to run twice: the declaration carries an idempotency key derived
-// from the alert, the escalation job is keyed, and the alert is linked to
-// its incident last, so that a run that stopped half-way redoes the rest.
+// from the alert, and its escalation and the linking of the alert are keyed
+// follow-ups, scheduled with the job's completion, so that a run that
+// stopped before it completed finds the alert unlinked and redoes it all.
 func (p *Pager) route(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	if p.bulk(job) {
 		r := p.routeBulk(ctx, []engine.Job{job}, now)[0]
@@ -46,22 +47,19 @@ func (p *Pager) routeWhole(ctx context.Context, job engine.Job, now time.Time) (
 }
 
 // route routes the alerts of a job whole (see Pager.route) and returns
-// its follow-ups. The jobs of a batch share a router: an alert that
-// declared an incident for its group in one brings the next of its group
-// to it.
+// its follow-ups. One job at a time routes whole in a process (routeMu).
 func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error) {
 	p := r.p
+	p.routeMu.Lock()
+	defer p.routeMu.Unlock()
 	var pl RoutePayload
 	if err := decode(job, &pl); err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	defer p.trace("route page total", t0)
 	alerts, err := p.findAlerts(ctx, pl.AlertIDs, true)
 	if err != nil {
 		return nil, err
 	}
-	p.trace("route page start (findAlerts)", t0, "lag", time.Since(job.DueAt).Milliseconds())
 	r.follow = nil
 	for _, a := range alerts {
 		// Acknowledged or resolved before routing ran: nobody needs
@@ -125,7 +123,6 @@ func (p *Pager) routeBatch(ctx context.Context, jobs []engine.Job, now time.Time
 // service it hands over, the rest of that service's alerts follow, so that
 // they are decided in order.
 func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
-	t0 := time.Now()
 	results := make([]engine.Result, len(jobs))
 	fail := func(err error) []engine.Result {
 		for i := range results {
@@ -193,7 +190,6 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	}
 	for i := range jobs {
 		if len(handoff[i]) > 0 {
-			p.trace("handoff", t0, "lag", time.Since(jobs[i].DueAt).Milliseconds(), "n", len(handoff[i]))
 			results[i].Follow = []engine.Job{p.pageRouteJob(now, handoff[i])}
 		}
 	}
@@ -237,14 +233,13 @@ type router struct {
 	p        *Pager
 	now      time.Time
 	services map[string]*routedService
-	declared map[[2]string]*warroom.Incident // (service, group key) → incident declared for it here
-	follow   []engine.Job                    // escalations to start, alerts to link
-	missing  []string                        // alerts (or their services) that do not exist
-	unpaged  map[string][]string             // service ID → alerts that wait with nobody to page
+	follow   []engine.Job        // escalations to start, alerts to link
+	missing  []string            // alerts (or their services) that do not exist
+	unpaged  map[string][]string // service ID → alerts that wait with nobody to page
 }
 
 func newRouter(p *Pager, now time.Time) *router {
-	return &router{p: p, now: now, services: map[string]*routedService{}, declared: map[[2]string]*warroom.Incident{}}
+	return &router{p: p, now: now, services: map[string]*routedService{}}
 }
 
 // routedService is what routing reads of a service, once per job.
@@ -284,26 +279,18 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 	p := r.p
 	switch rule.Action {
 	case warroom.AlertDeclare:
-		group := [2]string{a.ServiceID, a.GroupKey}
-		grp := r.declared[group]
-		if grp == nil {
-			var err error
-			if grp, err = p.groupIncident(ctx, a); err != nil {
-				return err
-			}
+		grp, err := p.groupIncident(ctx, a)
+		if err != nil {
+			return err
 		}
 		if grp != nil {
 			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
 		}
-		t0 := time.Now()
 		inc, err := p.declareForAlert(ctx, a, svc.paging, rule, r.now)
-		p.trace("declareForAlert total", t0)
 		if err != nil {
 			return err
 		}
-		if a.GroupKey != "" {
-			r.declared[group] = inc
-		}
+		p.rememberGroup(a.ServiceID, a.GroupKey, inc.ID)
 		if inc.Stage.Open() {
 			svc.open = inc // the service's newest open incident now
 		}
@@ -412,12 +399,10 @@ type AlertsFinder interface {
 // declareForAlert declares an incident for a as the system, once however
 // often it runs (the idempotency key derives from the alert).
 func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, sp warroom.ServicePaging, rule warroom.AlertRule, now time.Time) (*warroom.Incident, error) {
-	t0 := time.Now()
 	res, err := p.cfg.Incidents.Declare(ctx, system, alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID))
 	if err != nil {
 		return nil, err
 	}
-	p.trace("declare", t0)
 	return res.Incident, nil
 }
 
@@ -469,10 +454,21 @@ func (p *Pager) openIncident(ctx context.Context, serviceID string) (*warroom.In
 }
 
 // groupIncident returns the open incident another alert of a's group
-// (same service and group key) belongs to, or nil.
+// (same service and group key) belongs to, or that routing declared for
+// the group moments ago (before its alert was linked), or nil. The caller
+// holds routeMu.
 func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
 	if a.GroupKey == "" {
 		return nil, nil
+	}
+	if id := p.declaredFor(a.ServiceID, a.GroupKey); id != "" {
+		inc, err := p.cfg.Store.FindIncident(ctx, id)
+		if err != nil && warroom.ErrorCode(err) != warroom.ENotFound {
+			return nil, err
+		}
+		if err == nil && inc.Stage.Open() {
+			return inc, nil
+		}
 	}
 	peers, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{ServiceID: a.ServiceID, GroupKey: a.GroupKey, Limit: 100})
 	if err != nil {

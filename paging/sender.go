@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -45,6 +46,8 @@ type Sender struct {
 	// ready holds, by queue, messages claimed as they were enqueued
 	// (Pager.enqueue), for the queue's worker to deliver next.
 	ready map[string][]notify.Outbox
+	// beating is set while RunSenders's heartbeat extends the leases.
+	beating atomic.Bool
 }
 
 // MessageClaimer is implemented by stores that can store messages already
@@ -115,7 +118,11 @@ func (s *Sender) RunSenders(ctx context.Context) {
 		wg.Go(func() { s.work(ctx, q) })
 	}
 	if s.p.cfg.Heartbeat > 0 {
-		wg.Go(func() { s.heartbeat(ctx) })
+		s.beating.Store(true)
+		wg.Go(func() {
+			defer s.beating.Store(false)
+			s.heartbeat(ctx)
+		})
 	}
 	if l, ok := s.p.cfg.Store.(Listener); ok {
 		if ch, err := l.Listen(ctx, MessagesChannel); err != nil {
@@ -170,21 +177,20 @@ func (s *Sender) heartbeat(ctx context.Context) {
 }
 
 // ExtendLeases extends the leases of the messages this sender holds that
-// end within half a lease to a lease from now, if the store can
-// (MessageLeases). RunSenders calls it every Heartbeat; tests call it
-// directly.
+// have used a quarter of their lease to a lease from now, if the store can
+// (MessageLeases): most messages are sent before. RunSenders calls it
+// every Heartbeat, so that a held message always has more than half a
+// lease left; tests call it directly.
 func (s *Sender) ExtendLeases(ctx context.Context) error {
 	ml, ok := s.p.cfg.Store.(MessageLeases)
 	if !ok {
 		return nil
 	}
-	// Only the leases that end within half a lease: most messages are
-	// sent long before.
 	now := s.p.cfg.Now()
 	s.mu.Lock()
 	var ids []string
 	for id, until := range s.held {
-		if until.Sub(now) < s.p.cfg.Lease/2 {
+		if until.Sub(now) <= s.p.cfg.Lease*3/4 {
 			ids = append(ids, id)
 		}
 	}
@@ -244,14 +250,14 @@ func (s *Sender) drop(id string) {
 }
 
 // mayStart reports whether a held message's lease leaves time to deliver
-// it: half a lease when a heartbeat keeps it, else a whole send. A
-// message whose lease may run out mid-send could be sent by another
-// process meanwhile.
+// it: a quarter lease while the heartbeat keeps extending it, else a whole
+// send (at most half a lease). A message whose lease may run out mid-send
+// could be sent by another process meanwhile.
 func (s *Sender) mayStart(id string) bool {
 	cfg := &s.p.cfg
-	margin := cfg.SendTimeout
-	if cfg.Heartbeat > 0 {
-		margin = cfg.Lease / 2
+	margin := min(cfg.SendTimeout, cfg.Lease/2)
+	if s.beating.Load() {
+		margin = cfg.Lease / 4
 	}
 	s.mu.Lock()
 	until, ok := s.held[id]
@@ -298,18 +304,12 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 		return 0, nil
 	}
 	now := cfg.Now()
-	t0 := time.Now()
 	msgs := s.takeReady(queue)
-	if len(msgs) > 0 {
-		s.p.trace("ready", t0, "n", len(msgs), "lag", time.Since(msgs[0].CreatedAt).Milliseconds())
-	} else {
+	if len(msgs) == 0 {
 		var err error
 		msgs, err = cfg.Store.ClaimMessages(ctx, queue, cfg.Owner, now, cfg.Lease, cfg.Batch)
 		if err != nil {
 			return 0, err
-		}
-		if len(msgs) > 0 {
-			s.p.trace("claimMessages", t0, "n", len(msgs), "lag", time.Since(msgs[0].CreatedAt).Milliseconds())
 		}
 		s.hold(msgs, now.Add(cfg.Lease))
 	}
@@ -317,7 +317,7 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 	var errs []error
 	for i := range msgs {
 		m := &msgs[i]
-		if !s.mayStart(m.ID) {
+		if i > 0 && !s.mayStart(m.ID) {
 			// A slow batch: give the rest back for the next claim.
 			errs = append(errs, s.release(ctx, msgs[i:]))
 			break
@@ -405,9 +405,7 @@ func (b *sendBatch) flush(ctx context.Context) error {
 	if len(b.tries) == 0 {
 		return nil
 	}
-	tf := time.Now()
 	err := b.fin.FinishMessages(context.WithoutCancel(ctx), b.s.p.cfg.Owner, b.states, b.due, b.tries)
-	b.s.p.trace("flush", tf, "n", len(b.tries), "err", err)
 	for _, a := range b.tries {
 		b.s.drop(a.MessageID)
 	}
@@ -480,7 +478,6 @@ func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) er
 		return s.finish(ctx, b, m, notify.StatePending, next, OutcomeThrottled, reason, "")
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.SendTimeout)
-	s.p.trace("send start", time.Now(), "lag", time.Since(m.CreatedAt).Milliseconds())
 	providerID, err := cfg.Notifiers.Send(sctx, m.Message)
 	cancel()
 	now := cfg.Now()

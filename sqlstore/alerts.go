@@ -1,18 +1,17 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/intake"
 )
 
 var _ warroom.AlertStore = (*Store)(nil)
@@ -266,142 +265,27 @@ func alertRowOf(a *warroom.Alert) (alertRow, error) {
 	return r, nil
 }
 
+// The JSON columns use intake's canonical encodings, so that what intake
+// hands over already encoded (IngestBatcher.IngestEncoded) compares equal
+// with what the store encodes itself.
+
 // encodeStrings encodes a label or annotation map as a JSON object with
-// sorted keys, so that equal maps encode equally; "" for an empty map.
-// It is on intake's hot path, where encoding/json's reflection and
-// key sorting cost more than the database: it sorts the keys on the
-// stack and allocates only the result.
+// sorted keys (intake.EncodeStrings); "" for an empty map.
 func encodeStrings(m map[string]string) (string, error) {
-	if len(m) == 0 {
-		return "", nil
-	}
-	var buf [16]string
-	keys := buf[:0]
-	size := 2
-	for k, v := range m {
-		keys = append(keys, k)
-		size += len(k) + len(v) + 6
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	b.Grow(size)
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		writeJSONString(&b, k)
-		b.WriteByte(':')
-		writeJSONString(&b, m[k])
-	}
-	b.WriteByte('}')
-	return b.String(), nil
+	return intake.EncodeStrings(m), nil
 }
 
-// appendJSONString appends s as a JSON string: printable ASCII as is,
-// anything else the way encoding/json writes it. Either way a given
-// string always encodes the same. (intake.AppendJSONString is the same.)
-func appendJSONString(b []byte, s string) []byte {
-	if !plainJSONString(s) {
-		q, _ := json.Marshal(s) // a string always encodes
-		return append(b, q...)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendJSONString appends s as a JSON string (intake.AppendJSONString):
+// a given string always encodes the same.
+func appendJSONString(b []byte, s string) []byte { return intake.AppendJSONString(b, s) }
 
-// writeJSONString is appendJSONString for a strings.Builder.
-func writeJSONString(b *strings.Builder, s string) {
-	if !plainJSONString(s) {
-		q, _ := json.Marshal(s) // a string always encodes
-		b.Write(q)
-		return
-	}
-	b.WriteByte('"')
-	b.WriteString(s)
-	b.WriteByte('"')
-}
-
-// plainJSONString reports whether s is printable ASCII without a quote or
-// backslash: its JSON encoding is s between quotes.
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// encodeLinks encodes links exactly as json.Marshal does (so that alerts
-// stored before compare equal), without its reflection: HTML characters
-// are escaped, and a title is left out when empty.
-func encodeLinks(links []warroom.Link) string {
-	if len(links) == 0 {
-		return ""
-	}
-	size := 2
-	for _, l := range links {
-		size += len(l.Title) + len(l.URL) + 24
-	}
-	var b strings.Builder
-	b.Grow(size)
-	b.WriteByte('[')
-	for i, l := range links {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('{')
-		if l.Title != "" {
-			b.WriteString(`"title":`)
-			writeHTMLJSONString(&b, l.Title)
-			b.WriteByte(',')
-		}
-		b.WriteString(`"url":`)
-		writeHTMLJSONString(&b, l.URL)
-		b.WriteByte('}')
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// writeHTMLJSONString writes s as json.Marshal does, escaping <, > and &.
-func writeHTMLJSONString(b *strings.Builder, s string) {
-	if !plainJSONString(s) || strings.ContainsAny(s, "<>&") {
-		q, _ := json.Marshal(s) // a string always encodes
-		b.Write(q)
-		return
-	}
-	b.WriteByte('"')
-	b.WriteString(s)
-	b.WriteByte('"')
-}
+// encodeLinks encodes links as json.Marshal does (intake.EncodeLinks), so
+// that alerts stored before compare equal; "" for none.
+func encodeLinks(links []warroom.Link) string { return intake.EncodeLinks(links) }
 
 // compactJSON returns raw without insignificant space, so that the same
-// details sent twice compare equal; "" for empty or null. Details that
-// come compact already, as intake makes them, are only validated.
-func compactJSON(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if !bytes.ContainsAny(raw, " \t\r\n") {
-		if !json.Valid(raw) {
-			var b bytes.Buffer
-			return "", json.Compact(&b, raw) // for its error
-		}
-		return string(raw), nil
-	}
-	var b bytes.Buffer
-	b.Grow(len(raw))
-	if err := json.Compact(&b, raw); err != nil {
-		return "", err
-	}
-	if b.String() == "null" {
-		return "", nil
-	}
-	return b.String(), nil
-}
+// details sent twice compare equal; "" for empty or null.
+func compactJSON(raw json.RawMessage) (string, error) { return intake.CompactJSON(raw) }
 
 func timesEqual(a, b *time.Time) bool {
 	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)

@@ -17,6 +17,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/groupcommit"
+	"github.com/warroom/warroom/intake"
 )
 
 // Intake is the hot path: Alertmanager sends groups of alerts every few
@@ -138,7 +139,7 @@ func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBa
 // warroom.AlertStore and look for this method (the HTTP API): its result
 // type names nothing of this package.
 func (s *Store) NewIngester(maxBatch int, maxDelay time.Duration) interface {
-	Ingest(ctx context.Context, req warroom.IngestRequest) ([]warroom.IngestResult, error)
+	IngestEncoded(ctx context.Context, in *warroom.Integration, updates []intake.EncodedUpdate, receivedAt time.Time) ([]warroom.IngestResult, error)
 	Close() error
 } {
 	return s.NewIngestBatcher(maxBatch, maxDelay)
@@ -151,6 +152,27 @@ func (b *IngestBatcher) Ingest(ctx context.Context, req warroom.IngestRequest) (
 	p, err := prepareRequest(req)
 	if err != nil {
 		return nil, err
+	}
+	return b.b.Submit(ctx, p)
+}
+
+// IngestEncoded is Ingest for updates that intake encoded (intake.
+// EncodeUpdates, intake.ParseAlertmanagerEncoded): their labels,
+// annotations, details and links are stored as they are, without being
+// encoded or validated again, so they must be in intake's canonical
+// encoding. Errors as Ingest.
+func (b *IngestBatcher) IngestEncoded(ctx context.Context, in *warroom.Integration, updates []intake.EncodedUpdate, receivedAt time.Time) ([]warroom.IngestResult, error) {
+	p, err := newPreparedRequest(in, receivedAt, len(updates))
+	if err != nil {
+		return nil, err
+	}
+	for j := range updates {
+		u := &updates[j]
+		if p.updates[j], err = prepareFields(in, &u.AlertUpdate); err != nil {
+			return nil, err
+		}
+		p.updates[j].labels, p.updates[j].annotations = u.Labels, u.Annotations
+		p.updates[j].details, p.updates[j].links = u.Details, u.Links
 	}
 	return b.b.Submit(ctx, p)
 }
@@ -196,14 +218,10 @@ func prepareIngest(reqs []warroom.IngestRequest) ([]*preparedRequest, error) {
 
 // prepareRequest validates a request and encodes its updates.
 func prepareRequest(r warroom.IngestRequest) (*preparedRequest, error) {
-	if r.Integration == nil || r.Integration.ID == "" || r.Integration.ServiceID == "" {
-		return nil, warroom.Invalid("integration", "an alert delivery needs its integration")
+	p, err := newPreparedRequest(r.Integration, r.ReceivedAt, len(r.Updates))
+	if err != nil {
+		return nil, err
 	}
-	at := r.ReceivedAt
-	if at.IsZero() {
-		at = time.Now()
-	}
-	p := &preparedRequest{integration: r.Integration, at: normTime(at), updates: make([]incoming, len(r.Updates))}
 	for j := range r.Updates {
 		in, err := prepareUpdate(r.Integration, &r.Updates[j])
 		if err != nil {
@@ -212,6 +230,18 @@ func prepareRequest(r warroom.IngestRequest) (*preparedRequest, error) {
 		p.updates[j] = in
 	}
 	return p, nil
+}
+
+// newPreparedRequest checks a delivery's integration and makes room for n
+// updates.
+func newPreparedRequest(integ *warroom.Integration, at time.Time, n int) (*preparedRequest, error) {
+	if integ == nil || integ.ID == "" || integ.ServiceID == "" {
+		return nil, warroom.Invalid("integration", "an alert delivery needs its integration")
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return &preparedRequest{integration: integ, at: normTime(at), updates: make([]incoming, n)}, nil
 }
 
 // distinctKeys lists the keys of a batch's updates, each once.
@@ -230,6 +260,27 @@ func distinctKeys(reqs []*preparedRequest) []alertKey {
 }
 
 func prepareUpdate(integ *warroom.Integration, u *warroom.AlertUpdate) (incoming, error) {
+	in, err := prepareFields(integ, u)
+	if err != nil {
+		return in, err
+	}
+	a := &u.Alert
+	if in.labels, err = encodeStrings(a.Labels); err != nil {
+		return in, err
+	}
+	if in.annotations, err = encodeStrings(a.Annotations); err != nil {
+		return in, err
+	}
+	if in.details, err = compactJSON(a.Details); err != nil {
+		return in, warroom.Invalid("details", "details of alert %q are not JSON: %v", a.DedupKey, err)
+	}
+	in.links = encodeLinks(a.Links)
+	return in, nil
+}
+
+// prepareFields validates an update and takes its plain fields; the JSON
+// ones are left to the caller.
+func prepareFields(integ *warroom.Integration, u *warroom.AlertUpdate) (incoming, error) {
 	a := &u.Alert
 	source := a.Source
 	if source == "" {
@@ -252,17 +303,6 @@ func prepareUpdate(integ *warroom.Integration, u *warroom.AlertUpdate) (incoming
 	case u.Action != "trigger" && u.Action != "acknowledge" && u.Action != "resolve":
 		return in, warroom.Invalid("action", "alert action %q is not trigger, acknowledge or resolve", u.Action)
 	}
-	var err error
-	if in.labels, err = encodeStrings(a.Labels); err != nil {
-		return in, err
-	}
-	if in.annotations, err = encodeStrings(a.Annotations); err != nil {
-		return in, err
-	}
-	if in.details, err = compactJSON(a.Details); err != nil {
-		return in, warroom.Invalid("details", "details of alert %q are not JSON: %v", a.DedupKey, err)
-	}
-	in.links = encodeLinks(a.Links)
 	return in, nil
 }
 

@@ -612,27 +612,6 @@ func TestEncodeStrings(t *testing.T) {
 	}
 }
 
-// TestEncodeLinks: links encode exactly as json.Marshal encodes them, so
-// that alerts stored before compare equal.
-func TestEncodeLinks(t *testing.T) {
-	for _, links := range [][]warroom.Link{
-		nil,
-		{},
-		{{URL: "https://x.example.com"}},
-		{{Title: "Source", URL: "http://prometheus.example.com/graph?g0.expr=up&g0.tab=1"},
-			{Title: "<b>Runbook</b>", URL: `https://r.example.com/a\b`}, {Title: "Grüße \u2028 \xff", URL: "u\"q\t\n\x01"}},
-	} {
-		want := ""
-		if len(links) > 0 {
-			b, _ := json.Marshal(links)
-			want = string(b)
-		}
-		if got := encodeLinks(links); got != want {
-			t.Errorf("encodeLinks(%v) = %s, want %s", links, got, want)
-		}
-	}
-}
-
 // TestCompactJSON: details are stored compact and validated.
 func TestCompactJSON(t *testing.T) {
 	for in, want := range map[string]string{
@@ -754,6 +733,55 @@ func TestIngestBatcher(t *testing.T) {
 			}
 			if len(list) != 5 || total != 10 {
 				t.Fatalf("%d alerts carrying %d deliveries, want 5 and 10", len(list), total)
+			}
+		})
+	}
+}
+
+// TestIngestEncoded: what intake encodes is stored as the store would
+// encode it, so the same alert through either path is one alert, then a
+// duplicate; and a malformed delivery still fails alone.
+func TestIngestEncoded(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			if d.name == "postgres" {
+				postgresDSN(t)
+			}
+			p := newPagingFixture(t, d.open(t))
+			ib := p.s.NewIngestBatcher(8, time.Millisecond)
+			defer ib.Close()
+			body, err := os.ReadFile(filepath.Join(fixtureDir, "001-webhook.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			alerts, encoded, err := intake.ParseAlertmanagerEncoded(body, t0, p.am)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ib.IngestEncoded(p.ctx, p.am, encoded, t0)
+			if err != nil || len(res) != 2 || res[0].Outcome != warroom.IngestCreated {
+				t.Fatalf("IngestEncoded = %+v, %v", res, err)
+			}
+			again, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.am, ReceivedAt: t0.Add(time.Second),
+				Updates: intake.ToAlertUpdates(p.am, alerts)})
+			if err != nil || len(again) != 2 || again[0].Outcome != warroom.IngestDuplicate || again[1].Outcome != warroom.IngestDuplicate {
+				t.Fatalf("the same alerts through Ingest: %+v, %v", again, err)
+			}
+			a, err := p.s.FindAlert(p.ctx, res[0].AlertID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a.Labels, alerts[0].Labels) || !reflect.DeepEqual(a.Annotations, alerts[0].Annotations) ||
+				string(a.Details) != string(alerts[0].Details) || len(a.Links) != 3 || a.Links[0].URL != alerts[0].Links[0].Href {
+				t.Errorf("stored %+v", a)
+			}
+			bad := encoded[:1:1]
+			bad[0].Action = "snooze"
+			if _, err := ib.IngestEncoded(p.ctx, p.am, bad, t0); warroom.ErrorCode(err) != warroom.EInvalid {
+				t.Errorf("a malformed delivery: %v", err)
+			}
+			if _, err := ib.IngestEncoded(p.ctx, nil, encoded, t0); warroom.ErrorCode(err) != warroom.EInvalid {
+				t.Errorf("a delivery without integration: %v", err)
 			}
 		})
 	}
