@@ -70,8 +70,10 @@ type AlertStore interface {
 	// transaction (group commit), and schedules the jobs that route new
 	// alerts and react to acknowledged and resolved ones in the same
 	// transaction, so that an alert that was answered 2xx is never lost.
-	// Alerts are deduplicated by (integration, dedup key) among alerts that
-	// are not resolved: a trigger for a resolved key opens a new alert.
+	// Alerts are deduplicated by (integration, source, dedup key) among
+	// alerts that are not resolved: the same key sent to two endpoints of
+	// one integration key (Alertmanager and PagerDuty, say) is two alerts,
+	// and a trigger for a resolved key opens a new alert.
 	IngestAlerts(ctx context.Context, reqs []IngestRequest) ([][]IngestResult, error)
 	// FindAlert returns an alert by ID; ENotFound.
 	FindAlert(ctx context.Context, id string) (*Alert, error)

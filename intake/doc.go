@@ -44,6 +44,18 @@
 // Empty fields of an Alert mean "not said": updating a stored alert must not
 // erase known values with them.
 //
+// # Handing alerts to a store
+//
+// ToAlertUpdate and ToAlertUpdates turn parsed alerts into the
+// warroom.AlertUpdate a warroom.AlertStore ingests. EncodeUpdates also
+// encodes their labels, annotations, details and links in the canonical
+// JSON the SQL store keeps and compares (EncodeStrings, EncodeLinks,
+// CompactJSON), so that the store's writer need not; ParseAlertmanagerEncoded
+// does both in one go and reuses the body's own bytes where an unmodified
+// Alertmanager already sent them canonically. The Alertmanager body is
+// read in one pass without reflection; encoding/json only judges bodies
+// that are malformed or unusual, and words every error.
+//
 // # Generic JSON webhook
 //
 // The body is one alert object or an array of them (a batch). Fields:

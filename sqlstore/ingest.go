@@ -29,9 +29,9 @@ import (
 // SQLite, in process, multi-row inserts and a prepared statement per
 // changed row.
 
-// alertKey identifies an open alert: warroom.Alert says (integration,
-// dedup key); intake adds the source, since one integration key could be
-// used at two endpoints.
+// alertKey identifies an open alert (warroom.AlertStore): integration,
+// source and dedup key, since one integration key could be used at two
+// endpoints.
 type alertKey struct{ integration, source, dedup string }
 
 // incoming is one AlertUpdate, validated and with its JSON fields encoded
@@ -39,6 +39,7 @@ type alertKey struct{ integration, source, dedup string }
 // string comparison.
 type incoming struct {
 	key                                 alertKey
+	id                                  string // of the alert a trigger creates, made beforehand
 	action                              string
 	summary, severity, groupKey         string
 	labels, annotations, details, links string
@@ -246,8 +247,12 @@ func newPreparedRequest(integ *warroom.Integration, at time.Time, n int) (*prepa
 
 // distinctKeys lists the keys of a batch's updates, each once.
 func distinctKeys(reqs []*preparedRequest) []alertKey {
-	var keys []alertKey
-	seen := map[alertKey]bool{}
+	n := 0
+	for _, r := range reqs {
+		n += len(r.updates)
+	}
+	keys := make([]alertKey, 0, n)
+	seen := make(map[alertKey]bool, n)
 	for _, r := range reqs {
 		for j := range r.updates {
 			if k := r.updates[j].key; !seen[k] {
@@ -302,6 +307,13 @@ func prepareFields(integ *warroom.Integration, u *warroom.AlertUpdate) (incoming
 		return in, warroom.Invalid("dedup_key", "an alert update needs a dedup key")
 	case u.Action != "trigger" && u.Action != "acknowledge" && u.Action != "resolve":
 		return in, warroom.Invalid("action", "alert action %q is not trigger, acknowledge or resolve", u.Action)
+	case u.Action == "trigger":
+		// The ID of the alert it may create, made here rather than by
+		// the writer.
+		var err error
+		if in.id, err = newID(); err != nil {
+			return in, err
+		}
 	}
 	return in, nil
 }
@@ -394,9 +406,12 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 }
 
 func newIngestAlert(integ *warroom.Integration, in *incoming, at time.Time) (*ingestAlert, error) {
-	id, err := newID()
-	if err != nil {
-		return nil, err
+	id := in.id
+	if id == "" {
+		var err error
+		if id, err = newID(); err != nil {
+			return nil, err
+		}
 	}
 	r := alertRow{
 		id: id, serviceID: integ.ServiceID, integrationID: integ.ID, source: in.key.source, dedupKey: in.key.dedup,
@@ -740,26 +755,42 @@ func (t *tx) insertAlerts(ctx context.Context, alerts []*ingestAlert) error {
 			other = append(other, r)
 		}
 	}
-	if err := t.insertSQLite(ctx, fresh, freshInsertWidth, sqliteFreshAlertInserts(), (*alertRow).freshArgs); err != nil {
-		return err
+	// Runs of fresh alerts of one service, integration and source (a
+	// delivery, usually a whole batch) bind those once per statement.
+	for len(fresh) > 0 {
+		n := 1
+		for n < len(fresh) && sameSource(fresh[n], fresh[0]) {
+			n++
+		}
+		r := fresh[0]
+		shared := []any{r.serviceID, r.integrationID, r.source}
+		if err := t.insertSQLite(ctx, fresh[:n], shared, freshInsertWidth, sqliteFreshAlertInserts(), (*alertRow).freshArgs); err != nil {
+			return err
+		}
+		fresh = fresh[n:]
 	}
-	return t.insertSQLite(ctx, other, alertInsertWidth, sqliteAlertInserts(), (*alertRow).args)
+	return t.insertSQLite(ctx, other, nil, alertInsertWidth, sqliteAlertInserts(), (*alertRow).args)
+}
+
+func sameSource(a, b *alertRow) bool {
+	return a.serviceID == b.serviceID && a.integrationID == b.integrationID && a.source == b.source
 }
 
 // insertSQLite inserts rows with the multi-row INSERTs of stmts (by
-// number of rows), each row giving width values to args.
-func (t *tx) insertSQLite(ctx context.Context, rows []*alertRow, width int, stmts map[int]string,
+// number of rows), whose values are shared and then width values of each
+// row from args.
+func (t *tx) insertSQLite(ctx context.Context, rows []*alertRow, shared []any, width int, stmts map[int]string,
 	args func(r *alertRow, d *dialect, dst []any) []any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	values := make([]any, 0, width*min(len(rows), maxInsertRows))
+	values := make([]any, 0, len(shared)+width*min(len(rows), maxInsertRows))
 	for len(rows) > 0 {
 		n := maxInsertRows
 		for n > len(rows) {
 			n /= 2
 		}
-		values = values[:0]
+		values = append(values[:0], shared...)
 		for _, r := range rows[:n] {
 			values = args(r, t.d, values)
 		}
@@ -779,31 +810,33 @@ func (r *alertRow) fresh() bool {
 }
 
 // freshInsertWidth is the number of values of a fresh row (freshArgs).
-const freshInsertWidth = 16
+const freshInsertWidth = 11
 
 // freshArgs returns the values of a fresh row for sqliteFreshAlertInserts.
 func (r *alertRow) freshArgs(d *dialect, dst []any) []any {
-	created := d.timeArg(r.createdAt)
-	return append(dst, r.id, r.serviceID, r.integrationID, r.source, r.dedupKey, r.dedupKey, r.groupKey, r.summary,
-		r.severity, nullText(r.labels), nullText(r.annotations), nullText(r.details), nullText(r.links),
-		d.timeArg(r.startsAt), created, created)
+	return append(dst, r.id, r.dedupKey, r.groupKey, r.summary, r.severity, nullText(r.labels),
+		nullText(r.annotations), nullText(r.details), nullText(r.links), d.timeArg(r.startsAt), d.timeArg(r.createdAt))
 }
 
-// sqliteFreshAlertInserts holds the multi-row INSERT of n fresh alerts
-// at index n, for n a power of two up to maxInsertRows: the values of
-// freshArgs, and the constants of a fresh row. (Numbered parameters,
-// which would bind the dedup key and the time once, make binding
-// quadratic in modernc.org/sqlite.)
+// sqliteFreshAlertInserts holds the INSERT of n fresh alerts at index n,
+// for n a power of two up to maxInsertRows: service, integration and
+// source once, then the values of freshArgs for each row. The dedup key
+// is also the open key, the creation time also the update time, and the
+// rest the constants of a fresh row. (Numbered parameters would do the
+// same in a plain VALUES list, but make binding quadratic in
+// modernc.org/sqlite.)
 var sqliteFreshAlertInserts = sync.OnceValue(func() map[int]string {
 	m := map[int]string{}
-	// id, service_id, integration_id, source, dedup_key, open_key,
-	// group_key, status, summary, severity, labels, annotations, details,
-	// links, starts_at, ends_at, incident_id, duplicates, duplicate_reason,
-	// created_at, updated_at, acknowledged_at, resolved_at
-	row := "(?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, '', ?, ?, NULL, NULL)"
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", freshInsertWidth), ", ") + ")"
 	for n := 1; n <= maxInsertRows; n *= 2 {
-		m[n] = "INSERT OR FAIL INTO alerts (" + alertInsertColumns + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+		// id, service_id, integration_id, source, dedup_key, open_key,
+		// group_key, status, summary, severity, labels, annotations,
+		// details, links, starts_at, ends_at, incident_id, duplicates,
+		// duplicate_reason, created_at, updated_at, acknowledged_at,
+		// resolved_at
+		m[n] = "INSERT OR FAIL INTO alerts (" + alertInsertColumns + `) SELECT v.column1, ?, ?, ?, v.column2, v.column2,
+			v.column3, 'firing', v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, NULL, NULL,
+			0, '', v.column11, v.column11, NULL, NULL FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ") AS v"
 	}
 	return m
 })
