@@ -48,12 +48,13 @@ func TestAckLink(t *testing.T) {
 		t.Fatalf("GET acknowledged the alert: %+v", got)
 	}
 
-	sig := token[len(token)-1:]
+	// The first character of the signature carries six of its bits.
+	dot := strings.LastIndexByte(token, '.')
 	other := "A"
-	if sig == "A" {
+	if token[dot+1] == 'A' {
 		other = "B"
 	}
-	tampered := token[:len(token)-1] + other
+	tampered := token[:dot+1] + other + token[dot+2:]
 	expired := ackToken(t, p.pager.AckLink(a.ID, p.users["bob"].ID, p.clock.Now().Add(-time.Minute)))
 	for _, c := range []struct {
 		name, token string

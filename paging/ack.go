@@ -69,7 +69,9 @@ func (p *Pager) ParseAckToken(token string, now time.Time) (AckToken, error) {
 	if !ok || payload == "" || sig == "" {
 		return AckToken{}, warroom.Errorf(warroom.EInvalid, "this acknowledgement link is malformed; acknowledge in warroom instead")
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: a signature is accepted in its one canonical spelling, so
+	// that no altered link (unused trailing bits changed) still passes.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, p.ackMAC(payload)) {
 		return AckToken{}, warroom.Errorf(warroom.EForbidden, "this acknowledgement link is not valid (was it altered?); acknowledge in warroom instead")
 	}

@@ -38,9 +38,12 @@ func TestAckTokens(t *testing.T) {
 		"expired":          {tok, expires, warroom.EInvalid},
 		"tampered payload": {strings.Replace(payload, payload[:4], "AAAA", 1) + "." + sig, t0, warroom.EForbidden},
 		"tampered sig":     {payload + "." + strings.Repeat("A", len(sig)), t0, warroom.EForbidden},
-		"other secret":     {forged, t0, warroom.EForbidden},
-		"no signature":     {payload, t0, warroom.EInvalid},
-		"empty":            {"", t0, warroom.EInvalid},
+		// The last of 43 characters carries 2 bits of the MAC and 4 unused
+		// ones: flipping an unused bit must not leave the link valid.
+		"unused sig bits": {payload + "." + sig[:len(sig)-1] + string(flipLowBit(sig[len(sig)-1])), t0, warroom.EForbidden},
+		"other secret":    {forged, t0, warroom.EForbidden},
+		"no signature":    {payload, t0, warroom.EInvalid},
+		"empty":           {"", t0, warroom.EInvalid},
 	} {
 		if _, _, err := p.pager.VerifyAckToken(c.token, c.now); warroom.ErrorCode(err) != c.code {
 			t.Errorf("%s: err = %v, want code %s", name, err, c.code)
@@ -165,4 +168,11 @@ func TestNamesMatchTheStore(t *testing.T) {
 			t.Errorf("paging says %q, the store %q", c[0], c[1])
 		}
 	}
+}
+
+// flipLowBit returns the base64url character whose value differs from c's
+// in the lowest bit.
+func flipLowBit(c byte) byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	return alphabet[strings.IndexByte(alphabet, c)^1]
 }
