@@ -80,6 +80,8 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 		return nil, err
 	}
 	store.SetIncidentReactor(pager.Reactor())
+	// Alerts that will page are routed on the page queue from intake on.
+	store.SetRouteQueue(pager.RouteQueue)
 	ecfg := pager.EngineConfig(store)
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
 	eng := engine.New(ecfg)

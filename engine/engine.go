@@ -149,6 +149,11 @@ type Config struct {
 	Heartbeat time.Duration
 	Batch     int            // jobs claimed at once; default 50
 	Batches   map[string]int // jobs claimed at once, by queue; default Batch
+	// Urgent queues' work (claims, handlers, completions) runs with
+	// WithUrgency: where the store orders writers, it goes first. The
+	// heartbeat is always urgent: a lease that lapses under load would
+	// hand live work to another process.
+	Urgent map[string]bool
 	// Workers is how many workers run a queue at once, by queue; default
 	// 1. More than one run claims of the queue side by side (each job
 	// still runs once: claims exclude each other).
@@ -270,6 +275,7 @@ func (e *Engine) Run(ctx context.Context) {
 // heartbeat extends the leases of the jobs the workers hold every
 // Heartbeat until ctx is done.
 func (e *Engine) heartbeat(ctx context.Context) {
+	ctx = WithUrgency(ctx)
 	t := time.NewTicker(e.cfg.Heartbeat)
 	defer t.Stop()
 	for {
@@ -391,6 +397,9 @@ func (e *Engine) untilNext(ctx context.Context, queue string) time.Duration {
 // a second. The follow-ups due now on queue are claimed by that
 // completion and run next (Config.FollowUps).
 func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
+	if e.cfg.Urgent[queue] {
+		ctx = WithUrgency(ctx)
+	}
 	now := e.cfg.Now()
 	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
 	if err != nil {

@@ -34,6 +34,10 @@ type Batcher[T, R any] struct {
 	flush    func(ctx context.Context, items []T) ([]R, error)
 	maxBatch int
 	maxDelay time.Duration
+	// weight and maxWeight bound a batch by what its items weigh too
+	// (NewWeighted); weight nil: by their number only.
+	weight    func(T) int
+	maxWeight int
 
 	mu     sync.Mutex
 	queue  []*call[T, R]
@@ -78,13 +82,28 @@ func New[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxB
 // within a batch, but batches may commit in any order: use it only when
 // concurrent submitters' items are independent.
 func NewParallel[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch int, maxDelay time.Duration, flushers int) *Batcher[T, R] {
+	return NewWeighted(flush, maxBatch, 0, nil, maxDelay, flushers)
+}
+
+// NewWeighted is NewParallel whose batches also weigh at most maxWeight
+// in all, by weight (an item heavier than maxWeight is flushed alone).
+// It keeps flushes short when items differ in size: an intake delivery
+// may carry one alert or a thousand, and a flush holds SQLite's one
+// writer for as long as it runs. weight nil or maxWeight < 1: no bound.
+func NewWeighted[T, R any](flush func(ctx context.Context, items []T) ([]R, error), maxBatch, maxWeight int,
+	weight func(T) int, maxDelay time.Duration, flushers int) *Batcher[T, R] {
+	if maxWeight < 1 {
+		weight = nil
+	}
 	b := &Batcher[T, R]{
-		flush:    flush,
-		maxBatch: max(maxBatch, 1),
-		maxDelay: max(maxDelay, 0),
-		wake:     make(chan struct{}, 1),
-		closing:  make(chan struct{}),
-		stopped:  make(chan struct{}),
+		flush:     flush,
+		weight:    weight,
+		maxWeight: maxWeight,
+		maxBatch:  max(maxBatch, 1),
+		maxDelay:  max(maxDelay, 0),
+		wake:      make(chan struct{}, 1),
+		closing:   make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	var wg sync.WaitGroup
 	for range max(flushers, 1) {
@@ -173,7 +192,7 @@ func (b *Batcher[T, R]) run() {
 		batch = b.takeLocked(batch[:0])
 		closed := b.closed
 		b.mu.Unlock()
-		if underLoad && !closed && b.maxDelay > 0 && len(batch) > 0 && len(batch) < b.maxBatch {
+		if underLoad && !closed && b.maxDelay > 0 && len(batch) > 0 && !b.full(batch) {
 			batch = b.linger(batch, timer)
 		}
 		if len(batch) > 0 {
@@ -184,12 +203,40 @@ func (b *Batcher[T, R]) run() {
 	}
 }
 
-// takeLocked moves up to maxBatch calls from the queue to batch, skipping
-// those whose submitter gave up. b.mu must be held.
+// full reports whether batch may take no more calls.
+func (b *Batcher[T, R]) full(batch []*call[T, R]) bool {
+	return len(batch) >= b.maxBatch || (b.weight != nil && b.weighs(batch) >= b.maxWeight)
+}
+
+func (b *Batcher[T, R]) weighs(batch []*call[T, R]) int {
+	w := 0
+	for _, c := range batch {
+		w += b.weight(c.item)
+	}
+	return w
+}
+
+// takeLocked moves calls from the queue to batch, skipping those whose
+// submitter gave up, up to maxBatch calls and maxWeight (the first call
+// of a batch always goes in). b.mu must be held.
 func (b *Batcher[T, R]) takeLocked(batch []*call[T, R]) []*call[T, R] {
+	weight := 0
+	if b.weight != nil {
+		weight = b.weighs(batch)
+	}
 	i := 0
 	for ; i < len(b.queue) && len(batch) < b.maxBatch; i++ {
 		c := b.queue[i]
+		if c.state.Load() != queued {
+			continue // its submitter gave up
+		}
+		if b.weight != nil {
+			w := b.weight(c.item)
+			if len(batch) > 0 && weight+w > b.maxWeight {
+				break
+			}
+			weight += w
+		}
 		if c.state.CompareAndSwap(queued, taken) {
 			batch = append(batch, c)
 		}
@@ -207,7 +254,7 @@ func (b *Batcher[T, R]) takeLocked(batch []*call[T, R]) []*call[T, R] {
 // has waited maxDelay, or the batcher closes.
 func (b *Batcher[T, R]) linger(batch []*call[T, R], timer *time.Timer) []*call[T, R] {
 	deadline := batch[0].at.Add(b.maxDelay)
-	for len(batch) < b.maxBatch {
+	for !b.full(batch) {
 		d := time.Until(deadline)
 		if d <= 0 {
 			return batch

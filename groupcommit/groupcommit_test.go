@@ -402,3 +402,48 @@ func BenchmarkSubmitParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(items.Load())/float64(max(batches.Load(), 1)), "items/batch")
 }
+
+// TestWeightBoundsBatches checks that a weighted batcher never flushes
+// more than maxWeight in one batch, except an item heavier than that,
+// which goes alone, and loses nothing.
+func TestWeightBoundsBatches(t *testing.T) {
+	r := &recorder{delay: time.Millisecond}
+	// An item weighs its value: 1 to 9, and 25 for the heavy ones.
+	b := NewWeighted(r.flush, 100, 20, func(v int) int { return v }, time.Millisecond, 1)
+	defer b.Close()
+	var wg sync.WaitGroup
+	want := 0
+	for i := range 300 {
+		v := 1 + i%9
+		if i%50 == 0 {
+			v = 25
+		}
+		want += v
+		wg.Go(func() {
+			if got, err := b.Submit(context.Background(), v); err != nil || got != 2*v {
+				t.Errorf("Submit(%d) = %d, %v", v, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	total, shared := 0, 0
+	for _, batch := range r.seen() {
+		w := 0
+		for _, v := range batch {
+			w += v
+		}
+		total += w
+		if w > 20 && len(batch) > 1 {
+			t.Errorf("batch %v weighs %d, more than 20", batch, w)
+		}
+		if len(batch) > 1 {
+			shared++
+		}
+	}
+	if total != want {
+		t.Fatalf("flushed a weight of %d, want %d", total, want)
+	}
+	if shared == 0 {
+		t.Fatal("300 concurrent submitters never shared a batch")
+	}
+}

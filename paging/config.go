@@ -110,6 +110,9 @@ type Pager struct {
 	// the incident before the first alert is linked to it (a follow-up).
 	routeMu sync.Mutex
 	groups  map[[2]string]declaredGroup // (service, group key)
+
+	// routeQueues is what RouteQueue read of services (routequeue.go).
+	routeQueues routeQueueCache
 }
 
 // declaredGroup is an incident routing declared for an alert group.

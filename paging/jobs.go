@@ -172,7 +172,9 @@ func (p *Pager) pageJob(kind, key string, dueAt time.Time, payload any) engine.J
 // at a time (an alert that pages waits for its claim's routing before it
 // is handed over, so claims stay small); paging work claims 250 at a time
 // on two workers (escalation steps due at once run together; each chain
-// of follow-ups runs at once). Callers may set Lease, Heartbeat and the
+// of follow-ups runs at once). Paging work is urgent (engine.Config.
+// Urgent) when it has a queue of its own: on SQLite its writes go before
+// intake's and bulk routing's. Callers may set Lease, Heartbeat and the
 // rest before engine.New.
 func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 	return engine.Config{
@@ -183,6 +185,7 @@ func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 		Queues:        p.Queues(),
 		Batches:       map[string]int{QueueDefault: 50, p.cfg.PageQueue: 250},
 		Workers:       map[string]int{p.cfg.PageQueue: 2},
+		Urgent:        map[string]bool{p.cfg.PageQueue: p.cfg.PageQueue != QueueDefault},
 		Handlers:      p.Handlers(),
 		BatchHandlers: p.BatchHandlers(),
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/notify"
 )
 
@@ -111,8 +112,10 @@ const MessagesChannel = "warroom_messages"
 
 // RunSenders runs one worker per queue, and the heartbeat that keeps the
 // leases of the messages they are sending (Config.Heartbeat), until ctx
-// is done, and waits for them.
+// is done, and waits for them. Their writes are urgent (engine.
+// WithUrgency): a page's outcome must not wait behind bulk work.
 func (s *Sender) RunSenders(ctx context.Context) {
+	ctx = engine.WithUrgency(ctx)
 	var wg sync.WaitGroup
 	for _, q := range Queues {
 		wg.Go(func() { s.work(ctx, q) })

@@ -53,6 +53,7 @@ type preparedRequest struct {
 	integration *warroom.Integration
 	at          time.Time // ReceivedAt, normalized
 	updates     []incoming
+	routeQueue  string // of its alert.route job (SetRouteQueue); "": default
 }
 
 // IngestAlerts stores the deliveries of many senders in one transaction
@@ -83,6 +84,7 @@ func (s *Store) IngestAlerts(ctx context.Context, reqs []warroom.IngestRequest) 
 	if err != nil {
 		return nil, err
 	}
+	s.chooseRouteQueue(ctx, prepared...)
 	return s.ingestPrepared(ctx, prepared)
 }
 
@@ -113,6 +115,7 @@ func (s *Store) ingestPrepared(ctx context.Context, reqs []*preparedRequest) ([]
 // batch, so the goroutine holding the writer only does database work,
 // and a malformed delivery fails alone.
 type IngestBatcher struct {
+	s *Store
 	b *groupcommit.Batcher[*preparedRequest, []warroom.IngestResult]
 }
 
@@ -123,17 +126,28 @@ type IngestBatcher struct {
 // stay for everything else.
 const pgIngestFlushers = 4
 
+// sqliteIngestMaxAlerts bounds the alerts of one intake transaction on
+// SQLite (a delivery larger than that goes alone). A transaction holds
+// the one writer for about 12 µs an alert here, so this one lets a page's
+// writes, which go first (writerGate), wait at most about 12 ms for it;
+// at 100 alerts a transaction SQLite still writes far faster than intake
+// parses (the cost is in the commits, not the rows).
+const sqliteIngestMaxAlerts = 1024
+
 // NewIngestBatcher starts a batcher of at most maxBatch deliveries per
 // transaction; maxDelay is groupcommit's (0: never wait for company).
 // On PostgreSQL several transactions run at once (pgIngestFlushers);
 // deliveries of one sender still commit in the order it waits for them.
+// On SQLite a transaction holds at most sqliteIngestMaxAlerts alerts.
 // Close it before closing the store.
 func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBatcher {
-	flushers := 1
+	flushers, maxAlerts := 1, sqliteIngestMaxAlerts
 	if s.pool != nil {
 		flushers = max(1, min(pgIngestFlushers, int(s.pool.Config().MaxConns)-2))
+		maxAlerts = 0 // no single writer to hold
 	}
-	return &IngestBatcher{b: groupcommit.NewParallel(s.ingestPrepared, maxBatch, maxDelay, flushers)}
+	alerts := func(r *preparedRequest) int { return len(r.updates) }
+	return &IngestBatcher{s: s, b: groupcommit.NewWeighted(s.ingestPrepared, maxBatch, maxAlerts, alerts, maxDelay, flushers)}
 }
 
 // NewIngester is NewIngestBatcher for callers that hold the store as a
@@ -154,6 +168,7 @@ func (b *IngestBatcher) Ingest(ctx context.Context, req warroom.IngestRequest) (
 	if err != nil {
 		return nil, err
 	}
+	b.s.chooseRouteQueue(ctx, p)
 	return b.b.Submit(ctx, p)
 }
 
@@ -175,6 +190,7 @@ func (b *IngestBatcher) IngestEncoded(ctx context.Context, in *warroom.Integrati
 		p.updates[j].labels, p.updates[j].annotations = u.Labels, u.Annotations
 		p.updates[j].details, p.updates[j].links = u.Details, u.Links
 	}
+	b.s.chooseRouteQueue(ctx, p)
 	return b.b.Submit(ctx, p)
 }
 
@@ -388,7 +404,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 			}
 		}
 		if len(routeIDs) > 0 {
-			jobs = append(jobs, routeJob(routeIDs, at))
+			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue))
 		}
 	}
 	// Existing alerts first: one resolved in this batch gives up its open
@@ -497,12 +513,16 @@ func (r *alertRow) merge(in *incoming, fillOnly bool) bool {
 	return changed
 }
 
-// routeJob asks the engine to route a request's new alerts.
-func routeJob(ids []string, at time.Time) engine.Job {
+// routeJob asks the engine to route a request's new alerts, on queue
+// ("": the default queue).
+func routeJob(ids []string, at time.Time, queue string) engine.Job {
 	payload, _ := json.Marshal(struct {
 		AlertIDs []string `json:"alert_ids"`
 	}{ids}) // strings always encode
-	return engine.Job{Queue: jobQueueDefault, Kind: JobAlertRoute, DueAt: at, Payload: payload}
+	if queue == "" {
+		queue = jobQueueDefault
+	}
+	return engine.Job{Queue: queue, Kind: JobAlertRoute, DueAt: at, Payload: payload}
 }
 
 // retryableIngest reports whether a failed batch may succeed if run

@@ -256,16 +256,6 @@ func (d *dialect) skipLocked() string {
 	return ""
 }
 
-// writeRows runs one write statement that returns rows (RETURNING),
-// outside a transaction; a single statement is atomic on its own.
-func (s *Store) writeRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query = s.d.q(query)
-	if st := s.wstmts.get(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return s.db.QueryContext(ctx, query, args...)
-}
-
 // txRows runs a statement that returns rows inside a transaction.
 func txRows(ctx context.Context, t *tx, query string, args ...any) (*sql.Rows, error) {
 	query = t.d.q(query)

@@ -93,7 +93,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, rdb.Close(), db.Close())
 	}
-	return &Store{d: sqliteDialect, db: db, rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
+	return &Store{d: sqliteDialect, db: db, gate: &writerGate{}, rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
 }
 
 // checkpointer runs passive WAL checkpoints on a connection of its own

@@ -29,6 +29,9 @@ type Store struct {
 	// has one writer anyway, and queuing in Go is cheaper and fairer than
 	// retrying on SQLITE_BUSY.
 	db *sql.DB
+	// gate orders the writes waiting for SQLite's one writer, urgent
+	// first (writergate.go); nil on PostgreSQL.
+	gate *writerGate
 	// rdb runs reads. On SQLite it is a separate pool of read-only
 	// connections that WAL lets run beside the writer; on PostgreSQL it is
 	// db.
@@ -40,6 +43,9 @@ type Store struct {
 	wstmts, rstmts *stmtCache
 	// wakes feeds Listen's channels in-process on SQLite (listen.go).
 	wakes wakeHub
+	// routeQueue chooses the queue of intake's alert.route jobs
+	// (routequeue.go).
+	routeQueue routeQueue
 	// reactor schedules the jobs incident commands call for (reactor.go).
 	reactor IncidentReactor
 	// checkpoints copies the WAL into the database beside the writer on

@@ -41,6 +41,10 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // inTx runs fn in one write transaction, committing if it returns nil.
 // fn's error is returned unchanged, so that domain errors keep their code.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
+	if err := s.gate.acquire(ctx); err != nil {
+		return fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+	}
+	defer s.gate.release()
 	err := s.runTx(ctx, fn)
 	// Statements first met in the transaction are prepared now that the
 	// write connection is free again.
@@ -89,6 +93,10 @@ func ignoreDone(err error) error {
 
 // exec runs one write statement outside a transaction.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := s.gate.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+	}
+	defer s.gate.release()
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -97,13 +105,34 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 }
 
 // writeRow runs one write statement that returns a row, outside a
-// transaction.
+// transaction. The gate is released before the row is scanned: whoever
+// takes it next waits for the connection alone.
 func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Row {
+	// acquire fails only once ctx is done, and then so does the query,
+	// without touching the connection: the Row carries ctx's error.
+	if err := s.gate.acquire(ctx); err == nil {
+		defer s.gate.release()
+	}
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+// writeRows runs one write statement that returns rows (RETURNING),
+// outside a transaction; a single statement is atomic on its own. The
+// gate is released before the rows are read, as in writeRow.
+func (s *Store) writeRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := s.gate.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+	}
+	defer s.gate.release()
+	query = s.d.q(query)
+	if st := s.wstmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, query, args...)
 }
 
 // query runs a read on the read pool.

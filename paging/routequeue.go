@@ -1,0 +1,76 @@
+package paging
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/warroom/warroom"
+)
+
+// RouteQueue names the queue for the routing of a delivery's new alerts
+// (for sqlstore.Store.SetRouteQueue): the page queue when one of them
+// will page by its service's rules (a declare rule, or a wait on a
+// service with an escalation policy, as bulk routing decides), so that
+// its page never waits behind the bulk routing of an alert storm; ""
+// (the default queue) otherwise, and when paging has no queue of its own.
+//
+// It is a forecast that only picks a queue: routing on either queue
+// decides by the rules as they are when it runs. It reads the service's
+// paging at most once per routeQueueTTL, as intake asks for every
+// delivery. An attach rule counts as not paging (the alert joins the
+// open incident, whose escalation goes on); the bulk router hands it to
+// the page queue if there turns out to be no open incident.
+func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) string {
+	if p.cfg.PageQueue == QueueDefault {
+		return ""
+	}
+	sp, ok := p.routeQueues.get(serviceID, p.cfg.Now())
+	if !ok {
+		var err error
+		if sp, err = p.cfg.Store.GetServicePaging(ctx, serviceID); err != nil {
+			return "" // the bulk router reports it
+		}
+		p.routeQueues.put(serviceID, sp, p.cfg.Now())
+	}
+	for _, sev := range severities {
+		if pages(warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true), sp) {
+			return p.cfg.PageQueue
+		}
+	}
+	return ""
+}
+
+// routeQueueTTL is how long RouteQueue trusts what it read of a service:
+// a rule changed since routes a few alerts on the other queue, no worse.
+const routeQueueTTL = 2 * time.Second
+
+// routeQueueCache keeps what RouteQueue read of services.
+type routeQueueCache struct {
+	mu       sync.Mutex
+	services map[string]cachedPaging
+}
+
+type cachedPaging struct {
+	paging warroom.ServicePaging
+	at     time.Time
+}
+
+func (c *routeQueueCache) get(serviceID string, now time.Time) (warroom.ServicePaging, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.services[serviceID]
+	if !ok || now.Sub(e.at) >= routeQueueTTL || now.Before(e.at) {
+		return warroom.ServicePaging{}, false
+	}
+	return e.paging, true
+}
+
+func (c *routeQueueCache) put(serviceID string, sp warroom.ServicePaging, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.services == nil || len(c.services) > 10000 {
+		c.services = map[string]cachedPaging{} // services are few; bound it anyway
+	}
+	c.services[serviceID] = cachedPaging{paging: sp, at: now}
+}

@@ -1,0 +1,49 @@
+package sqlstore
+
+import (
+	"context"
+	"sync/atomic"
+)
+
+// RouteQueueFunc names the engine queue of the alert.route job of a
+// delivery to a service, given the severities of the alerts it triggers:
+// paging (paging.Pager.RouteQueue) puts the routing of alerts that will
+// page on its page queue, so that a page never waits behind the routing
+// of an alert storm. "" means the default queue.
+type RouteQueueFunc func(ctx context.Context, serviceID string, severities []string) string
+
+// routeQueue holds the store's RouteQueueFunc (SetRouteQueue).
+type routeQueue struct {
+	fn atomic.Pointer[RouteQueueFunc]
+}
+
+// SetRouteQueue makes fn choose the queue of each delivery's alert.route
+// job from now on; nil: the default queue for all. It is asked on the
+// sender's goroutine, before the delivery joins a transaction.
+func (s *Store) SetRouteQueue(fn RouteQueueFunc) {
+	if fn == nil {
+		s.routeQueue.fn.Store(nil)
+		return
+	}
+	s.routeQueue.fn.Store(&fn)
+}
+
+// chooseRouteQueue sets the route queue of prepared deliveries.
+func (s *Store) chooseRouteQueue(ctx context.Context, reqs ...*preparedRequest) {
+	fn := s.routeQueue.fn.Load()
+	if fn == nil {
+		return
+	}
+	var severities []string
+	for _, r := range reqs {
+		severities = severities[:0]
+		for i := range r.updates {
+			if r.updates[i].action == "trigger" {
+				severities = append(severities, r.updates[i].severity)
+			}
+		}
+		if len(severities) > 0 {
+			r.routeQueue = (*fn)(ctx, r.integration.ServiceID, severities)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom/engine"
+)
+
+// gateOrder holds the gate, queues the named waiters one after another
+// (urgent ones named "u…"), then releases and returns the order in which
+// the waiters got the writer.
+func gateOrder(t *testing.T, g *writerGate, names []string) []string {
+	t.Helper()
+	ctx := context.Background()
+	if err := g.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		order []string
+		wg    sync.WaitGroup
+	)
+	for i, name := range names {
+		wctx := ctx
+		if name[0] == 'u' {
+			wctx = engine.WithUrgency(ctx)
+		}
+		wg.Go(func() {
+			if err := g.acquire(wctx); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			g.release()
+		})
+		waitQueued(t, g, i+1)
+	}
+	g.release()
+	wg.Wait()
+	return order
+}
+
+// waitQueued waits until n goroutines wait at the gate: the test's queue
+// order must be the arrival order.
+func waitQueued(t *testing.T, g *writerGate, n int) {
+	t.Helper()
+	for range 10000 {
+		g.mu.Lock()
+		got := len(g.waiting[urgentClass]) + len(g.waiting[bulkClass])
+		g.mu.Unlock()
+		if got >= n {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	t.Fatalf("%d waiters never queued", n)
+}
+
+func TestWriterGateUrgentFirstEachClassInOrder(t *testing.T) {
+	var g writerGate
+	got := fmt.Sprint(gateOrder(t, &g, []string{"b1", "u1", "b2", "u2", "b3", "u3"}))
+	if want := "[u1 u2 u3 b1 b2 b3]"; got != want {
+		t.Errorf("order %s, want %s", got, want)
+	}
+	if g.held {
+		t.Error("gate still held after every waiter released it")
+	}
+}
+
+func TestWriterGateBulkIsNotStarved(t *testing.T) {
+	var g writerGate
+	names := []string{"b1"}
+	for i := range urgentRun + 4 {
+		names = append(names, fmt.Sprintf("u%02d", i))
+	}
+	order := gateOrder(t, &g, names)
+	// The holder took the gate as bulk work, so urgentRun urgent ones go,
+	// then the waiting bulk one, then the rest.
+	if order[urgentRun] != "b1" {
+		t.Errorf("bulk waiter went at %v, want after %d urgent ones", order, urgentRun)
+	}
+}
+
+func TestWriterGateCancelledWaiterLeavesTheQueue(t *testing.T) {
+	var g writerGate
+	if err := g.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(engine.WithUrgency(context.Background()))
+	errc := make(chan error)
+	go func() { errc <- g.acquire(ctx) }()
+	waitQueued(t, &g, 1)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("acquire = %v, want context.Canceled", err)
+	}
+	g.release()
+	if g.held || len(g.waiting[urgentClass]) != 0 {
+		t.Fatalf("gate held %v, urgent waiters %d after the only waiter gave up", g.held, len(g.waiting[urgentClass]))
+	}
+	// Free again: the next acquire takes it at once.
+	if err := g.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.release()
+}
+
+func TestWriterGateRacingCancelNeverLosesTheWriter(t *testing.T) {
+	var g writerGate
+	var wg sync.WaitGroup
+	for i := range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%2 == 0 {
+			ctx = engine.WithUrgency(ctx)
+		}
+		wg.Go(func() {
+			if g.acquire(ctx) == nil {
+				g.release()
+			}
+		})
+		wg.Go(cancel)
+	}
+	wg.Wait()
+	if g.held {
+		t.Fatal("the writer was lost: held with nobody holding it")
+	}
+}
+
+func TestWriterGateNilLetsEveryoneThrough(t *testing.T) {
+	var g *writerGate
+	if err := g.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.release()
+	g.release()
+}
