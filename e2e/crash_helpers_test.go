@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,39 +23,6 @@ import (
 
 	"github.com/warroom/warroom/notify/webhook"
 )
-
-// startServerArgs is startServer with extra `warroom serve` flags.
-// TODO(harness): fold into startServer once it takes extra flags.
-func startServerArgs(t *testing.T, dsn string, extra ...string) *server {
-	t.Helper()
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, extra...)
-	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
-	cmd.Dir = t.TempDir()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{t: t, dsn: dsn, cmd: cmd, logs: &syncBuffer{}, exited: make(chan error, 1),
-		used: map[string]map[string]bool{"text": {}, "json": {}}}
-	cmd.Stderr = s.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.stop)
-	announced := make(chan string, 1)
-	go s.readAnnouncement(stdout, announced)
-	go func() { s.exited <- cmd.Wait() }()
-	select {
-	case s.announcement = <-announced:
-	case err := <-s.exited:
-		t.Fatalf("warroom serve exited before listening: %v\n%s", err, s.logs)
-	case <-time.After(deadline):
-		t.Fatalf("warroom serve printed no URL within %s\n%s", deadline, s.logs)
-	}
-	s.url = listeningLine.FindStringSubmatch(s.announcement)[1]
-	return s
-}
 
 // kill ends the server with SIGKILL (no shutdown, nothing flushed) and
 // waits until the process is gone. Its cleanup then does nothing.

@@ -76,11 +76,13 @@ func cleanEnv(extra ...string) []string {
 var listeningLine = regexp.MustCompile(`warroom listening on (http://\S+)`)
 
 // startServer runs `warroom serve` on a free port with the database dsn
-// and waits for it to print its URL and the rest of its announcement. On
-// cleanup it sends SIGTERM and checks that the server stops cleanly.
-func startServer(t *testing.T, dsn string) *server {
+// and any extra flags, and waits for it to print its URL and the rest of
+// its announcement. On cleanup it sends SIGTERM and checks that the
+// server stops cleanly.
+func startServer(t *testing.T, dsn string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--db", dsn)
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, extra...)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = cleanEnv()
 	cmd.Dir = t.TempDir()
 	stdout, err := cmd.StdoutPipe()

@@ -72,11 +72,19 @@ type env struct {
 
 var epoch = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
-// newEnv starts the API; wrap, if given, wraps the store the server sees.
+// newEnv starts the API on a fresh SQLite file; wrap, if given, wraps the
+// store the server sees.
 func newEnv(t *testing.T, wrap func(warroom.Store) warroom.Store) *env {
 	t.Helper()
+	return newEnvOn(t, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), wrap)
+}
+
+// newEnvOn is newEnv on the store at dsn, SQLite or PostgreSQL: the
+// acceptance tests run on both.
+func newEnvOn(t *testing.T, dsn string, wrap func(warroom.Store) warroom.Store) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
+	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -26,7 +26,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,11 +33,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/warroom/warroom"
-	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/webhook"
 	"github.com/warroom/warroom/paging"
-	"github.com/warroom/warroom/sqlstore"
 )
 
 // acceptance is a paging env built for the acceptance tests: its paging
@@ -91,9 +88,6 @@ func (c clockedNotifier) Send(_ context.Context, m notify.Message) (string, erro
 	return "provider-" + m.ID, nil
 }
 
-// acceptanceWebhookSecret signs pages to people's webhook contacts.
-const acceptanceWebhookSecret = "webhook-secret"
-
 // newAcceptance starts the API on db ("sqlite" or "postgres") at t0 with a
 // real pager whose configuration configure may change, an engine run by
 // hand, a signed webhook receiver, and bridge links for incidents. The
@@ -104,17 +98,14 @@ func newAcceptance(t *testing.T, db string, t0 time.Time, configure func(*paging
 	if db == "postgres" {
 		dsn = acceptancePostgres(t)
 	}
-	e := newEnvOn(t, dsn)
+	e := newEnvOn(t, dsn, nil)
 	e.clock.Advance(t0.Sub(e.clock.Now()))
 	e.api.incidents.BridgeURLTemplate = "https://meet.example.com/warroom-{ref}"
-	p := &pagingEnv{env: e, sent: &sentLog{}, woken: &counter{}}
-	e.api.paging.wake = p.woken.inc
-	t.Cleanup(func() { _ = e.api.Close() })
-	a := &acceptance{pagingEnv: p, t0: t0, out: &deliveries{}}
+	a := &acceptance{t0: t0, out: &deliveries{}}
 
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		err := webhook.Verify(acceptanceWebhookSecret, r.Header.Get(webhook.HeaderTimestamp), string(body),
+		err := webhook.Verify(webhookSecretForTests, r.Header.Get(webhook.HeaderTimestamp), string(body),
 			r.Header.Get(webhook.HeaderSignature), e.clock.Now(), 0)
 		var pl webhook.Payload
 		if err == nil {
@@ -139,27 +130,14 @@ func newAcceptance(t *testing.T, db string, t0 time.Time, configure func(*paging
 	for _, ch := range []string{notify.ChannelEmail, notify.ChannelSlack, notify.ChannelSlackWebhook} {
 		notifiers = append(notifiers, clockedNotifier{channel: ch, now: e.clock.Now, out: a.out})
 	}
-	reg, err := notify.NewRegistry(notifiers...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := paging.Config{Store: e.store, Incidents: e.api.incidents, Now: e.clock.Now, Notifiers: reg,
-		AckSecret: ackSecretForTests, BaseURL: e.srv.URL, Owner: "test", WebhookSecret: acceptanceWebhookSecret,
-		Logger: slog.New(slog.NewTextHandler(e.logs, nil))}
-	if configure != nil {
-		configure(&cfg)
-	}
-	pg, err := paging.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.SetIncidentReactor(pg.Reactor())
-	e.api.paging.pager = pg
-	p.pager = pg
-	p.engine = engine.New(engine.Config{Store: e.store, Now: e.clock.Now, Owner: "test", Queues: []string{paging.QueueDefault},
-		Handlers: pg.Handlers(), Poll: time.Hour})
+	a.pagingEnv = withPaging(t, e, &sentLog{}, notifiers, func(cfg *paging.Config) {
+		cfg.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
+		if configure != nil {
+			configure(cfg)
+		}
+	})
 	svc := ok[warroom.Service](t, e.do("root", "POST", "/api/v1/services", map[string]string{"slug": "checkout", "name": "Checkout"}), 201)
-	p.service = &svc
+	a.service = &svc
 	t.Cleanup(func() {
 		a.out.mu.Lock()
 		defer a.out.mu.Unlock()
@@ -168,52 +146,6 @@ func newAcceptance(t *testing.T, db string, t0 time.Time, configure func(*paging
 		}
 	})
 	return a
-}
-
-// newEnvOn is newEnv on the store at dsn, SQLite or PostgreSQL.
-func newEnvOn(t *testing.T, dsn string) *env {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	e := &env{t: t, store: st, clock: &testClock{now: epoch}, logs: &syncBuffer{},
-		users: map[string]*warroom.User{}, secrets: map[string]string{}}
-	var n atomic.Int64
-	inc := &warroom.Incidents{Store: st, Now: e.clock.Now, Policy: warroom.DefaultPolicy(),
-		NewID: func() string { return fmt.Sprintf("inc-%04d", n.Add(1)) }}
-	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.api = New(Config{Incidents: inc, Store: st, Now: e.clock.Now, Logger: logger})
-	e.srv = httptest.NewServer(e.api)
-	t.Cleanup(func() {
-		e.srv.Close()
-		_ = st.Close()
-	})
-	team := &warroom.Team{Slug: "sre", Name: "SRE", CreatedAt: epoch}
-	if err := st.CreateTeam(ctx, team); err != nil {
-		t.Fatalf("create team: %v", err)
-	}
-	for _, p := range []struct {
-		handle string
-		role   warroom.AccountRole
-	}{{"root", warroom.AccountAdmin}, {"ada", warroom.AccountResponder}, {"bob", warroom.AccountResponder},
-		{"carol", warroom.AccountResponder}, {"vic", warroom.AccountViewer}} {
-		u := &warroom.User{Handle: p.handle, Name: strings.ToUpper(p.handle[:1]) + p.handle[1:],
-			Email: p.handle + "@example.com", TimeZone: "UTC", TeamID: team.ID, Role: p.role, CreatedAt: epoch}
-		if err := st.CreateUser(ctx, u); err != nil {
-			t.Fatalf("create user %s: %v", p.handle, err)
-		}
-		secret, hash, err := warroom.NewTokenSecret()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateToken(ctx, &warroom.Token{UserID: u.ID, Name: "test", CreatedAt: epoch}, hash); err != nil {
-			t.Fatalf("create token: %v", err)
-		}
-		e.users[p.handle], e.secrets[p.handle] = u, secret
-	}
-	return e
 }
 
 // acceptancePostgres creates a schema in WARROOM_TEST_POSTGRES, dropped at

@@ -75,19 +75,19 @@ func (c *counter) get() int {
 	return c.n
 }
 
+// ackSecretForTests signs the ack links of the pagers the tests start.
 var ackSecretForTests = []byte("test-ack-secret-0123456789abcdef")
+
+// webhookSecretForTests signs their pages to people's webhook contacts,
+// which the acceptance tests' receiver verifies.
+const webhookSecretForTests = "webhook-secret"
 
 // newPagingEnv starts the paging env.
 func newPagingEnv(t *testing.T) *pagingEnv {
 	t.Helper()
 	e := newEnv(t, nil)
-	p := &pagingEnv{env: e, sent: &sentLog{}, woken: &counter{}}
-	e.api.paging.wake = p.woken.inc
-	t.Cleanup(func() { _ = e.api.Close() })
-	withPager(t, e, p.sent)
-	p.pager = e.api.paging.pager
-	p.engine = engine.New(engine.Config{Store: e.store, Now: e.clock.Now, Owner: "test", Queues: []string{paging.QueueDefault},
-		Handlers: p.pager.Handlers(), Poll: time.Hour})
+	sent := &sentLog{}
+	p := withPaging(t, e, sent, recorders(sent), nil)
 	ctx := context.Background()
 	p.service = &warroom.Service{Slug: "checkout", Name: "Checkout", CreatedAt: epoch}
 	if err := e.store.CreateService(ctx, p.service); err != nil {
@@ -103,25 +103,50 @@ func newPagingEnv(t *testing.T) *pagingEnv {
 	return p
 }
 
-// withPager gives e's server a real pager over its store, sending into
-// rec, with its reactor on the store.
-func withPager(t *testing.T, e *env, rec *sentLog) {
+// withPaging wires paging into e as `warroom serve` does: a pager (see
+// withPager) and an engine run by hand. sent is what the env reports as
+// sent: the log that notifiers record into, if they are recorders.
+func withPaging(t *testing.T, e *env, sent *sentLog, notifiers []notify.Notifier, configure func(*paging.Config)) *pagingEnv {
 	t.Helper()
+	p := &pagingEnv{env: e, sent: sent, woken: &counter{}}
+	e.api.paging.wake = p.woken.inc
+	t.Cleanup(func() { _ = e.api.Close() })
+	p.pager = withPager(t, e, notifiers, configure)
+	p.engine = engine.New(engine.Config{Store: e.store, Now: e.clock.Now, Owner: "test", Queues: []string{paging.QueueDefault},
+		Handlers: p.pager.Handlers(), Poll: time.Hour})
+	return p
+}
+
+// recorders are notifiers of every channel that record into rec.
+func recorders(rec *sentLog) []notify.Notifier {
 	var list []notify.Notifier
 	for _, ch := range []string{notify.ChannelEmail, notify.ChannelSlack, notify.ChannelSlackWebhook, notify.ChannelWebhook} {
 		list = append(list, fakeNotifier{channel: ch, rec: rec})
 	}
-	reg, err := notify.NewRegistry(list...)
+	return list
+}
+
+// withPager gives e's server a real pager over its store, sending through
+// notifiers, with its reactor on the store; configure, if given, changes
+// the pager's configuration first.
+func withPager(t *testing.T, e *env, notifiers []notify.Notifier, configure func(*paging.Config)) *paging.Pager {
+	t.Helper()
+	reg, err := notify.NewRegistry(notifiers...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg, err := paging.New(paging.Config{Store: e.store, Incidents: e.api.incidents, Now: e.clock.Now, Notifiers: reg,
-		AckSecret: ackSecretForTests, BaseURL: e.srv.URL, Owner: "test", WebhookSecret: "webhook-secret"})
+	cfg := paging.Config{Store: e.store, Incidents: e.api.incidents, Now: e.clock.Now, Notifiers: reg,
+		AckSecret: ackSecretForTests, BaseURL: e.srv.URL, Owner: "test", WebhookSecret: webhookSecretForTests}
+	if configure != nil {
+		configure(&cfg)
+	}
+	pg, err := paging.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.store.SetIncidentReactor(pg.Reactor())
 	e.api.paging.pager = pg
+	return pg
 }
 
 // runJobs runs the engine's due jobs until none are left.
@@ -169,7 +194,7 @@ func ackToken(t *testing.T, link string) string {
 func pagingSamples(t *testing.T, e *env) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	withPager(t, e, &sentLog{})
+	withPager(t, e, recorders(&sentLog{}), nil)
 	svc, err := e.store.FindService(ctx, "checkout")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -58,50 +59,37 @@ func (s *Server) contactOwner(r *http.Request) (*warroom.User, error) {
 	return u, nil
 }
 
+// ownerRoute is resourceRoute for /api/v1/users/{user}/…: the paging
+// store and the user, if the caller may manage them.
+func (s *Server) ownerRoute(w http.ResponseWriter, r *http.Request, status int, in checkedInput,
+	do func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error)) error {
+	return resourceRoute(s, w, r, status, s.escalationStore, s.contactOwner, in, do)
+}
+
 func (s *Server) listContactMethods(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.escalationStore()
-	if err != nil {
-		return err
-	}
-	u, err := s.contactOwner(r)
-	if err != nil {
-		return err
-	}
-	list, err := store.ListContactMethods(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, contactList{ContactMethods: nonNil(list)})
-	return nil
+	return s.ownerRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		list, err := store.ListContactMethods(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		return contactList{ContactMethods: nonNil(list)}, nil
+	})
 }
 
 func (s *Server) createContactMethod(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.escalationStore()
-	if err != nil {
-		return err
-	}
 	var in contactInput
-	if _, err := s.decode(w, r, &in); err != nil {
-		return err
-	}
-	in.Address = strings.TrimSpace(in.Address)
-	if err := validateContact(in); err != nil {
-		return err
-	}
-	u, err := s.contactOwner(r)
-	if err != nil {
-		return err
-	}
-	m := &warroom.ContactMethod{UserID: u.ID, Channel: in.Channel, Address: in.Address}
-	if err := store.CreateContactMethod(r.Context(), m); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
+	return s.ownerRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		m := &warroom.ContactMethod{UserID: u.ID, Channel: in.Channel, Address: in.Address}
+		if err := store.CreateContactMethod(ctx, m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	})
 }
 
-// validateContact checks an address against its channel.
-func validateContact(in contactInput) error {
+// check trims the address and checks it against its channel.
+func (in *contactInput) check() error {
+	in.Address = strings.TrimSpace(in.Address)
 	switch in.Channel {
 	case warroom.ContactEmail:
 		if a, err := mail.ParseAddress(in.Address); err != nil || a.Address != in.Address {
@@ -125,89 +113,71 @@ func validateContact(in contactInput) error {
 // deleteContactMethod removes a contact method and the notification
 // rules that used it.
 func (s *Server) deleteContactMethod(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.escalationStore()
-	if err != nil {
-		return err
-	}
-	u, err := s.contactOwner(r)
-	if err != nil {
-		return err
-	}
-	list, err := store.ListContactMethods(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("contact")
-	i := slices.IndexFunc(list, func(m *warroom.ContactMethod) bool { return m.ID == id })
-	if i < 0 {
-		return warroom.Errorf(warroom.ENotFound, "@%s has no contact method %s", u.Handle, id)
-	}
-	rules, err := store.ListNotificationRules(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	if kept := slices.DeleteFunc(slices.Clone(rules), func(n warroom.NotificationRule) bool { return n.ContactMethodID == id }); len(kept) != len(rules) {
-		if err := store.SetNotificationRules(r.Context(), u.ID, kept); err != nil {
-			return err
+	return s.ownerRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		list, err := store.ListContactMethods(ctx, u.ID)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if err := store.DeleteContactMethod(r.Context(), id); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, list[i])
-	return nil
+		id := r.PathValue("contact")
+		i := slices.IndexFunc(list, func(m *warroom.ContactMethod) bool { return m.ID == id })
+		if i < 0 {
+			return nil, warroom.Errorf(warroom.ENotFound, "@%s has no contact method %s", u.Handle, id)
+		}
+		rules, err := store.ListNotificationRules(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if kept := slices.DeleteFunc(slices.Clone(rules), func(n warroom.NotificationRule) bool { return n.ContactMethodID == id }); len(kept) != len(rules) {
+			if err := store.SetNotificationRules(ctx, u.ID, kept); err != nil {
+				return nil, err
+			}
+		}
+		if err := store.DeleteContactMethod(ctx, id); err != nil {
+			return nil, err
+		}
+		return list[i], nil
+	})
 }
 
 func (s *Server) listNotificationRules(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.escalationStore()
-	if err != nil {
-		return err
+	return s.ownerRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		rules, err := store.ListNotificationRules(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		return ruleList{Rules: nonNil(rules)}, nil
+	})
+}
+
+// check bounds the number of rules; what each rule names is checked
+// against the user's contact methods once the user is known.
+func (in *rulesInput) check() error {
+	if len(in.Rules) > maxRules {
+		return warroom.Invalid("rules", "at most %d notification rules", maxRules)
 	}
-	u, err := s.contactOwner(r)
-	if err != nil {
-		return err
-	}
-	rules, err := store.ListNotificationRules(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ruleList{Rules: nonNil(rules)})
 	return nil
 }
 
 // setNotificationRules replaces a user's rules. Every rule names one of
 // the user's own contact methods.
 func (s *Server) setNotificationRules(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.escalationStore()
-	if err != nil {
-		return err
-	}
 	var in rulesInput
-	if _, err := s.decode(w, r, &in); err != nil {
-		return err
-	}
-	if len(in.Rules) > maxRules {
-		return warroom.Invalid("rules", "at most %d notification rules", maxRules)
-	}
-	u, err := s.contactOwner(r)
-	if err != nil {
-		return err
-	}
-	methods, err := store.ListContactMethods(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	for _, n := range in.Rules {
-		if !slices.ContainsFunc(methods, func(m *warroom.ContactMethod) bool { return m.ID == n.ContactMethodID }) {
-			return warroom.Invalid("rules.contact_method_id", "@%s has no contact method %q", u.Handle, n.ContactMethodID)
+	return s.ownerRoute(w, r, http.StatusOK, &in, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		methods, err := store.ListContactMethods(ctx, u.ID)
+		if err != nil {
+			return nil, err
 		}
-		if n.Delay < 0 || time.Duration(n.Delay) > maxRuleDelay {
-			return warroom.Invalid("rules.delay", "a delay is between 0 (at once) and 24h")
+		for _, n := range in.Rules {
+			if !slices.ContainsFunc(methods, func(m *warroom.ContactMethod) bool { return m.ID == n.ContactMethodID }) {
+				return nil, warroom.Invalid("rules.contact_method_id", "@%s has no contact method %q", u.Handle, n.ContactMethodID)
+			}
+			if n.Delay < 0 || time.Duration(n.Delay) > maxRuleDelay {
+				return nil, warroom.Invalid("rules.delay", "a delay is between 0 (at once) and 24h")
+			}
 		}
-	}
-	if err := store.SetNotificationRules(r.Context(), u.ID, nonNil(in.Rules)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ruleList{Rules: nonNil(in.Rules)})
-	return nil
+		if err := store.SetNotificationRules(ctx, u.ID, nonNil(in.Rules)); err != nil {
+			return nil, err
+		}
+		return ruleList{Rules: nonNil(in.Rules)}, nil
+	})
 }

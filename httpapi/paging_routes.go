@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,32 +57,68 @@ func (s *Server) findService(r *http.Request) (*warroom.Service, error) {
 	return s.store.FindService(r.Context(), r.PathValue("service"))
 }
 
-func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.alertStore()
+// checkedInput is a request body that checks, and tidies, itself once
+// decoded.
+type checkedInput interface{ check() error }
+
+// resourceRoute is how the paging routes about one thing of the path (a
+// service, a user) answer. The order of its steps is part of the API, as
+// it decides which error a request with several faults gets:
+//
+//  1. store: the part of paging the route needs (an error when the server
+//     runs without it);
+//  2. the body, if in is not nil: decoded into in and checked, before the
+//     thing of the path is looked up;
+//  3. find: the thing of the path (not found; for a user, forbidden when
+//     the caller may not manage them);
+//  4. do, whose answer is written as JSON with status.
+func resourceRoute[S, T any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	store func() (S, error), find func(*http.Request) (T, error), in checkedInput,
+	do func(ctx context.Context, st S, of T) (any, error)) error {
+	st, err := store()
 	if err != nil {
 		return err
 	}
-	svc, err := s.findService(r)
+	if in != nil {
+		if _, err := s.decode(w, r, in); err != nil {
+			return err
+		}
+		if err := in.check(); err != nil {
+			return err
+		}
+	}
+	of, err := find(r)
 	if err != nil {
 		return err
 	}
-	list, err := store.ListIntegrations(r.Context(), svc.ID)
+	v, err := do(r.Context(), st, of)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, integrationList{Integrations: nonNil(list)})
+	writeJSON(w, status, v)
 	return nil
 }
 
-func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.alertStore()
-	if err != nil {
-		return err
-	}
-	var in integrationInput
-	if _, err := s.decode(w, r, &in); err != nil {
-		return err
-	}
+// serviceRoute is resourceRoute for /api/v1/services/{service}/…: the
+// alert store and the service.
+func (s *Server) serviceRoute(w http.ResponseWriter, r *http.Request, status int, in checkedInput,
+	do func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error)) error {
+	return resourceRoute(s, w, r, status, s.alertStore, s.findService, in, do)
+}
+
+func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) error {
+	return s.serviceRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
+		list, err := store.ListIntegrations(ctx, svc.ID)
+		if err != nil {
+			return nil, err
+		}
+		return integrationList{Integrations: nonNil(list)}, nil
+	})
+}
+
+// check requires a known kind and names the integration after it when
+// no name is given.
+func (in *integrationInput) check() error {
 	if !in.Kind.Valid() {
 		return warroom.Invalid("kind", "kind must be alertmanager, pagerduty or webhook")
 	}
@@ -92,18 +129,20 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if len(in.Name) > 100 {
 		return warroom.Invalid("name", "name must be at most 100 characters")
 	}
-	svc, err := s.findService(r)
-	if err != nil {
-		return err
-	}
-	// 32 hex digits: also a valid PagerDuty routing key.
-	key := intake.RandomKey()
-	ig := &warroom.Integration{ServiceID: svc.ID, Kind: in.Kind, Name: in.Name, CreatedAt: s.now().UTC()}
-	if err := store.CreateIntegration(r.Context(), ig, warroom.HashTokenSecret(key)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, newIntegration{Integration: ig, Key: key, URL: s.intakeURL(r, ig.Kind, key)})
 	return nil
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
+	var in integrationInput
+	return s.serviceRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
+		// 32 hex digits: also a valid PagerDuty routing key.
+		key := intake.RandomKey()
+		ig := &warroom.Integration{ServiceID: svc.ID, Kind: in.Kind, Name: in.Name, CreatedAt: s.now().UTC()}
+		if err := store.CreateIntegration(ctx, ig, warroom.HashTokenSecret(key)); err != nil {
+			return nil, err
+		}
+		return newIntegration{Integration: ig, Key: key, URL: s.intakeURL(r, ig.Kind, key)}, nil
+	})
 }
 
 // intakeURL is where a sender of kind posts: for a webhook, with the key
@@ -128,29 +167,22 @@ func (s *Server) intakeURL(r *http.Request, kind warroom.IntegrationKind, key st
 }
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.alertStore()
-	if err != nil {
-		return err
-	}
-	svc, err := s.findService(r)
-	if err != nil {
-		return err
-	}
-	list, err := store.ListIntegrations(r.Context(), svc.ID)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("integration")
-	for _, ig := range list {
-		if ig.ID == id {
-			if err := store.DeleteIntegration(r.Context(), ig.ID); err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, ig)
-			return nil
+	return s.serviceRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
+		list, err := store.ListIntegrations(ctx, svc.ID)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return warroom.Errorf(warroom.ENotFound, "service %s has no integration %s", svc.Slug, id)
+		id := r.PathValue("integration")
+		for _, ig := range list {
+			if ig.ID == id {
+				if err := store.DeleteIntegration(ctx, ig.ID); err != nil {
+					return nil, err
+				}
+				return ig, nil
+			}
+		}
+		return nil, warroom.Errorf(warroom.ENotFound, "service %s has no integration %s", svc.Slug, id)
+	})
 }
 
 // servicePagingInput is the body of PUT /api/v1/services/{service}/paging:
@@ -162,65 +194,52 @@ type servicePagingInput struct {
 	AlertRules       *[]warroom.AlertRule `json:"alert_rules"`
 }
 
-func (s *Server) getServicePaging(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.alertStore()
-	if err != nil {
-		return err
+// check puts the default rules in when none were given, and normalises
+// the spelling of the severities before validating the rules.
+func (in *servicePagingInput) check() error {
+	if in.AlertRules == nil {
+		rules := warroom.DefaultAlertRules()
+		in.AlertRules = &rules
 	}
-	svc, err := s.findService(r)
-	if err != nil {
-		return err
-	}
-	sp, err := store.GetServicePaging(r.Context(), svc.ID)
-	if err != nil {
-		return err
-	}
-	sp.AlertRules = nonNil(sp.AlertRules)
-	writeJSON(w, http.StatusOK, sp)
-	return nil
-}
-
-func (s *Server) setServicePaging(w http.ResponseWriter, r *http.Request) error {
-	store, err := s.alertStore()
-	if err != nil {
-		return err
-	}
-	var in servicePagingInput
-	if _, err := s.decode(w, r, &in); err != nil {
-		return err
-	}
-	rules := warroom.DefaultAlertRules()
-	if in.AlertRules != nil {
-		rules = *in.AlertRules
-	}
+	rules := *in.AlertRules
 	for i := range rules {
 		rules[i].MinSeverity = strings.ToLower(strings.TrimSpace(rules[i].MinSeverity))
 		rules[i].IncidentSeverity = warroom.Severity(strings.ToUpper(string(rules[i].IncidentSeverity)))
 	}
-	if err := warroom.ValidateAlertRules(rules); err != nil {
-		return err
-	}
-	svc, err := s.findService(r)
-	if err != nil {
-		return err
-	}
-	sp := warroom.ServicePaging{ServiceID: svc.ID, AlertRules: nonNil(rules)}
-	if in.EscalationPolicy != "" {
-		esc, err := s.escalationStore()
+	return warroom.ValidateAlertRules(rules)
+}
+
+func (s *Server) getServicePaging(w http.ResponseWriter, r *http.Request) error {
+	return s.serviceRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
+		sp, err := store.GetServicePaging(ctx, svc.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		p, err := esc.FindEscalationPolicy(r.Context(), in.EscalationPolicy)
-		if warroom.ErrorCode(err) == warroom.ENotFound {
-			return warroom.Invalid("escalation_policy", "no escalation policy %q", in.EscalationPolicy)
-		} else if err != nil {
-			return err
+		sp.AlertRules = nonNil(sp.AlertRules)
+		return sp, nil
+	})
+}
+
+func (s *Server) setServicePaging(w http.ResponseWriter, r *http.Request) error {
+	var in servicePagingInput
+	return s.serviceRoute(w, r, http.StatusOK, &in, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
+		sp := warroom.ServicePaging{ServiceID: svc.ID, AlertRules: nonNil(*in.AlertRules)}
+		if in.EscalationPolicy != "" {
+			esc, err := s.escalationStore()
+			if err != nil {
+				return nil, err
+			}
+			p, err := esc.FindEscalationPolicy(ctx, in.EscalationPolicy)
+			if warroom.ErrorCode(err) == warroom.ENotFound {
+				return nil, warroom.Invalid("escalation_policy", "no escalation policy %q", in.EscalationPolicy)
+			} else if err != nil {
+				return nil, err
+			}
+			sp.EscalationPolicyID = p.ID
 		}
-		sp.EscalationPolicyID = p.ID
-	}
-	if err := store.SetServicePaging(r.Context(), sp); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sp)
-	return nil
+		if err := store.SetServicePaging(ctx, sp); err != nil {
+			return nil, err
+		}
+		return sp, nil
+	})
 }

@@ -146,7 +146,7 @@ func (w *world) start(owner string, edit ...func(*paging.Config)) *proc {
 	policy := warroom.DefaultPolicy()
 	p.inc = &warroom.Incidents{Store: store, Now: w.clock.Now, Policy: policy,
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }, BridgeURLTemplate: "https://meet.example.com/{ref}"}
-	mailer, err := email.New(email.Config{Addr: w.smtp.addr(), From: "Warroom <warroom@example.com>", HelloName: "test"}, w.clock.Now)
+	mailer, err := email.New(email.Config{Addr: w.smtp.Addr(), From: "Warroom <warroom@example.com>", HelloName: "test"}, w.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

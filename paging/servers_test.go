@@ -1,12 +1,10 @@
 package paging_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroom/warroom/internal/smtptest"
 	"github.com/warroom/warroom/notify/webhook"
 )
 
@@ -32,110 +31,37 @@ type mailMsg struct {
 	Body    string // decoded
 }
 
-// smtpServer is a minimal SMTP relay (RFC 5321), enough for net/smtp: no
-// TLS, no auth.
+// smtpServer is the shared SMTP relay of internal/smtptest, read as the
+// mails paging sent.
 type smtpServer struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	msgs []mailMsg
-	wg   sync.WaitGroup
+	*smtptest.Server
 }
 
 func newSMTPServer(t testing.TB) *smtpServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{ln: ln}
-	s.wg.Add(1)
-	go s.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		s.wg.Wait()
-	})
-	return s
+	return &smtpServer{smtptest.New(t, smtptest.Config{})}
 }
 
-func (s *smtpServer) addr() string { return s.ln.Addr().String() }
-
-func (s *smtpServer) serve() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer conn.Close()
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			s.handle(conn)
-		}()
-	}
-}
-
-func (s *smtpServer) handle(conn net.Conn) {
-	r := bufio.NewReader(conn)
-	reply := func(line string) { io.WriteString(conn, line+"\r\n") }
-	reply("220 fake.example.com ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		verb := strings.ToUpper(strings.Fields(line + " x")[0])
-		switch verb {
-		case "EHLO", "HELO":
-			io.WriteString(conn, "250-fake.example.com\r\n250 8BITMIME\r\n")
-		case "MAIL", "RCPT", "RSET", "NOOP":
-			reply("250 OK")
-		case "DATA":
-			reply("354 go ahead")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				data.WriteString(strings.TrimPrefix(l, "."))
-			}
-			s.record(data.String())
-			reply("250 queued")
-		case "QUIT":
-			reply("221 bye")
-			return
-		default:
-			reply("502 unknown")
-		}
-	}
-}
-
-func (s *smtpServer) record(raw string) {
-	m, err := mail.ReadMessage(strings.NewReader(raw))
-	if err != nil {
-		return
-	}
-	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
-	dec := new(mime.WordDecoder)
-	subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		subject = m.Header.Get("Subject")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, mailMsg{ID: m.Header.Get("Message-ID"), To: m.Header.Get("To"), Subject: subject, Kind: m.Header.Get("X-Warroom-Kind"),
-		Body: strings.ReplaceAll(string(body), "\r\n", "\n")})
-}
-
+// received returns the mails accepted so far, headers and body decoded;
+// a message that is not a mail at all is left out (the notifier's own
+// tests hold its format).
 func (s *smtpServer) received() []mailMsg {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]mailMsg(nil), s.msgs...)
+	var out []mailMsg
+	for _, raw := range s.Messages() {
+		m, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
+		dec := new(mime.WordDecoder)
+		subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			subject = m.Header.Get("Subject")
+		}
+		out = append(out, mailMsg{ID: m.Header.Get("Message-ID"), To: m.Header.Get("To"), Subject: subject, Kind: m.Header.Get("X-Warroom-Kind"),
+			Body: strings.ReplaceAll(string(body), "\r\n", "\n")})
+	}
+	return out
 }
 
 // pages returns the mails that are pages.
