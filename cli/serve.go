@@ -92,7 +92,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
-	})
+	}, a.retentionWorker(cfg.Retention, store, logger))
 	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err

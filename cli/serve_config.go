@@ -21,6 +21,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration // how long in-flight requests get on shutdown
 	Policy          warroom.Policy
 	Paging          pagingConfig
+	Retention       retentionConfig // how long finished work is kept (retention.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -34,6 +35,7 @@ func defaultServeConfig() serveConfig {
 		SweepInterval:   30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		Policy:          warroom.DefaultPolicy(),
+		Retention:       defaultRetention(),
 	}
 }
 
@@ -65,7 +67,7 @@ func serveSettings() []setting[serveConfig] {
 		{"postmortem-review-business-days", "policy: business days after recovery for the post mortem review", p(func(p *warroom.Policy) any { return &p.PostmortemReviewBusinessDays })},
 		{"assess-target", "policy: target time for the initial impact assessment", p(func(p *warroom.Policy) any { return &p.AssessTarget })},
 	}
-	return append(settings, pagingSettings()...)
+	return append(append(settings, pagingSettings()...), retentionSettings()...)
 }
 
 // validate reports the first setting that makes no sense.
@@ -87,6 +89,9 @@ func (c *serveConfig) validate() error {
 		return usageErrorf("--bridge-url %q is not an http(s) URL template", c.BridgeURL)
 	}
 	if err := c.Paging.validate(); err != nil {
+		return err
+	}
+	if err := c.Retention.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

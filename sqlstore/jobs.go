@@ -17,7 +17,8 @@ import (
 // The jobs table keeps engine.Job rows. A claimed job holds owner and
 // lease_until; Complete sets done_at and keeps the row, as history and so
 // that its key stays used (scheduling the same key again is a no-op even
-// after the job ran); Fail clears the claim and moves due_at.
+// after the job ran) until retention prunes it (Prune, retention.go);
+// Fail clears the claim and moves due_at.
 
 var _ engine.Store = (*Store)(nil)
 
@@ -32,10 +33,7 @@ const jobRowsPerInsert = 200
 // gets one; a zero DueAt is due at once. EInvalid if a job has no queue or
 // kind, or a payload that is not JSON.
 func (s *Store) Enqueue(ctx context.Context, jobs ...engine.Job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	return s.inTx(ctx, func(t *tx) error { return s.enqueueJobs(ctx, t, jobs) })
+	return enqueue(ctx, s, jobs, insertJobs, ChannelJobs)
 }
 
 // enqueueJobs schedules jobs inside the caller's transaction, with the same
@@ -44,11 +42,7 @@ func (s *Store) Enqueue(ctx context.Context, jobs ...engine.Job) error {
 // SQLite). Other parts of the store call it to schedule work atomically
 // with the change that causes it (IngestAlerts).
 func (s *Store) enqueueJobs(ctx context.Context, t *tx, jobs []engine.Job) error {
-	_, inserted, err := insertJobs(ctx, t, jobs, "", time.Time{})
-	if err != nil || inserted == 0 {
-		return err
-	}
-	return s.wake(ctx, t, ChannelJobs)
+	return enqueueIn(ctx, s, t, jobs, insertJobs, ChannelJobs)
 }
 
 // insertJobs inserts jobs inside t, skipping those whose key or ID is
@@ -110,18 +104,14 @@ func insertJobs(ctx context.Context, t *tx, jobs []engine.Job, owner string, lea
 			continue
 		}
 		q.WriteString(" RETURNING id")
-		rows, err := txRows(ctx, t, q.String(), args...)
-		if err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: enqueue jobs: %w", err)
-		}
-		ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+		ids, n, err := returnedIDs(txRows(ctx, t, q.String(), args...))
 		if err != nil {
 			return nil, 0, fmt.Errorf("sqlstore: enqueue jobs: %w", err)
 		}
 		for _, id := range ids {
 			claimed = append(claimed, byID[id])
 		}
-		inserted += int64(len(ids))
+		inserted += n
 	}
 	return claimed, inserted, nil
 }
@@ -143,29 +133,21 @@ func validJob(j engine.Job) error {
 // locking are skipped, not waited for (FOR UPDATE SKIP LOCKED); SQLite's
 // single writer serializes claims.
 func (s *Store) Claim(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]engine.Job, error) {
-	if n <= 0 {
-		return []engine.Job{}, nil
-	}
-	if owner == "" {
-		return nil, warroom.Invalid("owner", "a claim needs an owner")
-	}
-	at := s.d.timeArg(now)
-	rows, err := s.writeRows(ctx, `UPDATE jobs SET owner = ?, lease_until = ?
+	return claimLeased(owner, n, jobDue, func() ([]engine.Job, error) {
+		at := s.d.timeArg(now)
+		rows, err := s.writeRows(ctx, `UPDATE jobs SET owner = ?, lease_until = ?
 		WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
 			AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?`+s.d.skipLocked()+`)
 		RETURNING `+jobColumns,
-		owner, s.d.timeArg(now.Add(lease)), queue, at, at, n)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: claim jobs: %w", err)
-	}
-	jobs, err := collect(rows, scanJob)
-	if err != nil {
-		return nil, err
-	}
-	// RETURNING follows no ORDER BY.
-	slices.SortStableFunc(jobs, func(a, b engine.Job) int { return a.DueAt.Compare(b.DueAt) })
-	return jobs, nil
+			owner, s.d.timeArg(now.Add(lease)), queue, at, at, n)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: claim jobs: %w", err)
+		}
+		return collect(rows, scanJob)
+	})
 }
+
+func jobDue(j engine.Job) time.Time { return j.DueAt }
 
 func scanJob(r scanner) (engine.Job, error) {
 	var j engine.Job
@@ -212,9 +194,11 @@ func (s *Store) Fail(ctx context.Context, id, owner string, retryAt time.Time, e
 // heldJob turns an update of no rows into an error that says why owner
 // did not hold the job.
 func (s *Store) heldJob(ctx context.Context, t *tx, res sql.Result, id, owner string) error {
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
+	return heldOne(res, func() error { return notHeldJob(ctx, t, id, owner) })
+}
+
+// notHeldJob says why owner does not hold job id.
+func notHeldJob(ctx context.Context, t *tx, id, owner string) error {
 	var holder string
 	var done bool
 	err := t.queryRow(ctx, "SELECT owner, done_at IS NOT NULL FROM jobs WHERE id = ?", id).Scan(strCol{&holder}, &done)
@@ -234,26 +218,11 @@ func (s *Store) heldJob(ctx context.Context, t *tx, res sql.Result, id, owner st
 // NextDue returns when the earliest unclaimed job of queue falls due.
 // Claimed jobs are left out: the poll finds those whose lease expires.
 func (s *Store) NextDue(ctx context.Context, queue string) (time.Time, bool, error) {
-	var next *time.Time
-	err := s.queryRow(ctx, "SELECT min(due_at) FROM jobs WHERE queue = ? AND done_at IS NULL AND owner IS NULL", queue).
-		Scan(nullTimeCol{&next})
+	next, ok, err := s.earliestDue(ctx, "SELECT min(due_at) FROM jobs WHERE queue = ? AND done_at IS NULL AND owner IS NULL", queue)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("sqlstore: next due job: %w", err)
 	}
-	if next == nil {
-		return time.Time{}, false, nil
-	}
-	return *next, true, nil
-}
-
-// skipLocked makes a SELECT that feeds an UPDATE lock its rows and skip
-// those that another transaction has locked. SQLite needs nothing: its
-// single writer serializes the statements.
-func (d *dialect) skipLocked() string {
-	if d.dollar {
-		return " FOR UPDATE SKIP LOCKED"
-	}
-	return ""
+	return next, ok, nil
 }
 
 // txRows runs a statement that returns rows inside a transaction.
@@ -320,12 +289,8 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, at time.Time, d
 				ids[i] = c.ID
 			}
 			cond, arg := t.d.idsIn("id", ids)
-			rows, err := txRows(ctx, t, "UPDATE jobs SET done_at = ?, lease_until = NULL WHERE "+cond+
-				" AND owner = ? AND "+notDone+" RETURNING id", t.d.timeArg(at), arg, owner)
-			if err != nil {
-				return fmt.Errorf("sqlstore: complete jobs: %w", err)
-			}
-			got, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+			got, _, err := returnedIDs(txRows(ctx, t, "UPDATE jobs SET done_at = ?, lease_until = NULL WHERE "+cond+
+				" AND owner = ? AND "+notDone+" RETURNING id", t.d.timeArg(at), arg, owner))
 			if err != nil {
 				return fmt.Errorf("sqlstore: complete jobs: %w", err)
 			}
@@ -364,17 +329,9 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, at time.Time, d
 // extended. A job whose lease already expired is extended too if no one
 // claimed it meanwhile: it is still this owner's.
 func (s *Store) ExtendLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error) {
-	n := 0
-	for chunk := range slices.Chunk(ids, idsPerStatement) {
-		cond, arg := s.d.idsIn("id", chunk)
-		res, err := s.exec(ctx, "UPDATE jobs SET lease_until = ? WHERE "+cond+" AND owner = ? AND "+notDone,
-			s.d.timeArg(until), arg, owner)
-		if err != nil {
-			return n, fmt.Errorf("sqlstore: extend job leases: %w", err)
-		}
-		if k, err := res.RowsAffected(); err == nil {
-			n += int(k)
-		}
+	n, err := s.extendLeases(ctx, "jobs", notDone, owner, ids, until)
+	if err != nil {
+		return n, fmt.Errorf("sqlstore: extend job leases: %w", err)
 	}
 	return n, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -44,21 +43,14 @@ const messageRowsPerInsert = 100
 // the time of the call, and a zero DueAt is due at once; State, Attempts
 // and the delivery fields start empty.
 func (s *Store) EnqueueMessages(ctx context.Context, msgs []notify.Outbox) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	return s.inTx(ctx, func(t *tx) error { return s.enqueueMessages(ctx, t, msgs) })
+	return enqueue(ctx, s, msgs, insertMessages, ChannelMessages)
 }
 
 // enqueueMessages stores messages inside the caller's transaction, with the
 // rules of EnqueueMessages, and wakes the senders of every process once it
 // commits (NOTIFY warroom_messages on PostgreSQL, in-process on SQLite).
 func (s *Store) enqueueMessages(ctx context.Context, t *tx, msgs []notify.Outbox) error {
-	_, inserted, err := insertMessages(ctx, t, msgs, "", time.Time{})
-	if err != nil || inserted == 0 {
-		return err
-	}
-	return s.wake(ctx, t, ChannelMessages)
+	return enqueueIn(ctx, s, t, msgs, insertMessages, ChannelMessages)
 }
 
 // insertMessages stores new messages inside t (see EnqueueMessages),
@@ -213,15 +205,6 @@ func insertMessageRowsPG(ctx context.Context, t *tx, rows []notify.Outbox, field
 	return ids, k, err
 }
 
-// returnedIDs collects the IDs a statement returned, and counts them.
-func returnedIDs(rows *sql.Rows, err error) ([]string, int64, error) {
-	if err != nil {
-		return nil, 0, err
-	}
-	ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
-	return ids, int64(len(ids)), err
-}
-
 // EnqueueClaimedMessages is EnqueueMessages for a process whose sender
 // delivers at once what is due: the messages due at or before now are
 // stored already claimed by owner (state sending, leased until now+lease,
@@ -265,12 +248,16 @@ func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox
 // ClaimMessages is the only method that returns a message's Secret, which
 // its sender needs; FindMessage and ListMessages leave it out.
 func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]notify.Outbox, error) {
-	if n <= 0 {
-		return []notify.Outbox{}, nil
-	}
-	if owner == "" {
-		return nil, warroom.Invalid("owner", "a claim needs an owner")
-	}
+	return claimLeased(owner, n, messageDue, func() ([]notify.Outbox, error) {
+		return s.claimMessages(ctx, queue, owner, now, lease, n)
+	})
+}
+
+func messageDue(m notify.Outbox) time.Time { return m.DueAt }
+
+// claimMessages runs the claim that ClaimMessages checked (claimLeased
+// puts what it returns in due order).
+func (s *Store) claimMessages(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]notify.Outbox, error) {
 	var out []notify.Outbox
 	err := s.inTx(ctx, func(t *tx) error {
 		at := t.d.timeArg(now)
@@ -324,8 +311,6 @@ func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING follows no ORDER BY.
-	slices.SortStableFunc(out, func(a, b notify.Outbox) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
 }
 
@@ -429,7 +414,7 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: finish messages: %w", err)
 	}
-	done, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+	done, err := collect(rows, scanID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: finish messages: %w", err)
 	}
@@ -453,18 +438,11 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 			keptAt = append(keptAt, at[i])
 			continue
 		}
-		var st, holder string
-		err := t.queryRow(ctx, "SELECT state, owner FROM messages WHERE id = ?", id).Scan(&st, strCol{&holder})
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			lost = append(lost, warroom.Errorf(warroom.ENotFound, "no message %q", id))
-		case err != nil:
-			return nil, fmt.Errorf("sqlstore: read message: %w", err)
-		case st == string(notify.StateSending):
-			lost = append(lost, warroom.Errorf(warroom.EConflict, "message %s is being sent by %s; %s no longer holds it", id, holder, owner))
-		default:
-			lost = append(lost, warroom.Errorf(warroom.EConflict, "message %s is %s; %s no longer holds it", id, st, owner))
+		err := notHeldMessage(ctx, t, id, owner)
+		if code := warroom.ErrorCode(err); code != warroom.EConflict && code != warroom.ENotFound {
+			return nil, err
 		}
+		lost = append(lost, err)
 	}
 	if len(done) == 0 {
 		return lost, nil
@@ -558,9 +536,12 @@ func validFinish(state notify.State, a notify.Attempt) error {
 // heldMessage turns an update of no rows into an error that says why
 // owner did not hold the message.
 func heldMessage(ctx context.Context, t *tx, res sql.Result, id, owner string) error {
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
+	return heldOne(res, func() error { return notHeldMessage(ctx, t, id, owner) })
+}
+
+// notHeldMessage says why owner does not hold message id: ENotFound or
+// EConflict, or the error that kept it from reading the message.
+func notHeldMessage(ctx context.Context, t *tx, id, owner string) error {
 	var state, holder string
 	err := t.queryRow(ctx, "SELECT state, owner FROM messages WHERE id = ?", id).Scan(&state, strCol{&holder})
 	switch {
@@ -652,16 +633,11 @@ func (s *Store) ListMessages(ctx context.Context, incidentID, alertID string) ([
 // due. Messages being sent are left out: the poll finds those whose lease
 // expires.
 func (s *Store) NextMessageDue(ctx context.Context, queue string) (time.Time, bool, error) {
-	var next *time.Time
-	err := s.queryRow(ctx, "SELECT min(due_at) FROM messages WHERE queue = ? AND state IN ('pending', 'sending') AND lease_until IS NULL", queue).
-		Scan(nullTimeCol{&next})
+	next, ok, err := s.earliestDue(ctx, "SELECT min(due_at) FROM messages WHERE queue = ? AND state IN ('pending', 'sending') AND lease_until IS NULL", queue)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("sqlstore: next due message: %w", err)
 	}
-	if next == nil {
-		return time.Time{}, false, nil
-	}
-	return *next, true, nil
+	return next, ok, nil
 }
 
 func scanMessage(r scanner) (notify.Outbox, error) {
@@ -687,17 +663,9 @@ const beingSent = "(state = 'sending') IS TRUE"
 // sending to until (the sender's heartbeat), and returns how many it
 // extended.
 func (s *Store) ExtendMessageLeases(ctx context.Context, owner string, ids []string, until time.Time) (int, error) {
-	n := 0
-	for chunk := range slices.Chunk(ids, idsPerStatement) {
-		cond, arg := s.d.idsIn("id", chunk)
-		res, err := s.exec(ctx, "UPDATE messages SET lease_until = ? WHERE "+cond+" AND owner = ? AND "+beingSent,
-			s.d.timeArg(until), arg, owner)
-		if err != nil {
-			return n, fmt.Errorf("sqlstore: extend message leases: %w", err)
-		}
-		if k, err := res.RowsAffected(); err == nil {
-			n += int(k)
-		}
+	n, err := s.extendLeases(ctx, "messages", beingSent, owner, ids, until)
+	if err != nil {
+		return n, fmt.Errorf("sqlstore: extend message leases: %w", err)
 	}
 	return n, nil
 }
@@ -706,17 +674,12 @@ func (s *Store) ExtendMessageLeases(ctx context.Context, owner string, ids []str
 // to send: they are pending again, due when they were, with no attempt
 // recorded (nothing was tried). It returns how many it released.
 func (s *Store) ReleaseMessages(ctx context.Context, owner string, ids []string) (int, error) {
-	n := 0
-	for chunk := range slices.Chunk(ids, idsPerStatement) {
-		cond, arg := s.d.idsIn("id", chunk)
-		res, err := s.exec(ctx, "UPDATE messages SET state = 'pending', owner = NULL, lease_until = NULL WHERE "+cond+
-			" AND owner = ? AND "+beingSent, arg, owner)
-		if err != nil {
-			return n, fmt.Errorf("sqlstore: release messages: %w", err)
-		}
-		if k, err := res.RowsAffected(); err == nil {
-			n += int(k)
-		}
+	n, err := s.updateByIDs(ctx, ids, func(cond string, arg any) (string, []any) {
+		return "UPDATE messages SET state = 'pending', owner = NULL, lease_until = NULL WHERE " + cond +
+			" AND owner = ? AND " + beingSent, []any{arg, owner}
+	})
+	if err != nil {
+		return n, fmt.Errorf("sqlstore: release messages: %w", err)
 	}
 	return n, nil
 }
