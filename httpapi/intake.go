@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -92,7 +93,9 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 		if err == nil {
 			var body []byte
 			if body, err = intake.ReadBody(w, r, s.maxBody); err == nil {
+				parseSlots <- struct{}{}
 				alerts, updates, err = parse(body, now, in)
+				<-parseSlots
 			}
 		}
 		if err == nil {
@@ -115,6 +118,14 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 		return nil
 	}
 }
+
+// parseSlots bounds how many deliveries are parsed at once to the CPUs
+// Go may use. Parsing is intake's CPU work: during a storm dozens of
+// senders' requests would otherwise all be runnable at once, and every
+// goroutine of a page's path (routing, the escalation step, the send)
+// would queue behind them in Go's scheduler at each of its steps. Intake
+// loses nothing by it, as the CPUs are busy either way.
+var parseSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // findIntegration returns the integration of kind matching the first key
 // candidate that matches any. A key of another kind is treated exactly as

@@ -64,7 +64,8 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 	for _, a := range alerts {
 		// Acknowledged or resolved before routing ran: nobody needs
 		// paging. Already linked: a person (or an earlier run) decided.
-		if a.Status != warroom.AlertFiring || a.IncidentID != "" {
+		// Routed already: settle routed it ahead of an alert before it.
+		if a.Status != warroom.AlertFiring || a.IncidentID != "" || r.routed[a.ID] {
 			continue
 		}
 		svc, err := r.service(ctx, a.ServiceID)
@@ -74,6 +75,14 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 		} else if err != nil {
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
+		if svc.open == nil && attaches(svc.paging.AlertRules, a) {
+			// Whether it waits depends on an incident that may be
+			// being declared right now.
+			if err := r.settle(ctx, a, svc); err != nil {
+				return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
+			}
+		}
+		r.routed[a.ID] = true
 		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
 		if err := r.routeAlert(ctx, a, svc, rule); err != nil {
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
@@ -122,6 +131,15 @@ func (p *Pager) routeBatch(ctx context.Context, jobs []engine.Job, now time.Time
 // each job's completion schedules its own. From the first alert of a
 // service it hands over, the rest of that service's alerts follow, so that
 // they are decided in order.
+//
+// An alert that would attach but whose service had no open incident when
+// it was read is decided at the end of the batch, by what the service has
+// then (with a RoutingStore): it attaches to an incident declared since,
+// goes to the page queue if a declaration for the service is in flight
+// (marked: the alerts this and other batches handed over to declare for,
+// the declarations the page queue is making), and waits otherwise. The
+// marks of the alerts this batch hands over to declare for are stored
+// before its jobs complete, so before the hand-over is.
 func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time) []engine.Result {
 	results := make([]engine.Result, len(jobs))
 	fail := func(err error) []engine.Result {
@@ -151,9 +169,11 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	}
 	r := newRouter(p, now)
 	defer r.report()
+	rs, settles := p.routing()
 	handoff := make([][]string, len(jobs))
 	attach := make([][]string, len(jobs))
-	var attachAll []string
+	undecided := make([][]*warroom.Alert, len(jobs))
+	var attachAll, touched []string // touched: services in the order first met
 	for i := range jobs {
 		if results[i].Err != nil {
 			continue
@@ -168,6 +188,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			if a.Status != warroom.AlertFiring || a.IncidentID != "" {
 				continue
 			}
+			_, seen := r.services[a.ServiceID]
 			svc, err := r.service(ctx, a.ServiceID)
 			if warroom.ErrorCode(err) == warroom.ENotFound {
 				r.missing = append(r.missing, a.ID) // the service was deleted
@@ -175,16 +196,44 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			} else if err != nil {
 				return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
 			}
+			if !seen {
+				touched = append(touched, a.ServiceID)
+			}
 			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
 			switch {
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
+				if rule.Action == warroom.AlertDeclare {
+					svc.declaring = append(svc.declaring, a.ID)
+				}
 			case rule.Action == warroom.AlertAttach:
 				attach[i] = append(attach[i], a.ID)
 				attachAll = append(attachAll, a.ID)
+			case settles && attaches(svc.paging.AlertRules, a):
+				svc.undecided = true
+				undecided[i] = append(undecided[i], a)
 			default:
 				r.waits(a)
+			}
+		}
+	}
+	if settles {
+		if err := p.settleBulk(ctx, r, rs, touched); err != nil {
+			return fail(err)
+		}
+		for i := range jobs {
+			for _, a := range undecided[i] {
+				svc := r.services[a.ServiceID]
+				switch {
+				case svc.open != nil:
+					attach[i] = append(attach[i], a.ID)
+					attachAll = append(attachAll, a.ID)
+				case svc.handedOff:
+					handoff[i] = append(handoff[i], a.ID)
+				default:
+					r.waits(a)
+				}
 			}
 		}
 	}
@@ -222,6 +271,39 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	return results
 }
 
+// settleBulk stores the marks of the declarations bulk routing hands to
+// the page queue, and then decides, for each service with alerts that
+// would attach but found no open incident, what those alerts do: it reads
+// the service's declarations in flight (marks, the batch's own included)
+// and then its open incident, in this order (see settle). An open
+// incident is attached to (svc.open); a declaration in flight sends the
+// alerts to the page queue after it (svc.handedOff), where settle routes
+// it first if it has not run yet; with neither they wait.
+func (p *Pager) settleBulk(ctx context.Context, r *router, rs RoutingStore, services []string) error {
+	for _, id := range services {
+		if svc := r.services[id]; len(svc.declaring) > 0 {
+			if err := rs.MarkDeclaring(ctx, id, svc.declaring...); err != nil {
+				return fmt.Errorf("mark declarations of service %s: %w", id, err)
+			}
+		}
+	}
+	for _, id := range services {
+		svc := r.services[id]
+		if !svc.undecided || svc.handedOff {
+			continue
+		}
+		inFlight, err := rs.Declaring(ctx, id)
+		if err != nil {
+			return fmt.Errorf("route alerts of service %s: %w", id, err)
+		}
+		if svc.open, err = p.openIncident(ctx, id); err != nil {
+			return fmt.Errorf("route alerts of service %s: %w", id, err)
+		}
+		svc.handedOff = svc.open == nil && len(inFlight) > 0
+	}
+	return nil
+}
+
 // pages reports whether routing an alert by rule pages someone: a
 // declaration, or a wait on a service with an escalation policy.
 func pages(rule warroom.AlertRule, sp warroom.ServicePaging) bool {
@@ -236,10 +318,11 @@ type router struct {
 	follow   []engine.Job        // escalations to start, alerts to link
 	missing  []string            // alerts (or their services) that do not exist
 	unpaged  map[string][]string // service ID → alerts that wait with nobody to page
+	routed   map[string]bool     // alerts routed whole, so that settle routes none twice
 }
 
 func newRouter(p *Pager, now time.Time) *router {
-	return &router{p: p, now: now, services: map[string]*routedService{}}
+	return &router{p: p, now: now, services: map[string]*routedService{}, routed: map[string]bool{}}
 }
 
 // routedService is what routing reads of a service, once per job.
@@ -247,6 +330,12 @@ type routedService struct {
 	paging    warroom.ServicePaging
 	open      *warroom.Incident // the newest open incident, when a rule attaches
 	handedOff bool              // an alert of it went to the page queue
+	settled   bool              // settle looked for declarations in flight
+	// declaring lists the alerts bulk routing hands to the page queue to
+	// declare for; undecided, those that would attach but found no open
+	// incident (decided at the end of the batch).
+	declaring []string
+	undecided bool
 }
 
 // service reads a service's paging and, if one of its rules attaches
@@ -286,11 +375,17 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		if grp != nil {
 			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
 		}
-		inc, err := p.declareForAlert(ctx, a, svc.paging, rule, r.now)
+		inc, joined, err := p.declareForAlert(ctx, a, rule, r.now)
 		if err != nil {
 			return err
 		}
-		p.rememberGroup(a.ServiceID, a.GroupKey, inc.ID)
+		if joined {
+			// Another process declared for the group meanwhile.
+			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
+		}
+		if _, ok := p.routing(); !ok {
+			p.rememberGroup(a.ServiceID, a.GroupKey, inc.ID)
+		}
 		if inc.Stage.Open() {
 			svc.open = inc // the service's newest open incident now
 		}
@@ -396,16 +491,6 @@ type AlertsFinder interface {
 	RoutingAlerts(ctx context.Context, ids []string) ([]*warroom.Alert, error)
 }
 
-// declareForAlert declares an incident for a as the system, once however
-// often it runs (the idempotency key derives from the alert).
-func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, sp warroom.ServicePaging, rule warroom.AlertRule, now time.Time) (*warroom.Incident, error) {
-	res, err := p.cfg.Incidents.Declare(ctx, system, alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID))
-	if err != nil {
-		return nil, err
-	}
-	return res.Incident, nil
-}
-
 // link handles alert.link, the end of routing an alert that declared an
 // incident: the timeline says why it was declared, and the alert is
 // linked to it (unless a person linked it elsewhere meanwhile).
@@ -451,42 +536,6 @@ func (p *Pager) openIncident(ctx context.Context, serviceID string) (*warroom.In
 		return nil, err
 	}
 	return list[0], nil
-}
-
-// groupIncident returns the open incident another alert of a's group
-// (same service and group key) belongs to, or that routing declared for
-// the group moments ago (before its alert was linked), or nil. The caller
-// holds routeMu.
-func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
-	if a.GroupKey == "" {
-		return nil, nil
-	}
-	if id := p.declaredFor(a.ServiceID, a.GroupKey); id != "" {
-		inc, err := p.cfg.Store.FindIncident(ctx, id)
-		if err != nil && warroom.ErrorCode(err) != warroom.ENotFound {
-			return nil, err
-		}
-		if err == nil && inc.Stage.Open() {
-			return inc, nil
-		}
-	}
-	peers, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{ServiceID: a.ServiceID, GroupKey: a.GroupKey, Limit: 100})
-	if err != nil {
-		return nil, err
-	}
-	for _, peer := range peers {
-		if peer.ID == a.ID || peer.IncidentID == "" {
-			continue
-		}
-		inc, err := p.cfg.Store.FindIncident(ctx, peer.IncidentID)
-		if err != nil {
-			return nil, err
-		}
-		if inc.Stage.Open() {
-			return inc, nil
-		}
-	}
-	return nil, nil
 }
 
 // alertDeclaration is the declaration of an incident for an alert: its

@@ -14,31 +14,42 @@ import (
 // service with an escalation policy, as bulk routing decides), so that
 // its page never waits behind the bulk routing of an alert storm; ""
 // (the default queue) otherwise, and when paging has no queue of its own.
+// declares says which of them, by severity, will declare an incident:
+// the store marks them declaring as it stores them, so that bulk routing
+// of an alert that would join the service's open incident sees the
+// declaration coming (see settleBulk).
 //
-// It is a forecast that only picks a queue: routing on either queue
-// decides by the rules as they are when it runs. It reads the service's
-// paging at most once per routeQueueTTL, as intake asks for every
-// delivery. An attach rule counts as not paging (the alert joins the
-// open incident, whose escalation goes on); the bulk router hands it to
-// the page queue if there turns out to be no open incident.
-func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) string {
+// It is a forecast: routing on either queue decides by the rules as they
+// are when it runs. It reads the service's paging at most once per
+// routeQueueTTL, as intake asks for every delivery. An attach rule counts
+// as not paging (the alert joins the open incident, whose escalation goes
+// on); the bulk router hands it to the page queue if there turns out to
+// be no open incident.
+func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool) {
 	if p.cfg.PageQueue == QueueDefault {
-		return ""
+		return "", nil
 	}
 	sp, ok := p.routeQueues.get(serviceID, p.cfg.Now())
 	if !ok {
 		var err error
 		if sp, err = p.cfg.Store.GetServicePaging(ctx, serviceID); err != nil {
-			return "" // the bulk router reports it
+			return "", nil // the bulk router reports it
 		}
 		p.routeQueues.put(serviceID, sp, p.cfg.Now())
 	}
-	for _, sev := range severities {
-		if pages(warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true), sp) {
-			return p.cfg.PageQueue
+	for i, sev := range severities {
+		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
+		if pages(rule, sp) {
+			queue = p.cfg.PageQueue
+		}
+		if rule.Action == warroom.AlertDeclare {
+			if declares == nil {
+				declares = make([]bool, len(severities))
+			}
+			declares[i] = true
 		}
 	}
-	return ""
+	return queue, declares
 }
 
 // routeQueueTTL is how long RouteQueue trusts what it read of a service:

@@ -35,7 +35,7 @@ func TestRouteQueueForecastsPages(t *testing.T) {
 		{"info matches no rule: waits, pages", waits.ID, []string{"info"}, paging.QueuePage},
 		{"unknown service", "no-such-service", []string{"critical"}, ""},
 	} {
-		if got := p.pager.RouteQueue(w.ctx, c.service, c.severities); got != c.want {
+		if got, _ := p.pager.RouteQueue(w.ctx, c.service, c.severities); got != c.want {
 			t.Errorf("%s: RouteQueue = %q, want %q", c.name, got, c.want)
 		}
 	}
@@ -45,17 +45,17 @@ func TestRouteQueueForecastsPages(t *testing.T) {
 	if err := p.store.SetServicePaging(w.ctx, sp); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != paging.QueuePage {
+	if got, _ := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != paging.QueuePage {
 		t.Errorf("within the cache's time: %q", got)
 	}
 	w.clock.Advance(3 * time.Second)
-	if got := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != "" {
+	if got, _ := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != "" {
 		t.Errorf("after the rule changed: %q, want the default queue", got)
 	}
 
 	// Paging on the default queue only: everything routes there.
 	one := w.start("proc-2", func(c *paging.Config) { c.Announce = nil; c.PageQueue = paging.QueueDefault })
-	if got := one.pager.RouteQueue(w.ctx, paged.ID, []string{"critical"}); got != "" {
+	if got, _ := one.pager.RouteQueue(w.ctx, paged.ID, []string{"critical"}); got != "" {
 		t.Errorf("with no page queue: %q", got)
 	}
 }
@@ -95,6 +95,27 @@ func TestCriticalAlertSkipsTheStormsRouting(t *testing.T) {
 		p.drain()
 		if n := len(w.hook.to("/ada")); n != 1 {
 			t.Fatalf("ada paged %d times after the storm was routed", n)
+		}
+	})
+}
+
+// A critical alert whose routing intake put on the page queue is marked
+// declaring as it is stored: a warning of the same service that bulk
+// routing reaches first, before the incident exists, joins it once it is
+// declared, rather than wait unlinked with nobody paged.
+func TestAttachWaitsForDeclarationQueuedAtIntake(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		_, in := p.service("checkout", nil) // default rules: critical declares, the rest attach
+
+		critical := p.alert(in, "trigger", "fp-1", "critical", "Checkout down")
+		warning := p.alert(in, "trigger", "fp-2", "warning", "Checkout slow")
+		p.runDue(paging.QueueDefault) // bulk routing of the warning, first
+		p.drain()
+		c, wa := p.findAlert(critical), p.findAlert(warning)
+		if c.IncidentID == "" || wa.IncidentID != c.IncidentID {
+			t.Fatalf("critical linked to %q, warning to %q: want both on the declared incident", c.IncidentID, wa.IncidentID)
 		}
 	})
 }

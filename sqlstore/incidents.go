@@ -14,36 +14,41 @@ import (
 // and stores the events build returns with their fold, all in one
 // transaction; see warroom.IncidentStore.
 func (s *Store) DeclareIncident(ctx context.Context, idem warroom.Idempotency, build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
-	return s.command(ctx, idem, func(t *tx) (*warroom.CommandResult, error) {
-		number, err := t.nextNumber(ctx)
-		if err != nil {
-			return nil, err
-		}
-		events, err := build(number)
-		if err != nil {
-			return nil, err
-		}
-		if len(events) == 0 || events[0].IncidentID == "" {
-			return nil, fmt.Errorf("sqlstore: declare: build returned no declaration for incident %d", number)
-		}
-		inc, err := warroom.Fold(events)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: declare: %w", err)
-		}
-		if err := t.insertIncident(ctx, inc); err != nil {
-			return nil, err
-		}
-		if err := t.appendEvents(ctx, inc.ID, events); err != nil {
-			return nil, err
-		}
-		if err := t.syncMembers(ctx, &warroom.Incident{ID: inc.ID}, inc); err != nil {
-			return nil, err
-		}
-		if err := s.react(ctx, t, inc, events); err != nil {
-			return nil, err
-		}
-		return &warroom.CommandResult{Incident: inc, Events: events}, nil
-	})
+	return s.command(ctx, idem, func(t *tx) (*warroom.CommandResult, error) { return s.declareIn(ctx, t, build) })
+}
+
+// declareIn is DeclareIncident's work inside t (also DeclareForAlert's): allocate the number, build
+// the events, store them with their fold, and schedule what the reactor
+// calls for.
+func (s *Store) declareIn(ctx context.Context, t *tx, build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
+	number, err := t.nextNumber(ctx)
+	if err != nil {
+		return nil, err
+	}
+	events, err := build(number)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 || events[0].IncidentID == "" {
+		return nil, fmt.Errorf("sqlstore: declare: build returned no declaration for incident %d", number)
+	}
+	inc, err := warroom.Fold(events)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: declare: %w", err)
+	}
+	if err := t.insertIncident(ctx, inc); err != nil {
+		return nil, err
+	}
+	if err := t.appendEvents(ctx, inc.ID, events); err != nil {
+		return nil, err
+	}
+	if err := t.syncMembers(ctx, &warroom.Incident{ID: inc.ID}, inc); err != nil {
+		return nil, err
+	}
+	if err := s.react(ctx, t, inc, events); err != nil {
+		return nil, err
+	}
+	return &warroom.CommandResult{Incident: inc, Events: events}, nil
 }
 
 // nextNumber allocates an incident number. The counter row stays locked

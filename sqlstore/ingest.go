@@ -40,6 +40,7 @@ type alertKey struct{ integration, source, dedup string }
 type incoming struct {
 	key                                 alertKey
 	id                                  string // of the alert a trigger creates, made beforehand
+	declares                            bool   // its routing will declare an incident (SetRouteQueue)
 	action                              string
 	summary, severity, groupKey         string
 	labels, annotations, details, links string
@@ -364,6 +365,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 		return nil, err
 	}
 	var touched, created []*ingestAlert
+	var marks [][2]string // (service, alert) declaring
 	for _, a := range open {
 		touched = append(touched, a)
 	}
@@ -389,6 +391,9 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 				}
 				open[in.key] = a
 				created = append(created, a)
+				if in.declares {
+					marks = append(marks, [2]string{req.integration.ServiceID, a.row.id})
+				}
 				routeIDs = append(routeIDs, a.row.id)
 				res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
 				continue
@@ -413,6 +418,9 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 		return nil, err
 	}
 	if err := t.insertAlerts(ctx, created); err != nil {
+		return nil, err
+	}
+	if err := t.markDeclaring(ctx, marks); err != nil {
 		return nil, err
 	}
 	if err := s.enqueueJobs(ctx, t, jobs); err != nil {

@@ -9,8 +9,13 @@ import (
 // delivery to a service, given the severities of the alerts it triggers:
 // paging (paging.Pager.RouteQueue) puts the routing of alerts that will
 // page on its page queue, so that a page never waits behind the routing
-// of an alert storm. "" means the default queue.
-type RouteQueueFunc func(ctx context.Context, serviceID string, severities []string) string
+// of an alert storm. "" means the default queue. declares says, by
+// severity, which of them will declare an incident: the store marks
+// those (MarkDeclaring) in the transaction that stores them, as bulk
+// routing marks the declarations it hands to the page queue, so that an
+// alert that would join the service's open incident waits for the one
+// being declared rather than miss it.
+type RouteQueueFunc func(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool)
 
 // routeQueue holds the store's RouteQueueFunc (SetRouteQueue).
 type routeQueue struct {
@@ -42,8 +47,17 @@ func (s *Store) chooseRouteQueue(ctx context.Context, reqs ...*preparedRequest) 
 				severities = append(severities, r.updates[i].severity)
 			}
 		}
-		if len(severities) > 0 {
-			r.routeQueue = (*fn)(ctx, r.integration.ServiceID, severities)
+		if len(severities) == 0 {
+			continue
+		}
+		var declares []bool
+		r.routeQueue, declares = (*fn)(ctx, r.integration.ServiceID, severities)
+		k := 0
+		for i := range r.updates {
+			if r.updates[i].action == "trigger" {
+				r.updates[i].declares = k < len(declares) && declares[k]
+				k++
+			}
 		}
 	}
 }

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
+)
+
+func TestAlertGroups(t *testing.T) {
+	runPagingTests(t, []pagingTest{
+		{"DeclareForAlertOncePerOpenGroup", testDeclareForAlertOncePerOpenGroup},
+		{"DeclareForAlertConcurrently", testDeclareForAlertConcurrently},
+		{"DeclaringMarks", testDeclaringMarks},
+	})
+}
+
+// declareFor declares an incident for an alert of a group through
+// DeclareForAlert, with the alert's idempotency key unless key says
+// otherwise.
+func (p *pagingFixture) declareFor(group, alertID string, key ...string) (*warroom.CommandResult, bool) {
+	p.t.Helper()
+	res, joined, err := p.declareForAt(p.tick(), group, alertID, key...)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return res, joined
+}
+
+// declareForAt is declareFor at a given time, reporting the error; safe
+// for concurrent use.
+func (p *pagingFixture) declareForAt(now time.Time, group, alertID string, key ...string) (*warroom.CommandResult, bool, error) {
+	k := "route:" + alertID
+	if len(key) > 0 {
+		k = key[0]
+	}
+	id := "inc-" + randomHex(p.t, 8)
+	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
+		func(number int64) ([]warroom.Event, error) {
+			return warroom.Declare(id, warroom.Declaration{Number: number, Title: "Alert " + alertID, Severity: warroom.SEV2,
+				Impact: warroom.Impact{ServiceIDs: []string{p.svc.ID}}}, warroom.Actor{Handle: "warroom", Role: warroom.AccountAdmin}, now, p.policy)
+		})
+}
+
+func (p *pagingFixture) incidentCount() int {
+	p.t.Helper()
+	list, err := p.s.ListIncidents(p.ctx, warroom.IncidentFilter{Viewer: p.admin.Actor()})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return len(list)
+}
+
+// An alert group has one incident while that incident is open; a group
+// whose incident is resolved gets a new one, and so does an alert of no
+// group every time.
+func testDeclareForAlertOncePerOpenGroup(t *testing.T, p *pagingFixture) {
+	first, joined := p.declareFor("g1", "a1")
+	if joined || len(first.Events) == 0 {
+		t.Fatalf("first declaration joined=%v events=%d", joined, len(first.Events))
+	}
+	inc := first.Incident
+	if got, forAlert, err := p.s.GroupIncident(p.ctx, p.svc.ID, "g1"); err != nil || got == nil || got.ID != inc.ID || forAlert != "a1" {
+		t.Fatalf("GroupIncident = %v, %q, %v", got, forAlert, err)
+	}
+	res, joined := p.declareFor("g1", "a2")
+	if !joined || res.Incident.ID != inc.ID || len(res.Events) != 0 {
+		t.Fatalf("second alert of the group: joined=%v incident %s events %d, want it to join %s", joined, res.Incident.ID, len(res.Events), inc.ID)
+	}
+	// The same alert under another key (a run that raced the first):
+	// its own incident, not a join.
+	if res, joined := p.declareFor("g1", "a1", "other-key"); joined || res.Incident.ID != inc.ID {
+		t.Fatalf("same alert again: joined=%v incident %s", joined, res.Incident.ID)
+	}
+	// Replayed by its key: the first result.
+	if res, joined := p.declareFor("g1", "a1"); joined || !res.Replayed || res.Incident.ID != inc.ID {
+		t.Fatalf("replay: joined=%v replayed=%v incident %s", joined, res.Replayed, res.Incident.ID)
+	}
+	// Another group, and no group: incidents of their own.
+	if res, joined := p.declareFor("g2", "b1"); joined || res.Incident.ID == inc.ID {
+		t.Fatalf("other group joined=%v incident %s", joined, res.Incident.ID)
+	}
+	for _, a := range []string{"c1", "c2"} {
+		if res, joined := p.declareFor("", a); joined || res.Incident.ID == inc.ID || len(res.Events) == 0 {
+			t.Fatalf("no group: joined=%v", joined)
+		}
+	}
+	if n := p.incidentCount(); n != 4 {
+		t.Fatalf("%d incidents, want 4", n)
+	}
+
+	for _, st := range []warroom.Stage{warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved} {
+		p.mustExec(p.ada, inc.ID, warroom.ChangeStage{Stage: st})
+	}
+	next, joined := p.declareFor("g1", "a3")
+	if joined || next.Incident.ID == inc.ID || len(next.Events) == 0 {
+		t.Fatalf("after the group's incident resolved: joined=%v incident %s", joined, next.Incident.ID)
+	}
+	if got, forAlert, err := p.s.GroupIncident(p.ctx, p.svc.ID, "g1"); err != nil || got.ID != next.Incident.ID || forAlert != "a3" {
+		t.Fatalf("GroupIncident after a new declaration = %v, %q, %v", got, forAlert, err)
+	}
+	if res, joined := p.declareFor("g1", "a4"); !joined || res.Incident.ID != next.Incident.ID {
+		t.Fatalf("joined=%v %s, want the new incident %s", joined, res.Incident.ID, next.Incident.ID)
+	}
+}
+
+// Many declarations for one group at once, as several processes would
+// make them: one incident, the others join it.
+func testDeclareForAlertConcurrently(t *testing.T, p *pagingFixture) {
+	const n = 8
+	now := p.tick()
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	joins := make([]bool, n)
+	for i := range n {
+		wg.Go(func() {
+			res, joined, err := p.declareForAt(now, "storm", fmt.Sprint("a", i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i], joins[i] = res.Incident.ID, joined
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	declared := 0
+	for i := range n {
+		if ids[i] != ids[0] {
+			t.Errorf("declaration %d made %s, declaration 0 %s", i, ids[i], ids[0])
+		}
+		if !joins[i] {
+			declared++
+		}
+	}
+	if declared != 1 || p.incidentCount() != 1 {
+		t.Errorf("%d declared, %d incidents; want one", declared, p.incidentCount())
+	}
+}
+
+// Marks list the declarations in flight for a service: alerts still
+// firing and unlinked, until their declaration deletes the mark. Marks
+// that mean nothing any more are deleted with the service's next mark or
+// declaration.
+func testDeclaringMarks(t *testing.T, p *pagingFixture) {
+	res := p.ingest(p.webhook, update(p.webhook, "trigger", "k1", "one"), update(p.webhook, "trigger", "k2", "two"),
+		update(p.webhook, "trigger", "k3", "three"), update(p.webhook, "trigger", "k4", "four"))
+	a1, a2, a3, a4 := res[0].AlertID, res[1].AlertID, res[2].AlertID, res[3].AlertID
+	declaring := func(stored int, want ...string) {
+		t.Helper()
+		got, err := p.s.Declaring(p.ctx, p.svc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("declaring %v, want %v", got, want)
+		}
+		var n int
+		if err := p.s.db.QueryRow("SELECT count(*) FROM declaring_alerts").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != stored {
+			t.Fatalf("%d marks stored, want %d", n, stored)
+		}
+	}
+	mark := func(ids ...string) {
+		t.Helper()
+		if err := p.s.MarkDeclaring(p.ctx, p.svc.ID, ids...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	declaring(0)
+	mark(a1, a2, a3)
+	mark(a1, a4) // again: nothing new for a1
+	declaring(4, a1, a2, a3, a4)
+	if other, err := p.s.Declaring(p.ctx, "no-such-service"); err != nil || len(other) != 0 {
+		t.Fatalf("another service: %v, %v", other, err)
+	}
+	// Resolved: no longer a declaration in flight; the next mark deletes it.
+	p.ingest(p.webhook, update(p.webhook, "resolve", "k3", "three"))
+	declaring(4, a1, a2, a4)
+	mark(a4)
+	declaring(3, a1, a2, a4)
+	if err := p.s.UnmarkDeclaring(p.ctx, p.svc.ID, a4); err != nil {
+		t.Fatal(err)
+	}
+	declaring(2, a1, a2)
+	// The declaration for a1 deletes its mark with the incident, and the
+	// mark of a2, resolved meanwhile.
+	p.ingest(p.webhook, update(p.webhook, "resolve", "k2", "two"))
+	p.declareFor("", a1)
+	declaring(0)
+}
