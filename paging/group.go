@@ -2,6 +2,7 @@ package paging
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -65,8 +66,17 @@ func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warr
 		}
 		return res.Incident, false, nil
 	}
-	if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+	// Intake (for alerts it routes on the page queue) and bulk routing
+	// (for those it hands over) marked it already, as a rule: a read is
+	// cheaper than a write, which on SQLite waits for the writer.
+	marked, err := rs.Declaring(ctx, a.ServiceID)
+	if err != nil {
 		return nil, false, err
+	}
+	if !slices.Contains(marked, a.ID) {
+		if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+			return nil, false, err
+		}
 	}
 	// The declaration goes through Incidents (validation, IDs, bridge link,
 	// the domain's events) with its store's DeclareIncident swapped for

@@ -135,6 +135,10 @@ func validJob(j engine.Job) error {
 func (s *Store) Claim(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]engine.Job, error) {
 	return claimLeased(owner, n, jobDue, func() ([]engine.Job, error) {
 		at := s.d.timeArg(now)
+		if ok, err := s.mayClaim(ctx, `SELECT 1 FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1`, queue, at, at); err != nil || !ok {
+			return []engine.Job{}, err
+		}
 		rows, err := s.writeRows(ctx, `UPDATE jobs SET owner = ?, lease_until = ?
 		WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
 			AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?`+s.d.skipLocked()+`)

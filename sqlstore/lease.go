@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -63,6 +65,29 @@ func claimLeased[T any](owner string, n int, due func(T) time.Time, claim func()
 	}
 	slices.SortStableFunc(out, func(a, b T) int { return due(a).Compare(due(b)) })
 	return out, nil
+}
+
+// mayClaim reports whether a claim could find anything, by running the
+// claim's condition as a read (query: a SELECT 1 … LIMIT 1) on SQLite,
+// where a claim that finds nothing still takes the one writer: the
+// engine and the senders try to claim on every wake-up, and during a
+// storm most of those find nothing while intake's transactions hold the
+// writer. The read runs on the read pool beside the writer and sees every
+// committed row. On PostgreSQL it is always true: claims do not queue for
+// one writer there, and the probe would only add a round trip.
+func (s *Store) mayClaim(ctx context.Context, query string, args ...any) (bool, error) {
+	if s.gate == nil {
+		return true, nil
+	}
+	var one int
+	err := s.queryRow(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: look for work to claim: %w", err)
+	}
+	return true, nil
 }
 
 // skipLocked makes a SELECT that feeds an UPDATE or DELETE lock its rows

@@ -249,6 +249,11 @@ func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox
 // its sender needs; FindMessage and ListMessages leave it out.
 func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]notify.Outbox, error) {
 	return claimLeased(owner, n, messageDue, func() ([]notify.Outbox, error) {
+		at := s.d.timeArg(now)
+		if ok, err := s.mayClaim(ctx, `SELECT 1 FROM messages WHERE queue = ? AND state IN ('pending', 'sending')
+			AND due_at <= ? AND (state = 'pending' OR lease_until <= ?) LIMIT 1`, queue, at, at); err != nil || !ok {
+			return []notify.Outbox{}, err
+		}
 		return s.claimMessages(ctx, queue, owner, now, lease, n)
 	})
 }

@@ -144,3 +144,41 @@ func TestWriterGateNilLetsEveryoneThrough(t *testing.T) {
 	g.release()
 	g.release()
 }
+
+// A claim that can find nothing does not wait for SQLite's writer: the
+// engine and the senders claim on every wake-up, and most of those find
+// nothing while intake holds the writer. One that can find work waits
+// for it, and takes it.
+func TestClaimThatFindsNothingSkipsTheWriter(t *testing.T) {
+	s := testSQLite(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	if err := s.Enqueue(ctx, engine.Job{Queue: "page", Kind: "k", DueAt: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.gate.acquire(ctx); err != nil { // intake holds the writer
+		t.Fatal(err)
+	}
+	// Were they to wait for the writer, the deadline would end them.
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if jobs, err := s.Claim(short, "page", "w", now, time.Minute, 10); err != nil || len(jobs) != 0 {
+		t.Fatalf("claim with nothing due: %v, %v", jobs, err)
+	}
+	if msgs, err := s.ClaimMessages(short, "page", "w", now, time.Minute, 10); err != nil || len(msgs) != 0 {
+		t.Fatalf("message claim with nothing due: %v, %v", msgs, err)
+	}
+	got := make(chan []engine.Job)
+	go func() {
+		jobs, err := s.Claim(ctx, "page", "w", now.Add(time.Minute), time.Minute, 10)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- jobs
+	}()
+	waitQueued(t, s.gate, 1) // the job is due: this claim waits for the writer
+	s.gate.release()
+	if jobs := <-got; len(jobs) != 1 {
+		t.Fatalf("claimed %d jobs once the writer was free, want 1", len(jobs))
+	}
+}
