@@ -68,17 +68,12 @@ func claimLeased[T any](owner string, n int, due func(T) time.Time, claim func()
 }
 
 // mayClaim reports whether a claim could find anything, by running the
-// claim's condition as a read (query: a SELECT 1 … LIMIT 1) on SQLite,
-// where a claim that finds nothing still takes the one writer: the
-// engine and the senders try to claim on every wake-up, and during a
-// storm most of those find nothing while intake's transactions hold the
-// writer. The read runs on the read pool beside the writer and sees every
-// committed row. On PostgreSQL it is always true: claims do not queue for
-// one writer there, and the probe would only add a round trip.
+// claim's condition as a read (query: a SELECT 1 … LIMIT 1). The engine
+// and the senders claim on every wake-up, and during a storm most of
+// those find nothing; as reads they neither wait for SQLite's one writer
+// (the read pool runs beside it and sees every committed row) nor count
+// as urgent writes that intake yields to (writerGate).
 func (s *Store) mayClaim(ctx context.Context, query string, args ...any) (bool, error) {
-	if s.gate == nil {
-		return true, nil
-	}
 	var one int
 	err := s.queryRow(ctx, query, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -93,7 +93,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, rdb.Close(), db.Close())
 	}
-	return &Store{d: sqliteDialect, db: db, gate: &writerGate{}, rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
+	return &Store{d: sqliteDialect, db: db, gate: newExclusiveGate(), rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
 }
 
 // checkpointer runs passive WAL checkpoints on a connection of its own
@@ -183,7 +183,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: connect to PostgreSQL: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	s := &Store{d: postgresDialect, db: db, rdb: db, pool: pool}
+	s := &Store{d: postgresDialect, db: db, gate: newSharedGate(), rdb: db, pool: pool}
 	if err := migrate(ctx, db, postgresDialect); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}

@@ -29,8 +29,8 @@ type Store struct {
 	// has one writer anyway, and queuing in Go is cheaper and fairer than
 	// retrying on SQLITE_BUSY.
 	db *sql.DB
-	// gate orders the writes waiting for SQLite's one writer, urgent
-	// first (writergate.go); nil on PostgreSQL.
+	// gate puts urgent writes before bulk ones (writergate.go):
+	// exclusive on SQLite, shared on PostgreSQL.
 	gate *writerGate
 	// rdb runs reads. On SQLite it is a separate pool of read-only
 	// connections that WAL lets run beside the writer; on PostgreSQL it is

@@ -41,11 +41,12 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // inTx runs fn in one write transaction, committing if it returns nil.
 // fn's error is returned unchanged, so that domain errors keep their code.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
-	if err := s.gate.acquire(ctx); err != nil {
+	class, err := s.gate.acquire(ctx)
+	if err != nil {
 		return fmt.Errorf("sqlstore: waiting for the writer: %w", err)
 	}
-	defer s.gate.release()
-	err := s.runTx(ctx, fn)
+	defer s.gate.release(class)
+	err = s.runTx(ctx, fn)
 	// Statements first met in the transaction are prepared now that the
 	// write connection is free again.
 	s.wstmts.preparePending(context.WithoutCancel(ctx))
@@ -93,10 +94,11 @@ func ignoreDone(err error) error {
 
 // exec runs one write statement outside a transaction.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := s.gate.acquire(ctx); err != nil {
+	class, err := s.gate.acquire(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
 	}
-	defer s.gate.release()
+	defer s.gate.release(class)
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -110,8 +112,8 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Row {
 	// acquire fails only once ctx is done, and then so does the query,
 	// without touching the connection: the Row carries ctx's error.
-	if err := s.gate.acquire(ctx); err == nil {
-		defer s.gate.release()
+	if class, err := s.gate.acquire(ctx); err == nil {
+		defer s.gate.release(class)
 	}
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
@@ -124,10 +126,11 @@ func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Ro
 // outside a transaction; a single statement is atomic on its own. The
 // gate is released before the rows are read, as in writeRow.
 func (s *Store) writeRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := s.gate.acquire(ctx); err != nil {
+	class, err := s.gate.acquire(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
 	}
-	defer s.gate.release()
+	defer s.gate.release(class)
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)

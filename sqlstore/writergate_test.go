@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 func gateOrder(t *testing.T, g *writerGate, names []string) []string {
 	t.Helper()
 	ctx := context.Background()
-	if err := g.acquire(ctx); err != nil {
+	if _, err := g.acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -31,18 +32,19 @@ func gateOrder(t *testing.T, g *writerGate, names []string) []string {
 			wctx = engine.WithUrgency(ctx)
 		}
 		wg.Go(func() {
-			if err := g.acquire(wctx); err != nil {
+			class, err := g.acquire(wctx)
+			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
 			order = append(order, name)
 			mu.Unlock()
-			g.release()
+			g.release(class)
 		})
 		waitQueued(t, g, i+1)
 	}
-	g.release()
+	g.release(bulkClass)
 	wg.Wait()
 	return order
 }
@@ -64,8 +66,8 @@ func waitQueued(t *testing.T, g *writerGate, n int) {
 }
 
 func TestWriterGateUrgentFirstEachClassInOrder(t *testing.T) {
-	var g writerGate
-	got := fmt.Sprint(gateOrder(t, &g, []string{"b1", "u1", "b2", "u2", "b3", "u3"}))
+	g := newExclusiveGate()
+	got := fmt.Sprint(gateOrder(t, g, []string{"b1", "u1", "b2", "u2", "b3", "u3"}))
 	if want := "[u1 u2 u3 b1 b2 b3]"; got != want {
 		t.Errorf("order %s, want %s", got, want)
 	}
@@ -75,12 +77,12 @@ func TestWriterGateUrgentFirstEachClassInOrder(t *testing.T) {
 }
 
 func TestWriterGateBulkIsNotStarved(t *testing.T) {
-	var g writerGate
+	g := newExclusiveGate()
 	names := []string{"b1"}
 	for i := range urgentRun + 4 {
 		names = append(names, fmt.Sprintf("u%02d", i))
 	}
-	order := gateOrder(t, &g, names)
+	order := gateOrder(t, g, names)
 	// The holder took the gate as bulk work, so urgentRun urgent ones go,
 	// then the waiting bulk one, then the rest.
 	if order[urgentRun] != "b1" {
@@ -89,31 +91,34 @@ func TestWriterGateBulkIsNotStarved(t *testing.T) {
 }
 
 func TestWriterGateCancelledWaiterLeavesTheQueue(t *testing.T) {
-	var g writerGate
-	if err := g.acquire(context.Background()); err != nil {
+	g := newExclusiveGate()
+	if _, err := g.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(engine.WithUrgency(context.Background()))
 	errc := make(chan error)
-	go func() { errc <- g.acquire(ctx) }()
-	waitQueued(t, &g, 1)
+	go func() {
+		_, err := g.acquire(ctx)
+		errc <- err
+	}()
+	waitQueued(t, g, 1)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("acquire = %v, want context.Canceled", err)
 	}
-	g.release()
+	g.release(bulkClass)
 	if g.held || len(g.waiting[urgentClass]) != 0 {
 		t.Fatalf("gate held %v, urgent waiters %d after the only waiter gave up", g.held, len(g.waiting[urgentClass]))
 	}
 	// Free again: the next acquire takes it at once.
-	if err := g.acquire(context.Background()); err != nil {
+	if _, err := g.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	g.release()
+	g.release(bulkClass)
 }
 
 func TestWriterGateRacingCancelNeverLosesTheWriter(t *testing.T) {
-	var g writerGate
+	g := newExclusiveGate()
 	var wg sync.WaitGroup
 	for i := range 200 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -121,8 +126,8 @@ func TestWriterGateRacingCancelNeverLosesTheWriter(t *testing.T) {
 			ctx = engine.WithUrgency(ctx)
 		}
 		wg.Go(func() {
-			if g.acquire(ctx) == nil {
-				g.release()
+			if class, err := g.acquire(ctx); err == nil {
+				g.release(class)
 			}
 		})
 		wg.Go(cancel)
@@ -133,16 +138,71 @@ func TestWriterGateRacingCancelNeverLosesTheWriter(t *testing.T) {
 	}
 }
 
-func TestWriterGateNilLetsEveryoneThrough(t *testing.T) {
-	var g *writerGate
-	if err := g.acquire(context.Background()); err != nil {
+// On PostgreSQL urgent writes never wait, and a bulk write waits while
+// one runs, then goes.
+func TestSharedGateBulkYieldsToUrgent(t *testing.T) {
+	g := newSharedGate()
+	g.quiet, g.yield = 0, time.Hour // only the urgent write's end lets bulk go
+	urgent := engine.WithUrgency(context.Background())
+	u1, err := g.acquire(urgent)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.acquire(context.Background()); err != nil {
+	u2, err := g.acquire(urgent) // never waits, even beside another
+	if err != nil || u1 != urgentClass || u2 != urgentClass {
+		t.Fatalf("urgent acquire: %v, %v, %v", u1, u2, err)
+	}
+	var lastEnding atomic.Bool // set just before the last urgent write ends
+	done := make(chan gateClass)
+	go func() {
+		class, err := g.acquire(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		if !lastEnding.Load() {
+			t.Error("the bulk write went while urgent writes ran")
+		}
+		done <- class
+	}()
+	for range 10000 { // until it yields
+		g.mu.Lock()
+		n := g.bulkWaiting
+		g.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	g.release(u1)
+	lastEnding.Store(true)
+	g.release(u2)
+	if class := <-done; class != bulkClass {
+		t.Fatalf("bulk write got class %v", class)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.urgentActive != 0 {
+		t.Fatalf("%d urgent writes still counted", g.urgentActive)
+	}
+}
+
+// A bulk write waits at most its yield, however long urgent work runs,
+// and gives up with its context.
+func TestSharedGateBulkWaitIsBounded(t *testing.T) {
+	g := newSharedGate()
+	g.quiet, g.yield = time.Hour, time.Millisecond
+	if _, err := g.acquire(engine.WithUrgency(context.Background())); err != nil {
 		t.Fatal(err)
 	}
-	g.release()
-	g.release()
+	if class, err := g.acquire(context.Background()); err != nil || class != bulkClass {
+		t.Fatalf("bulk acquire beside endless urgent work: %v, %v", class, err)
+	}
+	g.yield = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := g.acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("bulk acquire with a cancelled context: %v", err)
+	}
 }
 
 // A claim that can find nothing does not wait for SQLite's writer: the
@@ -156,7 +216,7 @@ func TestClaimThatFindsNothingSkipsTheWriter(t *testing.T) {
 	if err := s.Enqueue(ctx, engine.Job{Queue: "page", Kind: "k", DueAt: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.gate.acquire(ctx); err != nil { // intake holds the writer
+	if _, err := s.gate.acquire(ctx); err != nil { // intake holds the writer
 		t.Fatal(err)
 	}
 	// Were they to wait for the writer, the deadline would end them.
@@ -177,7 +237,7 @@ func TestClaimThatFindsNothingSkipsTheWriter(t *testing.T) {
 		got <- jobs
 	}()
 	waitQueued(t, s.gate, 1) // the job is due: this claim waits for the writer
-	s.gate.release()
+	s.gate.release(bulkClass)
 	if jobs := <-got; len(jobs) != 1 {
 		t.Fatalf("claimed %d jobs once the writer was free, want 1", len(jobs))
 	}
