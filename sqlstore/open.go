@@ -164,6 +164,11 @@ func (c *checkpointer) stop() error {
 // transactions, the engine's workers and the API's reads.
 const pgDefaultMaxConns = 10
 
+// pgUrgentConns is the size of urgent work's own pool on PostgreSQL
+// (Store.urgent): the page queue's two workers, the page and chat
+// senders, and the heartbeats.
+const pgUrgentConns = 4
+
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -183,7 +188,15 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: connect to PostgreSQL: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	s := &Store{d: postgresDialect, db: db, gate: newSharedGate(), rdb: db, pool: pool}
+	ucfg := cfg.Copy()
+	ucfg.MaxConns, ucfg.MinConns = pgUrgentConns, 0
+	upool, err := pgxpool.NewWithConfig(ctx, ucfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("sqlstore: connect to PostgreSQL: %w", err)
+	}
+	s := &Store{d: postgresDialect, db: db, gate: newSharedGate(), rdb: db, pool: pool,
+		urgent: stdlib.OpenDBFromPool(upool), upool: upool}
 	if err := migrate(ctx, db, postgresDialect); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}

@@ -38,6 +38,12 @@ type Store struct {
 	rdb *sql.DB
 	// pool backs db on PostgreSQL; nil on SQLite.
 	pool *pgxpool.Pool
+	// urgent, backed by upool, holds connections of urgent work's own on
+	// PostgreSQL (urgentConns; nil on SQLite): during a storm intake's
+	// requests keep every connection of the main pool busy, and a page's
+	// reads and writes would queue behind them for one.
+	urgent *sql.DB
+	upool  *pgxpool.Pool
 	// wstmts and rstmts keep SQLite statements prepared on db and rdb;
 	// nil on PostgreSQL, where pgx does it.
 	wstmts, rstmts *stmtCache
@@ -77,6 +83,10 @@ func (s *Store) Close() error {
 	errs = append(errs, s.db.Close())
 	if s.pool != nil {
 		s.pool.Close()
+	}
+	if s.urgent != nil {
+		errs = append(errs, s.urgent.Close())
+		s.upool.Close()
 	}
 	return errors.Join(errs...)
 }

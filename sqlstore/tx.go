@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/warroom/warroom/engine"
 )
 
 // tx is a write transaction that rewrites placeholders for its dialect
@@ -54,7 +56,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	sqlTx, err := s.writer(ctx).BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
@@ -103,7 +105,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return s.db.ExecContext(ctx, query, args...)
+	return s.writer(ctx).ExecContext(ctx, query, args...)
 }
 
 // writeRow runs one write statement that returns a row, outside a
@@ -119,7 +121,7 @@ func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Ro
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return s.db.QueryRowContext(ctx, query, args...)
+	return s.writer(ctx).QueryRowContext(ctx, query, args...)
 }
 
 // writeRows runs one write statement that returns rows (RETURNING),
@@ -135,7 +137,25 @@ func (s *Store) writeRows(ctx context.Context, query string, args ...any) (*sql.
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return s.db.QueryContext(ctx, query, args...)
+	return s.writer(ctx).QueryContext(ctx, query, args...)
+}
+
+// writer returns the pool of ctx's writes: on PostgreSQL urgent work
+// (engine.WithUrgency) has connections of its own (Store.urgent).
+func (s *Store) writer(ctx context.Context) *sql.DB {
+	if s.urgent != nil && engine.Urgent(ctx) {
+		return s.urgent
+	}
+	return s.db
+}
+
+// reader returns the pool of ctx's reads: the read pool, or urgent
+// work's own on PostgreSQL.
+func (s *Store) reader(ctx context.Context) *sql.DB {
+	if s.urgent != nil && engine.Urgent(ctx) {
+		return s.urgent
+	}
+	return s.rdb
 }
 
 // query runs a read on the read pool.
@@ -144,7 +164,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	if st := s.rstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return s.rdb.QueryContext(ctx, query, args...)
+	return s.reader(ctx).QueryContext(ctx, query, args...)
 }
 
 // queryRow runs a one-row read on the read pool.
@@ -153,5 +173,5 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	if st := s.rstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return s.rdb.QueryRowContext(ctx, query, args...)
+	return s.reader(ctx).QueryRowContext(ctx, query, args...)
 }

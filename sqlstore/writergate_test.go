@@ -242,3 +242,35 @@ func TestClaimThatFindsNothingSkipsTheWriter(t *testing.T) {
 		t.Fatalf("claimed %d jobs once the writer was free, want 1", len(jobs))
 	}
 }
+
+// On PostgreSQL urgent work has connections of its own: with every
+// connection of the main pool taken (by intake, say), a page's claim
+// still runs, while bulk work waits for one.
+func TestUrgentWorkHasItsOwnConnections(t *testing.T) {
+	s := testPostgres(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	if err := s.Enqueue(ctx, engine.Job{Queue: "page", Kind: "k", DueAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	max := int(s.pool.Config().MaxConns)
+	for range max {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := s.Claim(short, "page", "bulk", now, time.Minute, 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("bulk claim with the main pool taken: %v, want it to wait for a connection", err)
+	}
+	// A deadline only so that a broken store fails rather than hangs.
+	urgent, cancelUrgent := context.WithTimeout(engine.WithUrgency(ctx), 30*time.Second)
+	defer cancelUrgent()
+	jobs, err := s.Claim(urgent, "page", "urgent", now, time.Minute, 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("urgent claim with the main pool taken: %v, %v", jobs, err)
+	}
+}
