@@ -190,6 +190,8 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db := stdlib.OpenDBFromPool(pool)
 	ucfg := cfg.Copy()
 	ucfg.MaxConns, ucfg.MinConns = pgUrgentConns, 0
+	// Named so that pg_stat_activity tells pages' connections apart.
+	ucfg.ConnConfig.RuntimeParams["application_name"] = "warroom-urgent"
 	upool, err := pgxpool.NewWithConfig(ctx, ucfg)
 	if err != nil {
 		pool.Close()
