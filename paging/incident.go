@@ -204,10 +204,10 @@ func (p *Pager) majorCheck(ctx context.Context, job engine.Job, now time.Time) (
 	return nil, nil
 }
 
-// alertResolved handles alert.resolved: when every alert of an incident
-// has resolved, the timeline says so, once per set of alerts. Closing
-// stays a human decision.
-func (p *Pager) alertResolved(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+// jobAlertInIncident returns the alert of an alert.resolved or
+// alert.acknowledged job if it belongs to an incident (nil if not): only
+// then has the timeline something to say.
+func (p *Pager) jobAlertInIncident(ctx context.Context, job engine.Job) (*warroom.Alert, error) {
 	var pl AlertPayload
 	if err := decode(job, &pl); err != nil {
 		return nil, err
@@ -218,6 +218,17 @@ func (p *Pager) alertResolved(ctx context.Context, job engine.Job, now time.Time
 	}
 	if a.IncidentID == "" {
 		return nil, nil
+	}
+	return a, nil
+}
+
+// alertResolved handles alert.resolved: when every alert of an incident
+// has resolved, the timeline says so, once per set of alerts. Closing
+// stays a human decision.
+func (p *Pager) alertResolved(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	a, err := p.jobAlertInIncident(ctx, job)
+	if a == nil || err != nil {
+		return nil, err
 	}
 	alerts, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{IncidentID: a.IncidentID, Limit: 1000})
 	if err != nil {
@@ -254,16 +265,9 @@ func (p *Pager) alertResolved(ctx context.Context, job engine.Job, now time.Time
 // acknowledgement does that itself (AcknowledgeAlert), and one from the
 // monitoring tool names nobody, while MTTA measures people.
 func (p *Pager) alertAcknowledged(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
-	var pl AlertPayload
-	if err := decode(job, &pl); err != nil {
+	a, err := p.jobAlertInIncident(ctx, job)
+	if a == nil || err != nil {
 		return nil, err
-	}
-	a, err := p.cfg.Store.FindAlert(ctx, pl.AlertID)
-	if err != nil {
-		return nil, permanentIfNotFound(err)
-	}
-	if a.IncidentID == "" {
-		return nil, nil
 	}
 	text := fmt.Sprintf("Alert %q (%s) was acknowledged; paging for it stops.", a.Summary, a.ID)
 	return nil, p.note(ctx, a.IncidentID, "alert-ack:"+a.ID, text)
