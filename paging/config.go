@@ -30,6 +30,7 @@ type Store interface {
 	Enqueue(ctx context.Context, jobs ...engine.Job) error
 	// FindSchedule returns an on-call schedule by ID or name; ENotFound.
 	FindSchedule(ctx context.Context, idOrName string) (*oncall.Schedule, error)
+	RoutingStore
 }
 
 // Destination is a place announcements go: a Slack channel, a Slack
@@ -105,51 +106,12 @@ type Pager struct {
 	sender *Sender
 
 	// routeMu serializes whole routing in this process (several workers
-	// may run the page queue), and groups remembers the incidents it
-	// declared for alert groups, so that the next alert of a group joins
-	// the incident before the first alert is linked to it (a follow-up).
+	// may run the page queue); across processes the store's group locks
+	// and declaration marks do (RoutingStore).
 	routeMu sync.Mutex
-	groups  map[[2]string]declaredGroup // (service, group key)
 
 	// routeQueues is what RouteQueue read of services (routequeue.go).
 	routeQueues routeQueueCache
-}
-
-// declaredGroup is an incident routing declared for an alert group.
-type declaredGroup struct {
-	incidentID string
-	at         time.Time
-}
-
-// groupMemory is how long routing remembers the incident it declared for
-// an alert group: far longer than linking the alert takes.
-const groupMemory = 10 * time.Minute
-
-// declaredFor returns the incident routing declared for an alert group,
-// if it remembers one. The caller holds routeMu.
-func (p *Pager) declaredFor(serviceID, groupKey string) string {
-	g, ok := p.groups[[2]string{serviceID, groupKey}]
-	if !ok || time.Since(g.at) > groupMemory {
-		return ""
-	}
-	return g.incidentID
-}
-
-// rememberGroup notes the incident declared for an alert group. The
-// caller holds routeMu.
-func (p *Pager) rememberGroup(serviceID, groupKey, incidentID string) {
-	if groupKey == "" {
-		return
-	}
-	if p.groups == nil {
-		p.groups = map[[2]string]declaredGroup{}
-	}
-	for k, g := range p.groups {
-		if time.Since(g.at) > groupMemory {
-			delete(p.groups, k)
-		}
-	}
-	p.groups[[2]string{serviceID, groupKey}] = declaredGroup{incidentID: incidentID, at: time.Now()}
 }
 
 // New checks cfg, fills in defaults and returns a Pager.

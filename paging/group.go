@@ -8,9 +8,9 @@ import (
 	"github.com/warroom/warroom"
 )
 
-// RoutingStore is implemented by stores that keep routing's decisions
-// about a service's incidents in the database (sqlstore), so that they
-// hold across processes and across the queues that route:
+// RoutingStore is the part of Store that keeps routing's decisions about
+// a service's incidents in the database, so that they hold across
+// processes and across the queues that route:
 //
 //   - one incident per alert group: the declaration for an alert of a
 //     group takes the group's lock in the database and re-checks the
@@ -20,9 +20,6 @@ import (
 //     declaration decided on (bulk routing handing the alert to the page
 //     queue, or the page queue about to declare) is marked in the database
 //     until the transaction that stores the incident deletes the mark.
-//
-// Without it (another Store), routing falls back to what one process
-// knows: routeMu and the groups it remembers.
 type RoutingStore interface {
 	// DeclareForAlert declares an incident with build, as DeclareIncident
 	// does, for an alert of a group (groupKey "" for none), unless the
@@ -43,29 +40,16 @@ type RoutingStore interface {
 	UnmarkDeclaring(ctx context.Context, serviceID string, alertIDs ...string) error
 }
 
-// routing returns the store as a RoutingStore, if it is one.
-func (p *Pager) routing() (RoutingStore, bool) {
-	rs, ok := p.cfg.Store.(RoutingStore)
-	return rs, ok
-}
-
 // declareForAlert declares an incident for a as the system, once however
-// often it runs (the idempotency key derives from the alert). With a
-// RoutingStore the declaration is marked first, so that alerts of the
-// service that would attach to it do not wait while it is being made, and
-// the store re-checks a's group in the declaring transaction: joined
-// reports that another process declared for the group meanwhile, and inc
-// is that incident.
+// often it runs (the idempotency key derives from the alert). The
+// declaration is marked first, so that alerts of the service that would
+// attach to it do not wait while it is being made, and the store
+// re-checks a's group in the declaring transaction: joined reports that
+// another process declared for the group meanwhile, and inc is that
+// incident.
 func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time) (inc *warroom.Incident, joined bool, err error) {
 	d, key := alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID)
-	rs, ok := p.routing()
-	if !ok {
-		res, err := p.cfg.Incidents.Declare(ctx, system, d, key)
-		if err != nil {
-			return nil, false, err
-		}
-		return res.Incident, false, nil
-	}
+	rs := p.cfg.Store
 	// Intake (for alerts it routes on the page queue) and bulk routing
 	// (for those it hands over) marked it already, as a rule: a read is
 	// cheaper than a write, which on SQLite waits for the writer.
@@ -118,32 +102,21 @@ func (g *groupDeclarer) DeclareIncident(ctx context.Context, key warroom.Idempot
 // group key) has: the one routing declared for the group, unless it was
 // declared for a itself (then nil: declaring again replays it), or else
 // one another alert of the group was linked to (by a person, say). Nil if
-// none. With a RoutingStore the first comes from the database, so that it
-// holds across processes; otherwise from what this process remembers (the
-// caller holds routeMu).
+// none. The first comes from the database, so that it holds across
+// processes.
 func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
 	if a.GroupKey == "" {
 		return nil, nil
 	}
-	if rs, ok := p.routing(); ok {
-		inc, forAlert, err := rs.GroupIncident(ctx, a.ServiceID, a.GroupKey)
-		if err != nil {
-			return nil, err
+	inc, forAlert, err := p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
+	if err != nil {
+		return nil, err
+	}
+	if inc != nil && inc.Stage.Open() {
+		if forAlert == a.ID {
+			return nil, nil
 		}
-		if inc != nil && inc.Stage.Open() {
-			if forAlert == a.ID {
-				return nil, nil
-			}
-			return inc, nil
-		}
-	} else if id := p.declaredFor(a.ServiceID, a.GroupKey); id != "" {
-		inc, err := p.cfg.Store.FindIncident(ctx, id)
-		if err != nil && warroom.ErrorCode(err) != warroom.ENotFound {
-			return nil, err
-		}
-		if err == nil && inc.Stage.Open() {
-			return inc, nil
-		}
+		return inc, nil
 	}
 	peers, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{ServiceID: a.ServiceID, GroupKey: a.GroupKey, Limit: 100})
 	if err != nil {
@@ -180,8 +153,8 @@ func attaches(rules []warroom.AlertRule, a *warroom.Alert) bool {
 // reading the marks and then the incidents sees at least one of them.
 // Once per service and router: the alerts of a job are decided together.
 func (r *router) settle(ctx context.Context, a *warroom.Alert, svc *routedService) error {
-	rs, ok := r.p.routing()
-	if !ok || svc.settled {
+	rs := r.p.cfg.Store
+	if svc.settled {
 		return nil
 	}
 	svc.settled = true

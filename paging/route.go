@@ -169,7 +169,6 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	}
 	r := newRouter(p, now)
 	defer r.report()
-	rs, settles := p.routing()
 	handoff := make([][]string, len(jobs))
 	attach := make([][]string, len(jobs))
 	undecided := make([][]*warroom.Alert, len(jobs))
@@ -210,7 +209,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			case rule.Action == warroom.AlertAttach:
 				attach[i] = append(attach[i], a.ID)
 				attachAll = append(attachAll, a.ID)
-			case settles && attaches(svc.paging.AlertRules, a):
+			case attaches(svc.paging.AlertRules, a):
 				svc.undecided = true
 				undecided[i] = append(undecided[i], a)
 			default:
@@ -218,22 +217,20 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			}
 		}
 	}
-	if settles {
-		if err := p.settleBulk(ctx, r, rs, touched); err != nil {
-			return fail(err)
-		}
-		for i := range jobs {
-			for _, a := range undecided[i] {
-				svc := r.services[a.ServiceID]
-				switch {
-				case svc.open != nil:
-					attach[i] = append(attach[i], a.ID)
-					attachAll = append(attachAll, a.ID)
-				case svc.handedOff:
-					handoff[i] = append(handoff[i], a.ID)
-				default:
-					r.waits(a)
-				}
+	if err := p.settleBulk(ctx, r, touched); err != nil {
+		return fail(err)
+	}
+	for i := range jobs {
+		for _, a := range undecided[i] {
+			svc := r.services[a.ServiceID]
+			switch {
+			case svc.open != nil:
+				attach[i] = append(attach[i], a.ID)
+				attachAll = append(attachAll, a.ID)
+			case svc.handedOff:
+				handoff[i] = append(handoff[i], a.ID)
+			default:
+				r.waits(a)
 			}
 		}
 	}
@@ -279,7 +276,8 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 // incident is attached to (svc.open); a declaration in flight sends the
 // alerts to the page queue after it (svc.handedOff), where settle routes
 // it first if it has not run yet; with neither they wait.
-func (p *Pager) settleBulk(ctx context.Context, r *router, rs RoutingStore, services []string) error {
+func (p *Pager) settleBulk(ctx context.Context, r *router, services []string) error {
+	rs := p.cfg.Store
 	for _, id := range services {
 		if svc := r.services[id]; len(svc.declaring) > 0 {
 			if err := rs.MarkDeclaring(ctx, id, svc.declaring...); err != nil {
@@ -382,9 +380,6 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		if joined {
 			// Another process declared for the group meanwhile.
 			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
-		}
-		if _, ok := p.routing(); !ok {
-			p.rememberGroup(a.ServiceID, a.GroupKey, inc.ID)
 		}
 		if inc.Stage.Open() {
 			svc.open = inc // the service's newest open incident now
