@@ -39,7 +39,7 @@ type Store struct {
 	// pool backs db on PostgreSQL; nil on SQLite.
 	pool *pgxpool.Pool
 	// urgent, backed by upool, holds connections of urgent work's own on
-	// PostgreSQL (urgentConns; nil on SQLite): during a storm intake's
+	// PostgreSQL (pgUrgentConns; nil on SQLite): during a storm intake's
 	// requests keep every connection of the main pool busy, and a page's
 	// reads and writes would queue behind them for one.
 	urgent *sql.DB

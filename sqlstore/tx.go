@@ -43,11 +43,11 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // inTx runs fn in one write transaction, committing if it returns nil.
 // fn's error is returned unchanged, so that domain errors keep their code.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
-	class, err := s.gate.acquire(ctx)
+	done, err := s.gated(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+		return err
 	}
-	defer s.gate.release(class)
+	defer done()
 	err = s.runTx(ctx, fn)
 	// Statements first met in the transaction are prepared now that the
 	// write connection is free again.
@@ -96,11 +96,11 @@ func ignoreDone(err error) error {
 
 // exec runs one write statement outside a transaction.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	class, err := s.gate.acquire(ctx)
+	done, err := s.gated(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+		return nil, err
 	}
-	defer s.gate.release(class)
+	defer done()
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -114,8 +114,8 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Row {
 	// acquire fails only once ctx is done, and then so does the query,
 	// without touching the connection: the Row carries ctx's error.
-	if class, err := s.gate.acquire(ctx); err == nil {
-		defer s.gate.release(class)
+	if done, err := s.gated(ctx); err == nil {
+		defer done()
 	}
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
@@ -128,16 +128,26 @@ func (s *Store) writeRow(ctx context.Context, query string, args ...any) *sql.Ro
 // outside a transaction; a single statement is atomic on its own. The
 // gate is released before the rows are read, as in writeRow.
 func (s *Store) writeRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	class, err := s.gate.acquire(ctx)
+	done, err := s.gated(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+		return nil, err
 	}
-	defer s.gate.release(class)
+	defer done()
 	query = s.d.q(query)
 	if st := s.wstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return s.writer(ctx).QueryContext(ctx, query, args...)
+}
+
+// gated waits for ctx's turn to write (writerGate) and returns what
+// ends it. Every write of the store passes it.
+func (s *Store) gated(ctx context.Context) (done func(), err error) {
+	class, err := s.gate.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: waiting for the writer: %w", err)
+	}
+	return func() { s.gate.release(class) }, nil
 }
 
 // writer returns the pool of ctx's writes: on PostgreSQL urgent work

@@ -50,7 +50,10 @@ type writerGate struct {
 	// the last one ended (shared).
 	urgentActive int
 	urgentEnded  time.Time
-	bulkWaiting  int // bulk writes yielding now (shared)
+	// idle is closed (and replaced) when the last running urgent write
+	// ends, waking the bulk writes that yield to it (shared).
+	idle        chan struct{}
+	bulkWaiting int // bulk writes yielding now (shared)
 }
 
 // gateClass is the class of a write: urgentClass or bulkClass.
@@ -71,7 +74,7 @@ const (
 
 func newExclusiveGate() *writerGate { return &writerGate{} }
 func newSharedGate() *writerGate {
-	return &writerGate{shared: true, quiet: urgentQuiet, yield: bulkYield}
+	return &writerGate{shared: true, quiet: urgentQuiet, yield: bulkYield, idle: make(chan struct{})}
 }
 
 func classOf(ctx context.Context) gateClass {
@@ -138,8 +141,9 @@ func (g *writerGate) acquireShared(ctx context.Context, class gateClass) error {
 		g.mu.Lock()
 		now := time.Now()
 		wait := max(g.urgentEnded.Add(g.quiet).Sub(now), 0)
+		idle := g.idle
 		if g.urgentActive > 0 {
-			wait = time.Millisecond // poll: the end is not signalled
+			wait = deadline.Sub(now) // until the last one ends (idle)
 		}
 		if wait > 0 && !counted {
 			g.bulkWaiting++
@@ -154,6 +158,8 @@ func (g *writerGate) acquireShared(ctx context.Context, class gateClass) error {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
+		case <-idle:
+			t.Stop()
 		case <-t.C:
 		}
 	}
@@ -168,6 +174,10 @@ func (g *writerGate) release(class gateClass) {
 		if class == urgentClass {
 			g.urgentActive--
 			g.urgentEnded = time.Now()
+			if g.urgentActive == 0 {
+				close(g.idle)
+				g.idle = make(chan struct{})
+			}
 		}
 		return
 	}
