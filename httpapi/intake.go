@@ -93,9 +93,9 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 		if err == nil {
 			var body []byte
 			if body, err = intake.ReadBody(w, r, s.maxBody); err == nil {
-				parseSlots <- struct{}{}
-				alerts, updates, err = parse(body, now, in)
-				<-parseSlots
+				alerts, updates, err = s.parseBounded(r.Context(), func() ([]intake.Alert, []intake.EncodedUpdate, error) {
+					return parse(body, now, in)
+				})
 			}
 		}
 		if err == nil {
@@ -125,7 +125,20 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 // goroutine of a page's path (routing, the escalation step, the send)
 // would queue behind them in Go's scheduler at each of its steps. Intake
 // loses nothing by it, as the CPUs are busy either way.
+// The CPUs are the process's, so the bound is too.
 var parseSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// parseBounded runs parse in one of parseSlots, or gives up with the
+// request's context (the sender went away: nothing was accepted).
+func (s *Server) parseBounded(ctx context.Context, parse func() ([]intake.Alert, []intake.EncodedUpdate, error)) ([]intake.Alert, []intake.EncodedUpdate, error) {
+	select {
+	case parseSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	defer func() { <-parseSlots }()
+	return parse()
+}
 
 // findIntegration returns the integration of kind matching the first key
 // candidate that matches any. A key of another kind is treated exactly as
