@@ -120,15 +120,13 @@ type IngestBatcher struct {
 	b *groupcommit.Batcher[*preparedRequest, []warroom.IngestResult]
 }
 
-// pgIngestFlushers is how many intake transactions IngestBatcher runs at
-// once on PostgreSQL (SQLite has one writer: one flusher). One is enough:
-// group commit makes each transaction as large as the load, and measured
-// on the 2-core machine during a storm, 1, 2 and 4 flushers took the same
-// 35,000-37,000 alerts/s, while a page's transactions, which compete with
-// intake's for the database's CPUs, reached the receiver at p99 64, 131
-// and 174 ms. Each holds a pool connection while it runs, so a small pool
-// gets fewer: at least two connections stay for everything else.
-const pgIngestFlushers = 1
+// IngestBatcher runs one intake transaction at a time, on both
+// databases. SQLite has one writer. On PostgreSQL, which could run
+// several, one is enough: group commit makes each transaction as large as
+// the load, and measured on the 2-core machine during a storm, 1, 2 and 4
+// at once took the same 35,000-37,000 alerts/s, while a page's
+// transactions, which compete with intake's for the database's CPUs,
+// reached the receiver at p99 64, 131 and 174 ms.
 
 // sqliteIngestMaxAlerts bounds the alerts of one intake transaction on
 // SQLite (a delivery larger than that goes alone). A transaction holds
@@ -149,19 +147,16 @@ const pgIngestMaxAlerts = 1024
 
 // NewIngestBatcher starts a batcher of at most maxBatch deliveries per
 // transaction; maxDelay is groupcommit's (0: never wait for company).
-// On PostgreSQL pgIngestFlushers transactions may run at once;
-// deliveries of one sender still commit in the order it waits for them.
-// A transaction holds at most sqliteIngestMaxAlerts or
-// pgIngestMaxAlerts alerts.
+// One transaction runs at a time, holding at most sqliteIngestMaxAlerts
+// or pgIngestMaxAlerts alerts.
 // Close it before closing the store.
 func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBatcher {
-	flushers, maxAlerts := 1, sqliteIngestMaxAlerts
+	maxAlerts := sqliteIngestMaxAlerts
 	if s.pool != nil {
-		flushers = max(1, min(pgIngestFlushers, int(s.pool.Config().MaxConns)-2))
 		maxAlerts = pgIngestMaxAlerts
 	}
 	alerts := func(r *preparedRequest) int { return len(r.updates) }
-	return &IngestBatcher{s: s, b: groupcommit.NewWeighted(s.ingestPrepared, maxBatch, maxAlerts, alerts, maxDelay, flushers)}
+	return &IngestBatcher{s: s, b: groupcommit.NewWeighted(s.ingestPrepared, maxBatch, maxAlerts, alerts, maxDelay, 1)}
 }
 
 // NewIngester is NewIngestBatcher for callers that hold the store as a

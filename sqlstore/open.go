@@ -160,8 +160,8 @@ func (c *checkpointer) stop() error {
 }
 
 // pgDefaultMaxConns is the size of the PostgreSQL connection pool unless
-// the DSN sets pool_max_conns: room for pgIngestFlushers intake
-// transactions, the engine's workers and the API's reads.
+// the DSN sets pool_max_conns: room for the intake transaction, the
+// engine's workers and the API's reads.
 const pgDefaultMaxConns = 10
 
 // pgUrgentConns is the size of urgent work's own pool on PostgreSQL
