@@ -548,20 +548,7 @@ func TestIngestQueryPlans(t *testing.T) {
 		for len(args) < n {
 			args = append(args, 1)
 		}
-		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, query, args...)
 		p := strings.Join(plan, "; ")
 		if !strings.Contains(p, "INDEX "+index) || slices.Contains(plan, "SCAN a") || slices.Contains(plan, "SCAN alerts") {
 			t.Errorf("%s\nplan: %s\nwant a search of %s", query, p, index)

@@ -502,26 +502,16 @@ func testListenJobs(t *testing.T, s *Store) {
 func TestJobQueryPlans(t *testing.T) {
 	s := testSQLite(t)
 	for query, index := range map[string]string{
-		"SELECT id FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?":                          "jobs_due",
-		"SELECT min(due_at) FROM jobs WHERE queue = ? AND done_at IS NULL AND owner IS NULL":                                                                                     "jobs_due",
+		"SELECT id FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?": "jobs_due",
+		"SELECT min(due_at) FROM jobs WHERE queue = ? AND done_at IS NULL AND owner IS NULL":                                                            "jobs_due",
+		// mayClaim's probes, run on every wake-up.
+		"SELECT 1 FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1":                                           "jobs_due",
+		"SELECT 1 FROM messages WHERE queue = ? AND state IN ('pending', 'sending') AND due_at <= ? AND (state = 'pending' OR lease_until <= ?) LIMIT 1":                         "messages_due",
 		"SELECT id, owner FROM messages WHERE queue = ? AND state IN ('pending', 'sending') AND due_at <= ? AND (state = 'pending' OR lease_until <= ?) ORDER BY due_at LIMIT ?": "messages_due",
 		"SELECT min(due_at) FROM messages WHERE queue = ? AND state IN ('pending', 'sending') AND lease_until IS NULL":                                                           "messages_due",
 		"SELECT sent_at FROM messages WHERE destination = ? AND sent_at >= ? ORDER BY sent_at":                                                                                   "messages_sent",
 	} {
-		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, "q", 1, 2, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, query, "q", 1, 2, 3)
 		if p := strings.Join(plan, "; "); !strings.Contains(p, "INDEX "+index) || strings.Contains(p, "TEMP B-TREE") {
 			t.Errorf("%s\nplan: %s\nwant a search of %s with no sort", query, p, index)
 		}

@@ -297,20 +297,7 @@ func TestLeaseQueryPlans(t *testing.T) {
 		"UPDATE messages SET lease_until = ? WHERE id IN (SELECT value FROM json_each(?)) AND owner = ? AND " + beingSent,
 		"SELECT id, status FROM alerts WHERE id IN (SELECT value FROM json_each(?))",
 	} {
-		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, 1, "[]", "o")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, query, 1, "[]", "o")
 		if p := strings.Join(plan, "; "); !strings.Contains(p, "autoindex") && !strings.Contains(p, "PRIMARY KEY") {
 			t.Errorf("%s\nplan: %s\nwant a lookup by ID", query, p)
 		}

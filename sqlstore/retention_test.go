@@ -473,26 +473,3 @@ func TestPruneQueryPlans(t *testing.T) {
 		}
 	}
 }
-
-// queryPlan returns the steps of SQLite's plan for query, one line each.
-func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
-	t.Helper()
-	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return plan
-}
