@@ -192,6 +192,10 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	ucfg.MaxConns, ucfg.MinConns = pgUrgentConns, 0
 	// Named so that pg_stat_activity tells pages' connections apart.
 	ucfg.ConnConfig.RuntimeParams["application_name"] = "warroom-urgent"
+	// Their commits do not wait for the disk, except those that let
+	// something leave warroom (tx.durable); Store.lazyCommits says why
+	// that is safe.
+	ucfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
 	upool, err := pgxpool.NewWithConfig(ctx, ucfg)
 	if err != nil {
 		pool.Close()

@@ -61,6 +61,9 @@ func insertMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner stri
 	if len(msgs) == 0 {
 		return nil, 0, nil
 	}
+	if err := t.durable(ctx); err != nil {
+		return nil, 0, err
+	}
 	rows := make([]notify.Outbox, len(msgs))
 	fields := make([]string, len(msgs))
 	for i := range msgs {
@@ -381,6 +384,9 @@ func (s *Store) FinishMessages(ctx context.Context, owner string, states []notif
 // table over arrays, instead of two round trips per message. It returns
 // why the messages owner does not hold were skipped.
 func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.State, dueAt []time.Time, attempts []notify.Attempt) ([]error, error) {
+	if err := t.durable(ctx); err != nil {
+		return nil, err
+	}
 	n := len(attempts)
 	ids, state, outcome, detail, provider := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at := make([]time.Time, n)
@@ -563,6 +569,9 @@ func notHeldMessage(ctx context.Context, t *tx, id, owner string) error {
 // addAttempt appends a to its message's history. The caller has locked
 // the message (by updating it), which serializes the numbering.
 func addAttempt(ctx context.Context, t *tx, a notify.Attempt) error {
+	if err := t.durable(ctx); err != nil {
+		return err
+	}
 	_, err := t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id)
 		VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM message_attempts WHERE message_id = ?), ?, ?, ?, ?)`,
 		a.MessageID, a.MessageID, t.d.timeArg(a.At), a.Outcome, a.Detail, a.ProviderID)

@@ -18,6 +18,28 @@ type tx struct {
 	// committed runs after the transaction commits, in order: in-process
 	// wake-ups must not fire before the work they announce is visible.
 	committed []func()
+	// lazyCommit is set while the transaction's commit would not wait for
+	// its WAL to reach the disk (urgent work on PostgreSQL, see
+	// Store.lazyCommits); durable clears it.
+	lazyCommit bool
+}
+
+// durable makes the transaction's commit wait until it is on disk, as
+// every commit outside urgent work does. Each write that lets something
+// leave warroom calls it: storing a message, which a sender may deliver as
+// soon as it commits, and recording a delivery attempt, since a "sent"
+// lost in a database crash would send the message again. Once such a
+// commit is on disk, so is every lazy commit before it: PostgreSQL writes
+// its WAL in order.
+func (t *tx) durable(ctx context.Context) error {
+	if !t.lazyCommit {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, "SET LOCAL synchronous_commit = on"); err != nil {
+		return fmt.Errorf("sqlstore: make the commit durable: %w", err)
+	}
+	t.lazyCommit = false
+	return nil
 }
 
 // afterCommit runs fn once the transaction has committed; never if it
@@ -69,7 +91,7 @@ func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
 			panic(p)
 		}
 	}()
-	t := &tx{tx: sqlTx, d: s.d, stmts: s.wstmts}
+	t := &tx{tx: sqlTx, d: s.d, stmts: s.wstmts, lazyCommit: s.lazyCommits(ctx)}
 	if err := fn(t); err != nil {
 		if rbErr := ignoreDone(sqlTx.Rollback()); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("sqlstore: rollback: %w", rbErr))
@@ -153,10 +175,25 @@ func (s *Store) gated(ctx context.Context) (done func(), err error) {
 // writer returns the pool of ctx's writes: on PostgreSQL urgent work
 // (engine.WithUrgency) has connections of its own (Store.urgent).
 func (s *Store) writer(ctx context.Context) *sql.DB {
-	if s.urgent != nil && engine.Urgent(ctx) {
+	if s.lazyCommits(ctx) {
 		return s.urgent
 	}
 	return s.db
+}
+
+// lazyCommits reports whether ctx's writes commit without waiting for the
+// disk: those of urgent work on PostgreSQL, whose connections have
+// synchronous_commit off (openPostgres). A page's path (claim the route
+// job, declare, mark the job done, store the message) commits four times;
+// during a storm each commit that waits for the disk waits behind intake's
+// WAL, for up to 60 ms here. Only the last commit before something leaves
+// warroom has to be on disk, and it takes every earlier one with it
+// (tx.durable). A database crash can lose the lazy commits of the last
+// fraction of a second that no durable commit followed: the engine then
+// does that work again, and since nothing was sent from it, nothing is
+// sent twice.
+func (s *Store) lazyCommits(ctx context.Context) bool {
+	return s.urgent != nil && engine.Urgent(ctx)
 }
 
 // reader returns the pool of ctx's reads: the read pool, or urgent
