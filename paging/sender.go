@@ -325,10 +325,6 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 			errs = append(errs, s.release(ctx, msgs[i:]))
 			break
 		}
-		if err := b.fresh(ctx, msgs[i:]); err != nil {
-			errs = append(errs, err, s.release(ctx, msgs[i:]))
-			break
-		}
 		errs = append(errs, s.deliverHeld(ctx, b, queue, m))
 	}
 	return len(msgs), errors.Join(append(errs, b.flush(ctx))...)
@@ -337,9 +333,8 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 // sendBatch is one SendDue's state: what it read about its pages, and the
 // outcomes it has not recorded yet.
 //
-// What pages are about is read for the batch at once, and again once that
-// read is a second old: a page goes out only if its alert or incident,
-// read right before, still calls for it. With a store that records many
+// A page goes out only if its alert and incident, read right before its
+// send, still call for it (deliver). With a store that records many
 // outcomes at once (MessageFinisher), the outcomes of a batch are recorded
 // together, at the latest a tenth of a second after the first; the sends
 // not yet recorded count for the destination's throttle meanwhile. A
@@ -347,8 +342,6 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 // recorded: if the process dies first, it is sent again with the same ID.
 type sendBatch struct {
 	s      *Sender
-	rd     *reads
-	readAt time.Time
 	fin    MessageFinisher // nil: each outcome is recorded at once
 	states []notify.State
 	due    []time.Time
@@ -371,16 +364,6 @@ func (s *Sender) newBatch() *sendBatch {
 	return b
 }
 
-// fresh makes sure what the batch read is at most a second old, reading
-// the alerts of msgs at once if not.
-func (b *sendBatch) fresh(ctx context.Context, msgs []notify.Outbox) error {
-	if b.rd != nil && time.Since(b.readAt) <= time.Second {
-		return nil
-	}
-	b.rd, b.readAt = b.s.p.reads(), time.Now()
-	return b.rd.prefetchAlerts(ctx, pageAlerts(msgs))
-}
-
 // record records an outcome: at once, or with the batch.
 func (b *sendBatch) record(ctx context.Context, m *notify.Outbox, state notify.State, dueAt time.Time, a notify.Attempt) error {
 	if b.fin == nil {
@@ -390,14 +373,15 @@ func (b *sendBatch) record(ctx context.Context, m *notify.Outbox, state notify.S
 		}
 		return nil
 	}
+	now := b.s.p.cfg.Now()
 	if len(b.tries) == 0 {
-		b.since = time.Now()
+		b.since = now
 	}
 	b.states, b.due, b.tries = append(b.states, state), append(b.due, dueAt), append(b.tries, a)
 	if state == notify.StateSent {
 		b.sent[m.Destination] = append(b.sent[m.Destination], a.At)
 	}
-	if len(b.tries) >= 100 || time.Since(b.since) >= 100*time.Millisecond {
+	if len(b.tries) >= 100 || now.Sub(b.since) >= 100*time.Millisecond {
 		return b.flush(ctx)
 	}
 	return nil
@@ -418,17 +402,6 @@ func (b *sendBatch) flush(ctx context.Context) error {
 		return fmt.Errorf("recording the outcomes of %d messages: %w", n, err)
 	}
 	return nil
-}
-
-// pageAlerts lists the alerts pages are about.
-func pageAlerts(msgs []notify.Outbox) []string {
-	var ids []string
-	for _, m := range msgs {
-		if m.Kind == notify.KindPage && m.AlertID != "" {
-			ids = append(ids, m.AlertID)
-		}
-	}
-	return ids
 }
 
 // release gives back claimed messages that were not tried, or leaves them
@@ -465,7 +438,10 @@ func (s *Sender) deliverHeld(ctx context.Context, b *sendBatch, queue string, m 
 func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) error {
 	cfg := &s.p.cfg
 	if m.Kind == notify.KindPage {
-		why, err := s.cancelled(ctx, b.rd, m)
+		// Read now, not with the batch: an acknowledgement that lands
+		// while earlier messages of the batch were being sent must stop
+		// this one.
+		why, err := s.cancelled(ctx, s.p.reads(), m)
 		if err != nil {
 			s.drop(m.ID)
 			return err
