@@ -57,8 +57,13 @@ const scheduleFileHelp = `The schedule is the API's JSON, e.g.:
                "restrictions": [{"days": ["mon","tue","wed","thu","fri"], "start": "09:00", "end": "17:00"}]}],
    "overrides": [{"user": "carol", "start": "2026-03-10T09:00:00Z", "end": "2026-03-11T09:00:00Z"}]}
 
-Layer start is wall-clock time in the schedule's zone; shift is hours, days or weeks (12h, 1d, 1w);
-participants and override users are handles or IDs.`
+Layer start is wall-clock time in the schedule's zone; participants and override users are
+handles or IDs. Shift is any length from 1m: 90m, 12h, 1h30m, 36h, 1d, 10d, 2w. A whole number
+of days (1d, 2w, also 24h or 48h) hands over at the same wall-clock time every time, across DST;
+any other length is elapsed time from the layer's start. Handoffs at a time that clocks skip
+happen when they jump (02:30 -> 03:00); at a time that occurs twice (fall-back), the outgoing
+person stays on call until the second occurrence and the incoming one starts at the first, so
+both are on call, and paged, for that hour.`
 
 func (a *app) scheduleCreateCommand() *cobra.Command {
 	var file string
@@ -141,7 +146,7 @@ func (a *app) printSchedule(cmd *cobra.Command) func(s *schedule) error {
 		w := a.stdout
 		fmt.Fprintf(w, "%s (id %s), time zone %s\n", s.Name, s.ID, s.TimeZone)
 		for _, l := range s.Layers {
-			fmt.Fprintf(w, "  layer %s: %s shifts from %s", l.Name, l.Shift, l.Start)
+			fmt.Fprintf(w, "  layer %s: %s shifts (%s) from %s", l.Name, l.Shift, handoffKind(l.Shift), l.Start)
 			if l.End != "" {
 				fmt.Fprintf(w, " until %s", l.End)
 			}
@@ -166,6 +171,15 @@ func (a *app) printSchedule(cmd *cobra.Command) func(s *schedule) error {
 	}
 }
 
+// handoffKind says how a shift length as the API shows it (in its largest
+// whole unit) hands over: whole days keep the wall-clock time.
+func handoffKind(shift string) string {
+	if strings.HasSuffix(shift, "d") || strings.HasSuffix(shift, "w") {
+		return "same wall-clock handoff time"
+	}
+	return "elapsed time"
+}
+
 func (a *app) scheduleOnCallCommand() *cobra.Command {
 	var at string
 	var days int
@@ -186,20 +200,32 @@ func (a *app) scheduleOnCallCommand() *cobra.Command {
 				q.Set("days", strconv.Itoa(days))
 			}
 			return fetch(a, cmd, schedulePath(args[0])+"/oncall", q, func(v *onCall) error {
+				// Times come with their offset only; in the schedule's zone
+				// they show its abbreviation (CET, CEST), which tells the two
+				// occurrences of a fall-back hour apart.
+				local := func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") }
+				if loc, err := time.LoadLocation(v.TimeZone); err == nil {
+					local = func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
+				}
 				who := make([]string, len(v.OnCall))
 				for i, p := range v.OnCall {
 					who[i] = "@" + p.Handle + " (" + p.Name + ")"
 				}
-				if len(who) == 0 {
+				note := ""
+				switch len(who) {
+				case 0:
 					who = []string{"nobody"}
+				case 1:
+				default: // a handoff in a fall-back's repeated hour
+					note = " (handoff overlap: all are on call and paged)"
 				}
-				fmt.Fprintf(a.stdout, "%s at %s: %s\n", v.Schedule, v.At.Format("2006-01-02 15:04 MST"), strings.Join(who, ", "))
+				fmt.Fprintf(a.stdout, "%s at %s: %s%s\n", v.Schedule, local(v.At), strings.Join(who, ", "), note)
 				if v.Until == nil {
 					return nil
 				}
 				tw := table(a.stdout, "FROM", "TO", "WHO", "LAYER")
 				for _, s := range v.Shifts {
-					row(tw, s.Start.Format("2006-01-02 15:04 MST"), s.End.Format("2006-01-02 15:04 MST"), "@"+s.User.Handle, s.Layer)
+					row(tw, local(s.Start), local(s.End), "@"+s.User.Handle, s.Layer)
 				}
 				return tw.Flush()
 			})

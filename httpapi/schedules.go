@@ -151,7 +151,9 @@ type shiftView struct {
 }
 
 // onCallAnswer is the answer of GET /api/v1/schedules/{schedule}/oncall:
-// who is on call at At and, with ?days=N, every shift from At to Until.
+// who is on call at At (one person, or both during the overlap of a
+// handoff in a fall-back's repeated hour, the outgoing one first) and,
+// with ?days=N, every shift from At to Until (overlapping there too).
 type onCallAnswer struct {
 	ScheduleID string      `json:"schedule_id"`
 	Schedule   string      `json:"schedule"`

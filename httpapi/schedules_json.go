@@ -3,8 +3,6 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +23,10 @@ type scheduleJSON struct {
 }
 
 // layerJSON is one rotation: participants take turns in shifts of Shift
-// ("12h", "1d", "1w"), the first starting at Start (wall clock of the
-// schedule's zone, "2026-03-02T09:00"); End optionally ends the layer.
+// (any length from 1m: "90m", "12h", "36h", "1d", "10d", "2w"; whole days
+// hand over at the same wall-clock time, other lengths are elapsed time),
+// the first starting at Start (wall clock of the schedule's zone,
+// "2026-03-02T09:00"); End optionally ends the layer.
 type layerJSON struct {
 	Name         string            `json:"name"`
 	Start        string            `json:"start"`
@@ -52,10 +52,6 @@ type overrideJSON struct {
 	End      time.Time `json:"end"`
 	Replaces string    `json:"replaces,omitempty"`
 }
-
-var shiftPattern = regexp.MustCompile(`^([0-9]{1,4})\s*(h|d|w)$`)
-
-var units = map[string]oncall.Unit{"h": oncall.Hour, "d": oncall.Day, "w": oncall.Week}
 
 var weekdays = map[string]time.Weekday{}
 
@@ -121,12 +117,9 @@ func (l layerJSON) toLayer(field string) (oncall.Layer, error) {
 			return layer, warroom.Invalid(field+".end", "end must be a wall-clock time like 2026-03-02T09:00, not %q", l.End)
 		}
 	}
-	m := shiftPattern.FindStringSubmatch(strings.ToLower(strings.TrimSpace(l.Shift)))
-	if m == nil {
-		return layer, warroom.Invalid(field+".shift", "shift must be a count of hours, days or weeks like 12h, 1d or 1w, not %q", l.Shift)
+	if layer.Shift, err = oncall.ParseShiftLength(l.Shift); err != nil {
+		return layer, warroom.Invalid(field+".shift", "%s", strings.TrimPrefix(err.Error(), "oncall: "))
 	}
-	n, _ := strconv.Atoi(m[1])
-	layer.Shift = oncall.ShiftLength{Count: n, Unit: units[m[2]]}
 	for i, rs := range l.Restrictions {
 		r := oncall.Restriction{Start: rs.Start, End: rs.End}
 		for _, d := range rs.Days {
@@ -145,8 +138,7 @@ func (l layerJSON) toLayer(field string) (oncall.Layer, error) {
 func scheduleView(sc *oncall.Schedule) scheduleJSON {
 	out := scheduleJSON{ID: sc.ID, Name: sc.Name, TimeZone: sc.TimeZone, Layers: []layerJSON{}, Overrides: []overrideJSON{}}
 	for _, l := range sc.Layers {
-		lj := layerJSON{Name: l.Name, Start: l.Start.String(), Participants: nonNil(l.Participants),
-			Shift: strconv.Itoa(l.Shift.Count) + l.Shift.Unit.String()[:1]}
+		lj := layerJSON{Name: l.Name, Start: l.Start.String(), Participants: nonNil(l.Participants), Shift: l.Shift.String()}
 		if !l.End.IsZero() {
 			lj.End = l.End.String()
 		}

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +28,15 @@ func TestSchedules(t *testing.T) {
 		{func(m, _ map[string]any) { m["time_zone"] = "Mars/Olympus" }, "time_zone", `unknown time zone "Mars/Olympus"`},
 		{func(m, _ map[string]any) { m["time_zone"] = "Local" }, "time_zone", "Local"},
 		{func(m, _ map[string]any) { m["id"] = "x" }, "id", "leave id out"},
-		{func(_, l map[string]any) { l["shift"] = "3x" }, "layers[0].shift", "hours, days or weeks"},
-		{func(_, l map[string]any) { l["shift"] = "0d" }, "layers", "shift count must be at least 1"},
+		{func(_, l map[string]any) { l["shift"] = "3x" }, "layers[0].shift", `shift length "3x" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`},
+		{func(_, l map[string]any) { delete(l, "shift") }, "layers[0].shift", "shift length is required: a length like 90m, 12h, 1d or 2w"},
+		{func(_, l map[string]any) { l["shift"] = "0d" }, "layers[0].shift", `shift length "0d" is zero; it must be at least 1m`},
+		{func(_, l map[string]any) { l["shift"] = "0" }, "layers[0].shift", `shift length "0" is zero; it must be at least 1m`},
+		{func(_, l map[string]any) { l["shift"] = "-12h" }, "layers[0].shift", `shift length "-12h" is negative; it must be at least 1m`},
+		{func(_, l map[string]any) { l["shift"] = "-1w" }, "layers[0].shift", `shift length "-1w" is negative; it must be at least 1m`},
+		{func(_, l map[string]any) { l["shift"] = "30s" }, "layers[0].shift", `shift length "30s" is shorter than the minimum 1m`},
+		{func(_, l map[string]any) { l["shift"] = "90s" }, "layers[0].shift", `shift length "90s" is not a whole number of minutes`},
+		{func(_, l map[string]any) { l["shift"] = "10000w" }, "layers[0].shift", `shift length "10000w" is longer than the maximum 9999w`},
 		{func(_, l map[string]any) { l["start"] = "2025-02-30T09:00" }, "layers[0].start", "wall-clock time"},
 		{func(_, l map[string]any) { l["end"] = "2025-02-01T09:00" }, "layers", "is not after start"},
 		{func(_, l map[string]any) { l["start"] = "Monday 9am" }, "layers[0].start", "wall-clock time"},
@@ -120,6 +130,113 @@ func TestOnCall(t *testing.T) {
 	wantErr(t, e.do("vic", "GET", "/api/v1/schedules/nope/oncall", nil), 404, warroom.ENotFound, "")
 }
 
+// TestScheduleShiftLengths: any length from 1m is accepted and answered in
+// its largest whole unit; whole days follow the wall clock, other lengths
+// are elapsed time.
+func TestScheduleShiftLengths(t *testing.T) {
+	e := newEnv(t, nil)
+	for i, c := range []struct{ in, want string }{
+		{"90m", "90m"}, {"1h30m", "90m"}, {"1m", "1m"}, {"12h", "12h"}, {"36h", "36h"}, {"24h", "1d"},
+		{"1440m", "1d"}, {"10d", "10d"}, {"14d", "2w"}, {"2w", "2w"}, {" 8H ", "8h"},
+	} {
+		sc := weeklySchedule(fmt.Sprintf("s%d", i), "ada", "bob")
+		sc["layers"].([]map[string]any)[0]["shift"] = c.in
+		created := ok[scheduleJSON](t, e.do("root", "POST", "/api/v1/schedules", sc), 201)
+		got := ok[scheduleJSON](t, e.do("vic", "GET", "/api/v1/schedules/"+created.ID, nil), 200)
+		if created.Layers[0].Shift != c.want || got.Layers[0].Shift != c.want {
+			t.Errorf("shift %q: created %q, read back %q, want %q", c.in, created.Layers[0].Shift, got.Layers[0].Shift, c.want)
+		}
+	}
+
+	// Berlin, across spring-forward on 30 March 2025: 90m shifts are
+	// elapsed time (handoffs move from :00/:30 CET to :00/:30 CEST one
+	// hour later on the wall clock), 10d shifts keep 09:00.
+	shifts := func(name, shift, start, at string, days int) []string {
+		t.Helper()
+		ok[scheduleJSON](t, e.do("root", "POST", "/api/v1/schedules", map[string]any{"name": name, "time_zone": "Europe/Berlin",
+			"layers": []map[string]any{{"name": "l", "start": start, "shift": shift, "participants": []string{"ada", "bob"}}}}), 201)
+		r := ok[onCallAnswer](t, e.do("vic", "GET", "/api/v1/schedules/"+name+"/oncall?days="+strconv.Itoa(days)+"&at="+url.QueryEscape(at), nil), 200)
+		var out []string
+		for _, s := range r.Shifts {
+			out = append(out, s.User.Handle+" "+s.Start.Format(time.RFC3339)+" "+s.End.Format(time.RFC3339))
+		}
+		return out
+	}
+	inOrder(t, "90m shifts", shifts("ninety", "90m", "2025-03-30T00:00", "2025-03-30T00:00:00+01:00", 1)[:4],
+		"ada 2025-03-30T00:00:00+01:00 2025-03-30T01:30:00+01:00",
+		"bob 2025-03-30T01:30:00+01:00 2025-03-30T04:00:00+02:00",
+		"ada 2025-03-30T04:00:00+02:00 2025-03-30T05:30:00+02:00",
+		"bob 2025-03-30T05:30:00+02:00 2025-03-30T07:00:00+02:00")
+	inOrder(t, "10d shifts", shifts("ten-days", "10d", "2025-03-24T09:00", "2025-03-24T09:00:00+01:00", 20),
+		"ada 2025-03-24T09:00:00+01:00 2025-04-03T09:00:00+02:00",
+		"bob 2025-04-03T09:00:00+02:00 2025-04-13T09:00:00+02:00",
+		"ada 2025-04-13T09:00:00+02:00 2025-04-13T10:00:00+02:00")
+}
+
+// TestOnCallHandoffOverlap: a daily rotation in Berlin handing over at
+// 02:30, inside both DST changes of 2025. On 30 March 02:30 does not exist
+// and the handoff is at 03:00 CEST; on 26 October the outgoing shift ends
+// at the last 02:30 (CET) and the incoming one starts at the first (CEST),
+// so the on-call view, its shifts and the calendar feeds show both people
+// for that hour.
+func TestOnCallHandoffOverlap(t *testing.T) {
+	e := newEnv(t, nil) // now: 1 March 2025
+	ok[scheduleJSON](t, e.do("root", "POST", "/api/v1/schedules", map[string]any{"name": "nights", "time_zone": "Europe/Berlin",
+		"layers": []map[string]any{{"name": "daily", "start": "2025-03-29T02:30", "shift": "1d", "participants": []string{"ada", "bob"}}}}), 201)
+	path := "/api/v1/schedules/nights/oncall"
+	for at, want := range map[string]string{
+		"2025-03-30T00:59:00Z": "@ada", // 01:59 CET
+		"2025-03-30T01:00:00Z": "@bob", // 03:00 CEST: the handoff
+		// 25 October is day 210 of the rotation (ada's), 26 October bob's.
+		"2025-10-26T00:29:00Z": "@ada",      // 02:29 CEST
+		"2025-10-26T00:30:00Z": "@ada @bob", // the first 02:30 (CEST)
+		"2025-10-26T01:29:00Z": "@ada @bob", // 02:29 CET
+		"2025-10-26T01:30:00Z": "@bob",      // the last 02:30 (CET)
+	} {
+		r := ok[onCallAnswer](t, e.do("vic", "GET", path+"?at="+url.QueryEscape(at), nil), 200)
+		var got []string
+		for _, p := range r.OnCall {
+			got = append(got, "@"+p.Handle)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("on call at %s: %v, want %s", at, got, want)
+		}
+	}
+	r := ok[onCallAnswer](t, e.do("vic", "GET", path+"?days=2&at="+url.QueryEscape("2025-10-25T00:00:00Z"), nil), 200)
+	var got []string
+	for _, s := range r.Shifts {
+		got = append(got, s.User.Handle+" "+s.Start.Format(time.RFC3339)+" "+s.End.Format(time.RFC3339))
+	}
+	inOrder(t, "shifts over fall-back", got,
+		"bob 2025-10-25T02:00:00+02:00 2025-10-25T02:30:00+02:00",
+		"ada 2025-10-25T02:30:00+02:00 2025-10-26T02:30:00+01:00",
+		"bob 2025-10-26T02:30:00+02:00 2025-10-27T01:00:00+01:00")
+
+	// The feeds, on 20 October: the overlapping events.
+	e.clock.Advance(time.Date(2025, 10, 20, 12, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+	feed := func(path string) []string {
+		t.Helper()
+		var out []string
+		r := e.do("vic", "GET", path, nil)
+		if r.Status != 200 {
+			t.Fatalf("%s: %s", path, r)
+		}
+		for _, ev := range icalEvents(t, string(r.Body)) {
+			if ev["DTSTART"] >= "20251025" && ev["DTSTART"] < "20251027" {
+				out = append(out, ev["SUMMARY"]+" "+ev["DTSTART"]+" "+ev["DTEND"])
+			}
+		}
+		return out
+	}
+	inOrder(t, "schedule feed", feed("/api/v1/schedules/nights/calendar.ics"),
+		"On call: Ada (@ada) 20251025T003000Z 20251026T013000Z",
+		"On call: Bob (@bob) 20251026T003000Z 20251027T013000Z")
+	inOrder(t, "ada's feed", feed("/api/v1/users/ada/calendar.ics"),
+		"On call: Ada (@ada) 20251025T003000Z 20251026T013000Z")
+	inOrder(t, "bob's feed", feed("/api/v1/users/bob/calendar.ics"),
+		"On call: Bob (@bob) 20251026T003000Z 20251027T013000Z")
+}
+
 // icalEvents parses a feed: its lines (unfolded) and each VEVENT's
 // properties.
 func icalEvents(t *testing.T, body string) []map[string]string {
@@ -211,5 +328,13 @@ func TestCalendarFeeds(t *testing.T) {
 	wantErr(t, e.do("vic", "GET", "/api/v1/users/nobody/calendar.ics", nil), 404, warroom.ENotFound, "")
 	if strings.Contains(e.logs.String(), e.secrets["vic"]) {
 		t.Error("a feed token reached the log")
+	}
+}
+
+// inOrder checks lines in order.
+func inOrder(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s:\n  %s\nwant\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }

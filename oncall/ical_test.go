@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,6 +83,61 @@ func TestICalFromSchedule(t *testing.T) {
 	}
 	if n := strings.Count(buf.String(), "BEGIN:VEVENT"); n != 1 {
 		t.Errorf("%d events, want 1", n)
+	}
+}
+
+// TestICalHandoffOverlap: on fall-back day a 02:30 handoff in Berlin gives
+// two overlapping events, bob's ending at the last 02:30 (01:30Z) and
+// alice's starting at the first (00:30Z), with distinct UIDs; each per-user
+// feed has its own.
+func TestICalHandoffOverlap(t *testing.T) {
+	s := rotation(t, "Europe/Berlin", "2026-10-24T02:30", Days(1), "bob", "alice")
+	from, to := ts(t, "2026-10-24T00:00+02:00"), ts(t, "2026-10-27T00:00+01:00")
+	opt := ICalOptions{UIDDomain: "x", Stamp: ts(t, "2026-10-01T00:00Z")}
+	events := func(shifts []Shift) [][2]string {
+		var buf bytes.Buffer
+		if err := ICal(&buf, opt, shifts); err != nil {
+			t.Fatal(err)
+		}
+		var out [][2]string
+		var start string
+		uids := map[string]bool{}
+		for _, line := range strings.Split(buf.String(), "\r\n") {
+			k, v, _ := strings.Cut(line, ":")
+			switch k {
+			case "UID":
+				if uids[v] {
+					t.Errorf("UID %s twice", v)
+				}
+				uids[v] = true
+			case "DTSTART":
+				start = v
+			case "DTEND":
+				out = append(out, [2]string{start, v})
+			}
+		}
+		return out
+	}
+	all, err := s.Shifts(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]string{
+		{"20261024T003000Z", "20261025T013000Z"}, // bob, 25h
+		{"20261025T003000Z", "20261026T013000Z"}, // alice, from the first 02:30
+		{"20261026T013000Z", "20261026T230000Z"}, // bob, clipped
+	}
+	if got := events(all); !slices.Equal(got, want) {
+		t.Errorf("schedule feed events %v, want %v", got, want)
+	}
+	for user, w := range map[string][][2]string{"bob": {want[0], want[2]}, "alice": {want[1]}} {
+		mine, err := s.UserShifts(user, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := events(mine); !slices.Equal(got, w) {
+			t.Errorf("%s's feed events %v, want %v", user, got, w)
+		}
 	}
 }
 

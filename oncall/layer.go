@@ -9,10 +9,13 @@ import (
 
 // compiledLayer is a validated Layer with its instants resolved.
 type compiledLayer struct {
-	name         string
-	loc          *time.Location
-	anchor       time.Time // wall clock of shift 0, carried as UTC (naive)
-	shift        ShiftLength
+	name   string
+	loc    *time.Location
+	anchor time.Time // wall clock of shift 0, carried as UTC (naive)
+	// Exactly one of days and step is set: days for shifts of a whole
+	// number of days (wall clock), step for any other length (elapsed).
+	days         int
+	step         time.Duration
 	participants []string
 	start, end   time.Time // end is zero when the layer never ends
 	restrictions []compiledRestriction
@@ -38,7 +41,12 @@ func compileLayer(l Layer, loc *time.Location) (compiledLayer, error) {
 	if err := checkLayer(l); err != nil {
 		return compiledLayer{}, err
 	}
-	c := compiledLayer{name: l.Name, loc: loc, anchor: l.Start.naive(), shift: l.Shift, participants: l.Participants}
+	c := compiledLayer{name: l.Name, loc: loc, anchor: l.Start.naive(), participants: l.Participants}
+	if days, ok := l.Shift.wallDays(); ok {
+		c.days = days
+	} else {
+		c.step = l.Shift.Duration()
+	}
 	c.start = resolveNaive(c.anchor, loc, true) // a start: first occurrence
 	if !l.End.IsZero() {
 		if !l.End.valid() {
@@ -70,11 +78,11 @@ func checkLayer(l Layer) error {
 		return errors.New("start is required")
 	case !l.Start.valid():
 		return fmt.Errorf("start %s is not a valid date and time", l.Start)
-	case l.Shift.Count < 1:
-		return fmt.Errorf("shift count must be at least 1, got %d", l.Shift.Count)
-	case l.Shift.Unit < Hour || l.Shift.Unit > Week:
-		return fmt.Errorf("unknown shift unit %d (use Hour, Day or Week)", int(l.Shift.Unit))
-	case len(l.Participants) == 0:
+	}
+	if err := l.Shift.check(); err != nil {
+		return err
+	}
+	if len(l.Participants) == 0 {
 		return errors.New("no participants")
 	}
 	if i := slices.Index(l.Participants, ""); i >= 0 {
@@ -104,35 +112,36 @@ func compileRestriction(r Restriction) (compiledRestriction, error) {
 	return c, nil
 }
 
-// shiftStart returns the instant shift k starts. Shifts step on the wall
-// clock, and each start (= the previous shift's end) is a handoff, which
-// uses the first occurrence of an ambiguous time.
+// shiftStart returns the instant shift k starts. A wall-clock shift starts
+// at the first occurrence of its wall-clock time (DST rule 3); an elapsed
+// one k lengths after the layer's start.
 func (l *compiledLayer) shiftStart(k int) time.Time {
-	n := k * l.shift.Count
-	var w time.Time
-	switch l.shift.Unit {
-	case Hour:
-		w = l.anchor.Add(time.Duration(n) * time.Hour)
-	case Day:
-		w = l.anchor.AddDate(0, 0, n)
-	default: // Week
-		w = l.anchor.AddDate(0, 0, 7*n)
+	if l.days == 0 {
+		return l.start.Add(time.Duration(k) * l.step)
 	}
-	return resolveNaive(w, l.loc, true)
+	return resolveNaive(l.anchor.AddDate(0, 0, k*l.days), l.loc, true)
+}
+
+// shiftEnd returns the instant shift k ends. A wall-clock shift ends at the
+// LAST occurrence of the next handoff's wall-clock time, so on fall-back day
+// it overlaps the next shift, which starts at the first (DST rule 3); an
+// elapsed shift ends where the next starts.
+func (l *compiledLayer) shiftEnd(k int) time.Time {
+	if l.days == 0 {
+		return l.shiftStart(k + 1)
+	}
+	return resolveNaive(l.anchor.AddDate(0, 0, (k+1)*l.days), l.loc, false)
 }
 
 // indexAt returns the last shift starting at or before t (t >= l.start).
-// It estimates from elapsed time, then corrects for DST and offset changes,
-// which move starts by at most a few hours.
+// Elapsed shifts divide exactly; wall-clock shifts are estimated from
+// elapsed time, then corrected for DST and offset changes, which move
+// starts by at most a few hours.
 func (l *compiledLayer) indexAt(t time.Time) int {
-	nominal := time.Duration(l.shift.Count) * time.Hour
-	switch l.shift.Unit {
-	case Day:
-		nominal *= 24
-	case Week:
-		nominal *= 24 * 7
+	if l.days == 0 {
+		return int(t.Sub(l.start) / l.step)
 	}
-	k := int(t.Sub(l.start) / nominal)
+	k := int(t.Sub(l.start) / (time.Duration(l.days) * 24 * time.Hour))
 	for k > 0 && l.shiftStart(k).After(t) {
 		k--
 	}
@@ -143,8 +152,10 @@ func (l *compiledLayer) indexAt(t time.Time) int {
 }
 
 // rotation returns the layer's shifts clipped to [from, to) and to the
-// layer's own start and end, ignoring restrictions. Empty shifts (hour
-// shifts starting in a spring-forward gap) are dropped.
+// layer's own start and end, ignoring restrictions, sorted by start.
+// Consecutive wall-clock shifts overlap where a handoff falls in a
+// fall-back's repeated hour; empty shifts (possible only where a whole day
+// is skipped) are dropped.
 func (l *compiledLayer) rotation(from, to time.Time) []segment {
 	if from.Before(l.start) {
 		from = l.start
@@ -155,15 +166,20 @@ func (l *compiledLayer) rotation(from, to time.Time) []segment {
 	if !from.Before(to) {
 		return nil
 	}
-	var out []segment
-	for k := l.indexAt(from); from.Before(to); k++ {
-		next := l.shiftStart(k + 1)
-		if end := minTime(next, to); end.After(from) {
-			out = append(out, segment{l.participants[k%len(l.participants)], from, end, l.name})
-		}
-		from = next
+	k := l.indexAt(from)
+	for k > 0 && l.shiftEnd(k-1).After(from) { // still on call at from
+		k--
 	}
-	return out
+	var out []segment
+	for ; ; k++ {
+		start := l.shiftStart(k)
+		if !start.Before(to) {
+			return out
+		}
+		if s, e := maxTime(start, from), minTime(l.shiftEnd(k), to); s.Before(e) {
+			out = append(out, segment{l.participants[k%len(l.participants)], s, e, l.name})
+		}
+	}
 }
 
 // segments returns who this layer has on call in [from, to), sorted.
@@ -223,21 +239,24 @@ func union(spans []span) []span {
 	return out
 }
 
-// intersect clips sorted, non-overlapping segments to sorted, disjoint
-// windows.
+// intersect clips segments sorted by start (which may overlap) to sorted,
+// disjoint windows; the result is sorted by start too.
 func intersect(segs []segment, wins []span) []segment {
 	var out []segment
-	for i, j := 0, 0; i < len(segs) && j < len(wins); {
-		s, w := segs[i], wins[j]
-		if lo, hi := maxTime(s.start, w.start), minTime(s.end, w.end); lo.Before(hi) {
-			out = append(out, segment{s.user, lo, hi, s.source})
-		}
-		if s.end.Before(w.end) {
-			i++
-		} else {
-			j++
+	for _, s := range segs {
+		i, _ := slices.BinarySearchFunc(wins, s.start, func(w span, t time.Time) int {
+			if w.end.After(t) {
+				return 1
+			}
+			return -1
+		})
+		for ; i < len(wins) && wins[i].start.Before(s.end); i++ {
+			if lo, hi := maxTime(s.start, wins[i].start), minTime(s.end, wins[i].end); lo.Before(hi) {
+				out = append(out, segment{s.user, lo, hi, s.source})
+			}
 		}
 	}
+	slices.SortStableFunc(out, func(a, b segment) int { return a.start.Compare(b.start) })
 	return out
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 // TestRotations pins exact handoff instants (with offsets) and lengths of
-// single-layer rotations, including DST changes in three zones.
+// single-layer rotations, including DST changes in four zones.
 func TestRotations(t *testing.T) {
 	ny, berlin, sydney := "America/New_York", "Europe/Berlin", "Australia/Sydney"
 	abc := []string{"alice", "bob", "carol"}
@@ -53,9 +53,11 @@ func TestRotations(t *testing.T) {
 			"bob 2026-03-07T02:30-05:00 2026-03-08T03:00-04:00 23.5h base",
 			"alice 2026-03-08T03:00-04:00 2026-03-09T02:30-04:00 23.5h base",
 		}},
+		// Rule 3: bob's shift ends at the last 01:30, alice's starts at the
+		// first; both are on call for the hour in between.
 		{"daily NY 01:30 handoff in the ambiguous hour", ny, "2026-10-30T01:30", Days(1), ab, "2026-10-30T01:30-04:00", "2026-11-02T01:30-05:00", []string{
 			"alice 2026-10-30T01:30-04:00 2026-10-31T01:30-04:00 24h base",
-			"bob 2026-10-31T01:30-04:00 2026-11-01T01:30-04:00 24h base",
+			"bob 2026-10-31T01:30-04:00 2026-11-01T01:30-05:00 25h base",
 			"alice 2026-11-01T01:30-04:00 2026-11-02T01:30-05:00 25h base",
 		}},
 		{"daily Berlin 09:00 spring-forward", berlin, "2026-03-27T09:00", Days(1), ab, "2026-03-27T09:00+01:00", "2026-03-30T09:00+02:00", []string{
@@ -75,7 +77,7 @@ func TestRotations(t *testing.T) {
 		}},
 		{"daily Berlin 02:30 handoff in the ambiguous hour", berlin, "2026-10-23T02:30", Days(1), ab, "2026-10-23T02:30+02:00", "2026-10-26T02:30+01:00", []string{
 			"alice 2026-10-23T02:30+02:00 2026-10-24T02:30+02:00 24h base",
-			"bob 2026-10-24T02:30+02:00 2026-10-25T02:30+02:00 24h base",
+			"bob 2026-10-24T02:30+02:00 2026-10-25T02:30+01:00 25h base",
 			"alice 2026-10-25T02:30+02:00 2026-10-26T02:30+01:00 25h base",
 		}},
 		{"daily Sydney 02:30 spring-forward (October)", sydney, "2026-10-02T02:30", Days(1), ab, "2026-10-02T02:30+10:00", "2026-10-05T02:30+11:00", []string{
@@ -85,46 +87,88 @@ func TestRotations(t *testing.T) {
 		}},
 		{"daily Sydney 02:30 fall-back (April)", sydney, "2026-04-03T02:30", Days(1), ab, "2026-04-03T02:30+11:00", "2026-04-06T02:30+10:00", []string{
 			"alice 2026-04-03T02:30+11:00 2026-04-04T02:30+11:00 24h base",
-			"bob 2026-04-04T02:30+11:00 2026-04-05T02:30+11:00 24h base",
+			"bob 2026-04-04T02:30+11:00 2026-04-05T02:30+10:00 25h base",
 			"alice 2026-04-05T02:30+11:00 2026-04-06T02:30+10:00 25h base",
 		}},
-		// Wall-clock hours: the 02:00 shift (carol) falls in the gap and is
-		// empty; the rotation still counts it.
+		// Half-hour DST: the 01:45 handoff is ambiguous for 30 minutes.
+		{"daily Lord Howe 01:45 fall-back", "Australia/Lord_Howe", "2026-04-04T01:45", Days(1), ab, "2026-04-04T01:45+11:00", "2026-04-06T01:45+10:30", []string{
+			"alice 2026-04-04T01:45+11:00 2026-04-05T01:45+10:30 24.5h base",
+			"bob 2026-04-05T01:45+11:00 2026-04-06T01:45+10:30 24.5h base",
+		}},
+		{"daily Lord Howe 02:15 spring-forward", "Australia/Lord_Howe", "2026-10-03T02:15", Days(1), ab, "2026-10-03T02:15+10:30", "2026-10-05T02:15+11:00", []string{
+			"alice 2026-10-03T02:15+10:30 2026-10-04T02:30+11:00 23.75h base",
+			"bob 2026-10-04T02:30+11:00 2026-10-05T02:15+11:00 23.75h base",
+		}},
+		{"weekly NY 01:30 fall-back overlap", ny, "2026-10-25T01:30", Weeks(1), ab, "2026-10-25T01:30-04:00", "2026-11-08T01:30-05:00", []string{
+			"alice 2026-10-25T01:30-04:00 2026-11-01T01:30-05:00 169h base",
+			"bob 2026-11-01T01:30-04:00 2026-11-08T01:30-05:00 169h base",
+		}},
+		// Lengths that are not whole days are elapsed time: every shift
+		// lasts exactly its length and handoffs move on the wall clock.
 		{"hourly NY spring-forward", ny, "2026-03-08T00:00", Hours(1), abc, "2026-03-08T00:00-05:00", "2026-03-08T05:00-04:00", []string{
 			"alice 2026-03-08T00:00-05:00 2026-03-08T01:00-05:00 1h base",
 			"bob 2026-03-08T01:00-05:00 2026-03-08T03:00-04:00 1h base",
-			"alice 2026-03-08T03:00-04:00 2026-03-08T04:00-04:00 1h base",
-			"bob 2026-03-08T04:00-04:00 2026-03-08T05:00-04:00 1h base",
+			"carol 2026-03-08T03:00-04:00 2026-03-08T04:00-04:00 1h base",
+			"alice 2026-03-08T04:00-04:00 2026-03-08T05:00-04:00 1h base",
 		}},
-		// The 01:00 shift runs from the first 01:00 to 02:00 EST: 2h.
 		{"hourly NY fall-back", ny, "2026-11-01T00:00", Hours(1), abc, "2026-11-01T00:00-04:00", "2026-11-01T04:00-05:00", []string{
 			"alice 2026-11-01T00:00-04:00 2026-11-01T01:00-04:00 1h base",
-			"bob 2026-11-01T01:00-04:00 2026-11-01T02:00-05:00 2h base",
-			"carol 2026-11-01T02:00-05:00 2026-11-01T03:00-05:00 1h base",
-			"alice 2026-11-01T03:00-05:00 2026-11-01T04:00-05:00 1h base",
+			"bob 2026-11-01T01:00-04:00 2026-11-01T01:00-05:00 1h base",
+			"carol 2026-11-01T01:00-05:00 2026-11-01T02:00-05:00 1h base",
+			"alice 2026-11-01T02:00-05:00 2026-11-01T03:00-05:00 1h base",
+			"bob 2026-11-01T03:00-05:00 2026-11-01T04:00-05:00 1h base",
 		}},
 		{"hourly Berlin spring-forward", berlin, "2026-03-29T00:00", Hours(1), abc, "2026-03-29T00:00+01:00", "2026-03-29T05:00+02:00", []string{
 			"alice 2026-03-29T00:00+01:00 2026-03-29T01:00+01:00 1h base",
 			"bob 2026-03-29T01:00+01:00 2026-03-29T03:00+02:00 1h base",
-			"alice 2026-03-29T03:00+02:00 2026-03-29T04:00+02:00 1h base",
-			"bob 2026-03-29T04:00+02:00 2026-03-29T05:00+02:00 1h base",
+			"carol 2026-03-29T03:00+02:00 2026-03-29T04:00+02:00 1h base",
+			"alice 2026-03-29T04:00+02:00 2026-03-29T05:00+02:00 1h base",
 		}},
-		{"hourly Berlin fall-back", berlin, "2026-10-25T00:00", Hours(1), abc, "2026-10-25T00:00+02:00", "2026-10-25T05:00+01:00", []string{
+		{"hourly Berlin fall-back", berlin, "2026-10-25T00:00", Hours(1), abc, "2026-10-25T00:00+02:00", "2026-10-25T04:00+01:00", []string{
 			"alice 2026-10-25T00:00+02:00 2026-10-25T01:00+02:00 1h base",
 			"bob 2026-10-25T01:00+02:00 2026-10-25T02:00+02:00 1h base",
-			"carol 2026-10-25T02:00+02:00 2026-10-25T03:00+01:00 2h base",
-			"alice 2026-10-25T03:00+01:00 2026-10-25T04:00+01:00 1h base",
-			"bob 2026-10-25T04:00+01:00 2026-10-25T05:00+01:00 1h base",
+			"carol 2026-10-25T02:00+02:00 2026-10-25T02:00+01:00 1h base",
+			"alice 2026-10-25T02:00+01:00 2026-10-25T03:00+01:00 1h base",
+			"bob 2026-10-25T03:00+01:00 2026-10-25T04:00+01:00 1h base",
 		}},
-		{"12h Berlin spring-forward", berlin, "2026-03-28T08:00", Hours(12), ab, "2026-03-28T08:00+01:00", "2026-03-30T08:00+02:00", []string{
+		{"12h Berlin spring-forward", berlin, "2026-03-28T08:00", Hours(12), ab, "2026-03-28T08:00+01:00", "2026-03-30T09:00+02:00", []string{
 			"alice 2026-03-28T08:00+01:00 2026-03-28T20:00+01:00 12h base",
-			"bob 2026-03-28T20:00+01:00 2026-03-29T08:00+02:00 11h base",
-			"alice 2026-03-29T08:00+02:00 2026-03-29T20:00+02:00 12h base",
-			"bob 2026-03-29T20:00+02:00 2026-03-30T08:00+02:00 12h base",
+			"bob 2026-03-28T20:00+01:00 2026-03-29T09:00+02:00 12h base",
+			"alice 2026-03-29T09:00+02:00 2026-03-29T21:00+02:00 12h base",
+			"bob 2026-03-29T21:00+02:00 2026-03-30T09:00+02:00 12h base",
 		}},
-		{"12h NY fall-back", ny, "2026-10-31T20:00", Hours(12), ab, "2026-10-31T20:00-04:00", "2026-11-01T20:00-05:00", []string{
-			"alice 2026-10-31T20:00-04:00 2026-11-01T08:00-05:00 13h base",
-			"bob 2026-11-01T08:00-05:00 2026-11-01T20:00-05:00 12h base",
+		{"12h NY fall-back", ny, "2026-10-31T20:00", Hours(12), ab, "2026-10-31T20:00-04:00", "2026-11-01T19:00-05:00", []string{
+			"alice 2026-10-31T20:00-04:00 2026-11-01T07:00-05:00 12h base",
+			"bob 2026-11-01T07:00-05:00 2026-11-01T19:00-05:00 12h base",
+		}},
+		{"90m NY fall-back", ny, "2026-11-01T00:00", Minutes(90), abc, "2026-11-01T00:00-04:00", "2026-11-01T03:00-05:00", []string{
+			"alice 2026-11-01T00:00-04:00 2026-11-01T01:30-04:00 1.5h base",
+			"bob 2026-11-01T01:30-04:00 2026-11-01T02:00-05:00 1.5h base",
+			"carol 2026-11-01T02:00-05:00 2026-11-01T03:00-05:00 1h base",
+		}},
+		{"90m Berlin spring-forward", berlin, "2026-03-29T00:00", Minutes(90), ab, "2026-03-29T00:00+01:00", "2026-03-29T06:00+02:00", []string{
+			"alice 2026-03-29T00:00+01:00 2026-03-29T01:30+01:00 1.5h base",
+			"bob 2026-03-29T01:30+01:00 2026-03-29T04:00+02:00 1.5h base",
+			"alice 2026-03-29T04:00+02:00 2026-03-29T05:30+02:00 1.5h base",
+			"bob 2026-03-29T05:30+02:00 2026-03-29T06:00+02:00 0.5h base",
+		}},
+		{"36h Berlin across fall-back", berlin, "2026-10-24T08:00", Hours(36), ab, "2026-10-24T08:00+02:00", "2026-10-27T19:00+01:00", []string{
+			"alice 2026-10-24T08:00+02:00 2026-10-25T19:00+01:00 36h base",
+			"bob 2026-10-25T19:00+01:00 2026-10-27T07:00+01:00 36h base",
+			"alice 2026-10-27T07:00+01:00 2026-10-27T19:00+01:00 12h base",
+		}},
+		// Whole days follow the wall clock, whatever the unit.
+		{"10d NY across spring-forward", ny, "2026-03-01T09:00", Days(10), ab, "2026-03-01T09:00-05:00", "2026-03-21T09:00-04:00", []string{
+			"alice 2026-03-01T09:00-05:00 2026-03-11T09:00-04:00 239h base",
+			"bob 2026-03-11T09:00-04:00 2026-03-21T09:00-04:00 240h base",
+		}},
+		{"24h is a wall-clock day", berlin, "2026-10-24T02:30", Hours(24), ab, "2026-10-24T02:30+02:00", "2026-10-26T02:30+01:00", []string{
+			"alice 2026-10-24T02:30+02:00 2026-10-25T02:30+01:00 25h base",
+			"bob 2026-10-25T02:30+02:00 2026-10-26T02:30+01:00 25h base",
+		}},
+		{"2880m is two wall-clock days", ny, "2026-03-07T09:00", Minutes(2880), ab, "2026-03-07T09:00-05:00", "2026-03-11T09:00-04:00", []string{
+			"alice 2026-03-07T09:00-05:00 2026-03-09T09:00-04:00 47h base",
+			"bob 2026-03-09T09:00-04:00 2026-03-11T09:00-04:00 48h base",
 		}},
 		{"before the layer starts nobody is on call", "UTC", "2026-01-05T09:00", Days(1), ab, "2026-01-04T00:00Z", "2026-01-06T00:00Z", []string{
 			"alice 2026-01-05T09:00Z 2026-01-06T00:00Z 15h base",

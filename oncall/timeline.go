@@ -22,7 +22,9 @@ type Shift struct {
 // Shifts returns the final timeline in [from, to): the highest layer with
 // someone on call wins, overrides beat layers, shifts are clipped to
 // [from, to) and adjacent shifts of the same user are merged. Times nobody
-// is on call are absent. Shifts are sorted and never overlap.
+// is on call are absent. Shifts are sorted by start; two of them overlap
+// only where several people are on call at once, which is where a
+// wall-clock handoff falls in the repeated hour of a fall-back (DST rule 3).
 func (s Schedule) Shifts(from, to time.Time) ([]Shift, error) {
 	c, err := s.compile()
 	if err != nil {
@@ -37,22 +39,28 @@ func (s Schedule) Shifts(from, to time.Time) ([]Shift, error) {
 	return c.timeline(from, to), nil
 }
 
+// onCall is one person on call during an elementary interval, and why.
+type onCall struct{ user, source string }
+
 // timeline cuts [from, to) at every boundary of every layer segment and
 // override, decides each elementary interval separately and merges.
 func (c *compiled) timeline(from, to time.Time) []Shift {
-	layers := make([][]segment, len(c.layers))
+	layers := make([]layerCursor, len(c.layers))
 	for i := range c.layers {
-		layers[i] = c.layers[i].segments(from, to)
+		layers[i].segs = c.layers[i].segments(from, to)
 	}
 	bounds := c.boundaries(from, to, layers)
-	cursors := make([]int, len(layers))
 	var out []Shift
+	open := map[string]int{} // user -> index in out of their latest shift
 	for i := 0; i+1 < len(bounds); i++ {
 		a, b := bounds[i], bounds[i+1]
-		user, source := topLayer(layers, cursors, a)
-		user, source = c.applyOverrides(a, user, source)
-		if user != "" {
-			out = appendMerged(out, Shift{c.id, user, a.In(c.loc), b.In(c.loc), source})
+		for _, p := range c.applyOverrides(a, topLayer(layers, a)) {
+			if k, ok := open[p.user]; ok && out[k].End.Equal(a) {
+				extend(&out[k], b, p.source)
+				continue
+			}
+			open[p.user] = len(out)
+			out = append(out, Shift{c.id, p.user, a.In(c.loc), b.In(c.loc), p.source})
 		}
 	}
 	return out
@@ -60,10 +68,10 @@ func (c *compiled) timeline(from, to time.Time) []Shift {
 
 // boundaries returns the sorted, unique instants where the answer may
 // change within [from, to].
-func (c *compiled) boundaries(from, to time.Time, layers [][]segment) []time.Time {
+func (c *compiled) boundaries(from, to time.Time, layers []layerCursor) []time.Time {
 	bounds := []time.Time{from, to}
-	for _, segs := range layers {
-		for _, s := range segs {
+	for _, l := range layers {
+		for _, s := range l.segs {
 			bounds = append(bounds, s.start, s.end)
 		}
 	}
@@ -78,55 +86,88 @@ func (c *compiled) boundaries(from, to time.Time, layers [][]segment) []time.Tim
 	return slices.CompactFunc(bounds, time.Time.Equal)
 }
 
-// topLayer returns who the highest layer with someone at instant a has on
-// call. cursors[i] remembers how far layer i was scanned; it only moves
-// forward because a increases from call to call.
-func topLayer(layers [][]segment, cursors []int, a time.Time) (user, source string) {
-	for i := len(layers) - 1; i >= 0; i-- {
-		segs := layers[i]
-		for cursors[i] < len(segs) && !segs[cursors[i]].end.After(a) {
-			cursors[i]++
-		}
-		if k := cursors[i]; k < len(segs) && !segs[k].start.After(a) {
-			return segs[k].user, segs[k].source
-		}
-	}
-	return "", ""
+// layerCursor walks one layer's segments (sorted by start, possibly
+// overlapping) through increasing instants.
+type layerCursor struct {
+	segs   []segment
+	next   int       // first segment not yet started
+	active []segment // started and not ended, by start
 }
 
-// applyOverrides applies the overrides active at instant a, in order.
+// at returns the segments covering instant a, which must not decrease from
+// call to call.
+func (lc *layerCursor) at(a time.Time) []segment {
+	for lc.next < len(lc.segs) && !lc.segs[lc.next].start.After(a) {
+		lc.active = append(lc.active, lc.segs[lc.next])
+		lc.next++
+	}
+	lc.active = slices.DeleteFunc(lc.active, func(s segment) bool { return !s.end.After(a) })
+	return lc.active
+}
+
+// topLayer returns who the highest layer with someone at instant a has on
+// call: usually one person, two during a fall-back handoff overlap (the
+// outgoing one first). A person is listed once.
+func topLayer(layers []layerCursor, a time.Time) []onCall {
+	for i := len(layers) - 1; i >= 0; i-- {
+		segs := layers[i].at(a)
+		if len(segs) == 0 {
+			continue
+		}
+		var out []onCall
+		for _, s := range segs {
+			if !slices.ContainsFunc(out, func(p onCall) bool { return p.user == s.user }) {
+				out = append(out, onCall{s.user, s.source})
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// applyOverrides applies the overrides active at instant a, in order, to
+// people (which it may change): one without Replaces replaces everyone on
+// call (or fills a gap), one with Replaces replaces only that person.
 // Override bounds are boundaries, so an override covers a whole elementary
 // interval or none of it.
-func (c *compiled) applyOverrides(a time.Time, user, source string) (string, string) {
+func (c *compiled) applyOverrides(a time.Time, people []onCall) []onCall {
 	for _, o := range c.overrides {
 		if a.Before(o.Start) || !a.Before(o.End) {
 			continue
 		}
-		if o.Replaces == "" || o.Replaces == user {
-			user, source = o.UserID, OverrideLayer
+		by := onCall{o.UserID, OverrideLayer}
+		if o.Replaces == "" {
+			people = []onCall{by}
+			continue
+		}
+		i := slices.IndexFunc(people, func(p onCall) bool { return p.user == o.Replaces })
+		if i < 0 {
+			continue
+		}
+		// The replacement takes the replaced person's place and is listed
+		// once, should they already be on call beside them.
+		people[i] = by
+		for j := len(people) - 1; j >= 0; j-- {
+			if j != i && people[j].user == o.UserID {
+				people = slices.Delete(people, j, j+1)
+			}
 		}
 	}
-	return user, source
+	return people
 }
 
-// appendMerged appends s, extending the last shift instead if it is the
-// same user and ends exactly where s starts.
-func appendMerged(out []Shift, s Shift) []Shift {
-	n := len(out)
-	if n == 0 || out[n-1].UserID != s.UserID || !out[n-1].End.Equal(s.Start) {
-		return append(out, s)
+// extend lengthens a shift to end, adding source to its layer names.
+func extend(sh *Shift, end time.Time, source string) {
+	sh.End = end.In(sh.End.Location())
+	if !slices.Contains(strings.Split(sh.Layer, "+"), source) {
+		sh.Layer += "+" + source
 	}
-	last := &out[n-1]
-	last.End = s.End
-	if !slices.Contains(strings.Split(last.Layer, "+"), s.Layer) {
-		last.Layer += "+" + s.Layer
-	}
-	return out
 }
 
 // OnCallAt returns the users on call at instant t (an empty slice if
-// nobody). The model puts at most one user on call at a time; the slice
-// keeps callers independent of that.
+// nobody): one person, or two during the overlap of a handoff in a
+// fall-back's repeated hour (the outgoing one first). Escalation pages them
+// all.
 func (s Schedule) OnCallAt(t time.Time) ([]string, error) {
 	shifts, err := s.Shifts(t, t.Add(time.Nanosecond))
 	if err != nil {

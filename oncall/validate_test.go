@@ -31,10 +31,19 @@ func TestValidate(t *testing.T) {
 			`oncall: schedule "payments": layer 0 ("base"): start is required`},
 		{"impossible start", func(s *Schedule) { s.Layers[0].Start = LocalTime{2026, time.February, 30, 9, 0} },
 			`oncall: schedule "payments": layer 0 ("base"): start 2026-02-30T09:00 is not a valid date and time`},
+		{"valid 90m shifts", func(s *Schedule) { s.Layers[0].Shift = Minutes(90) }, ""},
+		{"valid 1m shifts", func(s *Schedule) { s.Layers[0].Shift = Minutes(1) }, ""},
+		{"valid 9999w shifts", func(s *Schedule) { s.Layers[0].Shift = Weeks(9999) }, ""},
 		{"count 0", func(s *Schedule) { s.Layers[0].Shift = ShiftLength{0, Day} },
-			`oncall: schedule "payments": layer 0 ("base"): shift count must be at least 1, got 0`},
+			`oncall: schedule "payments": layer 0 ("base"): shift length is zero; it must be at least 1m`},
+		{"negative count", func(s *Schedule) { s.Layers[0].Shift = Hours(-12) },
+			`oncall: schedule "payments": layer 0 ("base"): shift length -12 hours is negative; it must be at least 1m`},
+		{"too long", func(s *Schedule) { s.Layers[0].Shift = Days(9999*7 + 1) },
+			`oncall: schedule "payments": layer 0 ("base"): shift length 69994 days is longer than the maximum 9999w`},
 		{"no unit", func(s *Schedule) { s.Layers[0].Shift = ShiftLength{Count: 1} },
-			`oncall: schedule "payments": layer 0 ("base"): unknown shift unit 0 (use Hour, Day or Week)`},
+			`oncall: schedule "payments": layer 0 ("base"): unknown shift unit 0 (use Minute, Hour, Day or Week)`},
+		{"unknown unit", func(s *Schedule) { s.Layers[0].Shift = ShiftLength{1, Minute + 1} },
+			`oncall: schedule "payments": layer 0 ("base"): unknown shift unit 5 (use Minute, Hour, Day or Week)`},
 		{"no participants", func(s *Schedule) { s.Layers[0].Participants = nil },
 			`oncall: schedule "payments": layer 0 ("base"): no participants`},
 		{"empty participant", func(s *Schedule) { s.Layers[0].Participants = []string{"alice", ""} },
@@ -104,5 +113,82 @@ func TestParseClock(t *testing.T) {
 		if _, ok := parseClock(s); ok != want {
 			t.Errorf("parseClock(%q) ok = %v, want %v", s, ok, want)
 		}
+	}
+}
+
+func TestParseShiftLength(t *testing.T) {
+	for in, want := range map[string]struct {
+		sl   ShiftLength
+		text string
+	}{
+		"90m":    {Minutes(90), "90m"},
+		"1h30m":  {Minutes(90), "90m"},
+		"1.5h":   {Minutes(90), "90m"},
+		"1m":     {Minutes(1), "1m"},
+		"60s":    {Minutes(1), "1m"},
+		"12h":    {Hours(12), "12h"},
+		" 36H ":  {Hours(36), "36h"},
+		"+8h":    {Hours(8), "8h"},
+		"24h":    {Days(1), "1d"},
+		"1440m":  {Days(1), "1d"},
+		"48h":    {Days(2), "2d"},
+		"1d":     {Days(1), "1d"},
+		"10d":    {Days(10), "10d"},
+		"10 d":   {Days(10), "10d"},
+		"14d":    {Weeks(2), "2w"},
+		"2w":     {Weeks(2), "2w"},
+		"168h":   {Weeks(1), "1w"},
+		"9999w":  {Weeks(9999), "9999w"},
+		"25h30m": {Minutes(1530), "1530m"},
+	} {
+		got, err := ParseShiftLength(in)
+		if err != nil || got != want.sl || got.String() != want.text {
+			t.Errorf("ParseShiftLength(%q) = %+v (%q), %v; want %+v (%q)", in, got, got.String(), err, want.sl, want.text)
+		}
+		if again, err := ParseShiftLength(got.String()); err != nil || again != got {
+			t.Errorf("ParseShiftLength(%q) does not read back %q: %+v, %v", got.String(), in, again, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"":                      `oncall: shift length is required: a length like 90m, 12h, 1d or 2w`,
+		"  ":                    `oncall: shift length is required: a length like 90m, 12h, 1d or 2w`,
+		"abc":                   `oncall: shift length "abc" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`,
+		"3x":                    `oncall: shift length "3x" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`,
+		"12":                    `oncall: shift length "12" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`,
+		"1.5d":                  `oncall: shift length "1.5d" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`,
+		"1d12h":                 `oncall: shift length "1d12h" is not a length like 90m, 12h, 1h30m, 1d or 2w (units m, h, d, w)`,
+		"0m":                    `oncall: shift length "0m" is zero; it must be at least 1m`,
+		"0d":                    `oncall: shift length "0d" is zero; it must be at least 1m`,
+		"0":                     `oncall: shift length "0" is zero; it must be at least 1m`,
+		"-1d":                   `oncall: shift length "-1d" is negative; it must be at least 1m`,
+		"-90m":                  `oncall: shift length "-90m" is negative; it must be at least 1m`,
+		"30s":                   `oncall: shift length "30s" is shorter than the minimum 1m`,
+		"1ns":                   `oncall: shift length "1ns" is shorter than the minimum 1m`,
+		"90s":                   `oncall: shift length "90s" is not a whole number of minutes`,
+		"10000w":                `oncall: shift length "10000w" is longer than the maximum 9999w`,
+		"70000d":                `oncall: shift length "70000d" is longer than the maximum 9999w`,
+		"2000000h":              `oncall: shift length "2000000h" is longer than the maximum 9999w`,
+		"99999999999999999999w": `oncall: shift length "99999999999999999999w" is longer than the maximum 9999w`,
+	} {
+		if got, err := ParseShiftLength(in); errString(err) != want {
+			t.Errorf("ParseShiftLength(%q) = %+v, %q\nwant error %q", in, got, errString(err), want)
+		}
+	}
+}
+
+func TestShiftLengthString(t *testing.T) {
+	for sl, want := range map[ShiftLength]string{
+		Minutes(90): "90m", Hours(36): "36h", Hours(24): "1d", Minutes(10080): "1w", Days(10): "10d", Days(14): "2w",
+		Weeks(2): "2w", {0, Day}: "0 day", {1, 0}: "1 Unit(0)",
+	} {
+		if got := sl.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", sl, got, want)
+		}
+	}
+	if got := Minutes(90).Duration(); got != 90*time.Minute {
+		t.Errorf("Duration = %s", got)
+	}
+	if got := Hours(-1).Duration(); got != 0 {
+		t.Errorf("Duration of an invalid length = %s, want 0", got)
 	}
 }
