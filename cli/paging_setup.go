@@ -21,18 +21,33 @@ func integrationsPath(service string) string {
 }
 
 func (a *app) integrationCreateCommand() *cobra.Command {
-	var service, kind, name string
+	var service, kind, name, key string
 	cmd := &cobra.Command{
-		Use:   "create --service S --kind alertmanager|pagerduty|webhook [--name N]",
+		Use:   "create --service S --kind alertmanager|pagerduty|webhook [--name N] [--key KEY]",
 		Short: "Create an integration (admins only); its key is shown only once",
-		Args:  noArgs,
+		Long: "Create an integration (admins only); its key is shown only once.\n\n" +
+			"Without --key the server generates the key. With --key, a sender that already has one (a PagerDuty\n" +
+			"routing key, the last segment of an Alertmanager webhook URL) keeps it and changes only its URL:\n" +
+			"20 to 128 characters of A-Z, a-z, 0-9, '-' and '_'; exactly 32 for --kind pagerduty. A key\n" +
+			"already used by any integration is refused.",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return send(a, cmd, http.MethodPost, integrationsPath(service), map[string]any{"kind": kind, "name": name}, func(v *struct {
+			body := map[string]any{"kind": kind, "name": name}
+			given := cmd.Flags().Changed("key")
+			if given {
+				body["key"] = key // the server checks it, empty included
+			}
+			return send(a, cmd, http.MethodPost, integrationsPath(service), body, func(v *struct {
 				Integration warroom.Integration
 				Key, URL    string
 			}) error {
-				fmt.Fprintf(a.stdout, "integration %q (%s, id %s) created; its key, shown only this once:\n\n  %s\n\n",
-					v.Integration.Name, v.Integration.Kind, v.Integration.ID, v.Key)
+				if given {
+					fmt.Fprintf(a.stdout, "integration %q (%s, id %s) created with the key given.\n\n",
+						v.Integration.Name, v.Integration.Kind, v.Integration.ID)
+				} else {
+					fmt.Fprintf(a.stdout, "integration %q (%s, id %s) created; its key, shown only this once:\n\n  %s\n\n",
+						v.Integration.Name, v.Integration.Kind, v.Integration.ID, v.Key)
+				}
 				switch v.Integration.Kind {
 				case warroom.IntegrationPagerDuty:
 					fmt.Fprintf(a.stdout, "Send PagerDuty Events API v2 events to %s with routing_key %s.\n", v.URL, v.Key)
@@ -49,6 +64,7 @@ func (a *app) integrationCreateCommand() *cobra.Command {
 	fs.StringVar(&service, "service", "", "the service the alerts are about (slug or ID)")
 	fs.StringVar(&kind, "kind", "", "what sends: alertmanager, pagerduty (Events API v2) or webhook (generic JSON)")
 	fs.StringVar(&name, "name", "", "a name for it (default: the kind)")
+	fs.StringVar(&key, "key", "", "the key the sender already uses (default: a generated one); 20-128 of [A-Za-z0-9_-], 32 for pagerduty")
 	_ = cmd.MarkFlagRequired("service")
 	_ = cmd.MarkFlagRequired("kind")
 	return cmd

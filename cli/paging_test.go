@@ -114,6 +114,49 @@ func TestPagingCommands(t *testing.T) {
 		t.Fatalf("integration list:\n%s", out)
 	}
 
+	// --key: a team switching over from PagerDuty keeps the routing key
+	// of its Alertmanager pagerduty_configs (the shared fixtures') and
+	// changes only the URL.
+	c.ok("service", "create", "--slug", "payments", "--name", "Payments")
+	const pdKey = "0123456789abcdef0123456789abcdef"
+	created := regexp.MustCompile(`^integration "am-pagerduty" \(pagerduty, id \S+\) created with the key given\.\n\n` +
+		`Send PagerDuty Events API v2 events to ` + regexp.QuoteMeta(url) + `/v2/enqueue with routing_key ` + pdKey + `\.\n$`)
+	if out := c.ok("integration", "create", "--service", "payments", "--kind", "pagerduty", "--name", "am-pagerduty", "--key", pdKey); !created.MatchString(out) {
+		t.Fatalf("integration create --key:\n%s", out)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kind", "alertmanager", "--key", pdKey}, "error: an integration with this key exists (field: key)"},
+		{[]string{"--kind", "pagerduty", "--key", pdKey[:31]}, "error: the key of a pagerduty integration is its routing key, which is exactly 32 characters; this one has 31 (field: key)"},
+		{[]string{"--kind", "webhook", "--key", "short-key"}, "error: key must be 20 to 128 characters; this one has 9 (field: key)"},
+		{[]string{"--kind", "webhook", "--key", "a key with spaces in it"}, "error: key may contain only letters A-Z and a-z, digits, '-' and '_'; ' ' at position 2 is not allowed (field: key)"},
+		{[]string{"--kind", "webhook", "--key", ""}, "error: key is empty: give the key the sender uses, or omit key to have one generated (field: key)"},
+	} {
+		out, errOut, code := runCLI(t, c.env, append([]string{"integration", "create", "--service", "payments"}, bad.args...)...)
+		if code != exitFailed || out != "" || strings.TrimSpace(errOut) != bad.want {
+			t.Errorf("integration create %v: exit %d, stdout %q, stderr %q; want exit 1 and %q", bad.args, code, out, errOut, bad.want)
+		}
+	}
+	pd, err := os.ReadFile("../../shared/fixtures/alertmanager/002-pagerduty-v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(pd), `"routing_key": "`+pdKey+`"`) {
+		t.Fatalf("the fixture's routing key is not %s", pdKey)
+	}
+	res, err := http.Post(url+"/v2/enqueue", "application/json", strings.NewReader(string(pd)))
+	if err != nil || res.StatusCode != http.StatusAccepted {
+		t.Fatalf("the fixture's PagerDuty event with its own routing key: %v %v", res, err)
+	}
+	res.Body.Close()
+	var pdAlerts struct{ Alerts []warroom.Alert }
+	c.json(&pdAlerts, "alerts", "list", "--service", "payments")
+	if len(pdAlerts.Alerts) != 1 || pdAlerts.Alerts[0].Source != "pagerduty" || pdAlerts.Alerts[0].Status != warroom.AlertFiring {
+		t.Fatalf("payments alerts: %+v", pdAlerts)
+	}
+
 	sched := filepath.Join(t.TempDir(), "primary.json")
 	if err := os.WriteFile(sched, []byte(`{"name":"primary","time_zone":"UTC","layers":[{"name":"daily","start":"2024-04-01T00:00","shift":"1d","participants":["ada","admin"]}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -161,7 +204,7 @@ func TestPagingCommands(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", url+"/webhook/any-name", strings.NewReader(string(body)))
 	req.Header.Set("Authorization", "Bearer "+in.Key)
-	res, err := http.DefaultClient.Do(req)
+	res, err = http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != 202 {
 		t.Fatalf("webhook: %v %v", res, err)
 	}
@@ -175,8 +218,26 @@ func TestPagingCommands(t *testing.T) {
 	if out := c.ok("alerts", "show", id); !strings.Contains(out, "p99 latency of payments above 2s") {
 		t.Fatalf("alerts show:\n%s", out)
 	}
+	if a := apiAlert(t, url, token, id); a.Status != warroom.AlertFiring || a.AcknowledgedAt != nil {
+		t.Fatalf("before the ack: %+v", a)
+	}
+	// The server's clock is the wall clock: the acknowledgement time lies
+	// between the moments before and after the command (stored to the
+	// microsecond).
+	before := time.Now().UTC().Truncate(time.Microsecond)
 	if out := c.ok("alerts", "ack", id); !strings.Contains(out, "acknowledged") {
 		t.Fatalf("alerts ack:\n%s", out)
+	}
+	after := time.Now().UTC()
+	acked := apiAlert(t, url, token, id)
+	if acked.Status != warroom.AlertAcknowledged || acked.AcknowledgedAt == nil ||
+		acked.AcknowledgedAt.Before(before) || acked.AcknowledgedAt.After(after) {
+		t.Fatalf("after alerts ack, the API shows status %s acknowledged at %v; want acknowledged between %v and %v",
+			acked.Status, acked.AcknowledgedAt, before, after)
+	}
+	c.json(&alerts, "alerts", "list", "--service", "checkout", "--status", "acknowledged")
+	if len(alerts.Alerts) != 1 || alerts.Alerts[0].ID != id || !alerts.Alerts[0].AcknowledgedAt.Equal(*acked.AcknowledgedAt) {
+		t.Fatalf("acknowledged alerts: %+v", alerts)
 	}
 	var res2 warroom.CommandResult
 	c.json(&res2, "alerts", "declare", id, "--severity", "SEV3")
@@ -186,6 +247,26 @@ func TestPagingCommands(t *testing.T) {
 	c.ok("alerts", "messages", "--incident", res2.Incident.Ref)
 	c.ok("integration", "delete", "--service", "checkout", in.Integration.ID)
 	c.ok("contact", "remove", cm.ID)
+}
+
+// apiAlert reads an alert straight from the API, not through the CLI.
+func apiAlert(t *testing.T, server, token, id string) warroom.Alert {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, server+"/api/v1/alerts/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var a warroom.Alert
+	if err := json.NewDecoder(res.Body).Decode(&a); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET alert %s: status %d, %v", id, res.StatusCode, err)
+	}
+	return a
 }
 
 // TestPagingFlagParsing covers the compact flag forms.

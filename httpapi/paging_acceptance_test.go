@@ -590,15 +590,20 @@ func TestAcceptanceAlertmanagerEscalation(t *testing.T) {
 
 // TestAcceptancePagerDutyEvents drives /v2/enqueue with PagerDuty's own Go
 // client: a trigger declares an incident and pages step 1; the same
-// dedup_key again is a counted duplicate that pages nobody; the source's
-// acknowledge stops the escalation; its resolve resolves the alert.
+// dedup_key again is a counted duplicate that pages nobody; with nobody
+// acknowledging, step 2 is paged at its delay; the source's acknowledge
+// then stops the escalation (step 3 and step 2's later notification rule
+// are never sent); its resolve resolves the alert.
 func TestAcceptancePagerDutyEvents(t *testing.T) {
 	eachStore(t, func(t *testing.T, db string) {
 		t0 := epoch
 		a := newAcceptance(t, db, t0, nil)
 		a.rules("ada", a.contact("ada", warroom.ContactEmail, "ada@example.com"), "0s")
-		a.rules("bob", a.contact("bob", warroom.ContactEmail, "bob@example.com"), "0s")
-		pol := a.policy("checkout-primary", "5m", 0, "ada", "bob")
+		// bob: email at once, Slack 3m later (at 8m, were he not acknowledged).
+		a.rules("bob", a.contact("bob", warroom.ContactEmail, "bob@example.com"), "0s",
+			a.contact("bob", warroom.ContactSlack, "U0BOB0001"), "3m")
+		a.rules("carol", a.contact("carol", warroom.ContactEmail, "carol@example.com"), "0s")
+		pol := a.policy("checkout-primary", "5m", 0, "ada", "bob", "carol")
 		a.servicePaging(pol.Name, map[string]string{"min_severity": "critical", "action": "declare", "incident_severity": "SEV2"})
 		in := a.integration(warroom.IntegrationPagerDuty, "grafana")
 		if in.URL != a.srv.URL+"/v2/enqueue" || len(in.Key) != 32 {
@@ -659,40 +664,151 @@ func TestAcceptancePagerDutyEvents(t *testing.T) {
 		}
 		mark = a.wantSent("duplicate", mark)
 
-		// The source acknowledges: the alert is, and its escalation stops
-		// (step 2 was due at 5m). The incident is not: MTTA measures
-		// people, and the event names nobody.
-		a.at(2 * time.Minute)
+		// Nobody acknowledges: step 2 is due 5m after step 1, not a
+		// second earlier.
+		a.runUntil(5*time.Minute-time.Second, time.Minute)
+		mark = a.wantSent("4m59s", mark)
+		a.at(5 * time.Minute)
+		mark = a.wantSent("step 2", mark, "5m0s email bob@example.com page "+subject)
+		if got := a.alert(al.ID); got.Status != warroom.AlertFiring || got.AcknowledgedAt != nil {
+			t.Fatalf("before the acknowledge: %+v", got)
+		}
+
+		// The source acknowledges: the alert is, and its escalation stops:
+		// bob's Slack page (due at 8m) is cancelled, step 3 (carol, due
+		// at 10m) never comes, nor does anything else in the next half
+		// hour. The incident is not acknowledged: MTTA measures people,
+		// and the event names nobody.
+		a.at(6 * time.Minute)
 		event("acknowledge", key)
 		a.tick()
-		got = ok[warroom.Alert](t, a.do("vic", "GET", "/api/v1/alerts/"+al.ID, nil), 200)
+		got = *a.alert(al.ID)
 		if got.Status != warroom.AlertAcknowledged {
 			t.Fatalf("after acknowledge: %+v", got)
 		}
-		wantTime(t, "alert acknowledged_at", got.AcknowledgedAt, t0.Add(2*time.Minute))
-		a.runUntil(5*time.Minute+time.Second, time.Minute)
-		mark = a.wantSent("past the step delay", mark)
+		wantTime(t, "alert acknowledged_at", got.AcknowledgedAt, t0.Add(6*time.Minute))
+		a.runUntil(36*time.Minute, time.Minute)
+		mark = a.wantSent("30 minutes after the acknowledge", mark)
 		if inc := a.incident("INC-1").Incident; inc.AcknowledgedAt != nil {
 			t.Fatalf("the source's ack acknowledged the incident at %v", inc.AcknowledgedAt)
 		}
 
 		// The source resolves.
-		a.at(6 * time.Minute)
+		a.at(37 * time.Minute)
 		event("resolve", key)
 		a.tick()
-		got = ok[warroom.Alert](t, a.do("vic", "GET", "/api/v1/alerts/"+al.ID, nil), 200)
+		got = *a.alert(al.ID)
 		if got.Status != warroom.AlertResolved || got.Summary != "Checkout DB primary unreachable" {
 			t.Fatalf("after resolve: %+v", got)
 		}
-		wantTime(t, "alert resolved_at", got.ResolvedAt, t0.Add(6*time.Minute))
+		wantTime(t, "alert resolved_at", got.ResolvedAt, t0.Add(37*time.Minute))
 		a.wantSent("resolve", mark)
 		wantLines(t, "alert messages", a.messages("/api/v1/alerts/"+al.ID+"/messages"),
-			"page email ada@example.com sent due=0s attempts=1 [sent@0s]")
+			"page email ada@example.com sent due=0s attempts=1 [sent@0s]",
+			"page email bob@example.com sent due=5m0s attempts=1 [sent@5m0s]",
+			"page slack U0BOB0001 failed due=8m0s attempts=0 [cancelled@8m0s: not sent: alert acknowledged]")
 		wantLines(t, "INC-1 system notes", a.systemNotes("INC-1"),
 			fmt.Sprintf("Declared by warroom for alert %q (critical, %s): the service's rules declare a SEV2 incident for critical alerts or worse.", got.Summary, al.ID),
-			`Paged @ada for the alert (step 1 of 2, round 1 of 1 of escalation policy "checkout-primary"). Next step at 2025-03-01T10:05:00Z unless acknowledged.`,
+			`Paged @ada for the alert (step 1 of 3, round 1 of 1 of escalation policy "checkout-primary"). Next step at 2025-03-01T10:05:00Z unless acknowledged.`,
+			`Paged @bob for the alert (step 2 of 3, round 1 of 1 of escalation policy "checkout-primary"). Next step at 2025-03-01T10:10:00Z unless acknowledged.`,
 			fmt.Sprintf("Alert %q (%s) was acknowledged; paging for it stops.", got.Summary, al.ID),
+			// At 10m the incident still has no IC (the source's ack names
+			// nobody, so there is no first responder either).
+			"First responder protocol: no Incident Commander 10m after the announcement and service is not recovered. "+
+				"No IC escalation policy is configured, so nobody is paged for it. Nobody has acknowledged yet, so there is "+
+				"no first responder to tell: "+warroom.FirstResponderInstruction(warroom.DefaultPolicy()),
 			"The alert of this incident has resolved. The incident stays open: closing it is for its responders to decide.")
+	})
+}
+
+// TestAcceptancePagerDutyOnlyURLChanged: a tool that pages PagerDuty
+// switches to warroom by changing only the URL. An admin creates the
+// integration through the API with the routing key the captured
+// Alertmanager pagerduty_configs uses; PagerDuty's own Go client, pointed
+// at warroom instead of PagerDuty, then sends the captured events
+// unchanged, routing key included: they are accepted and page.
+func TestAcceptancePagerDutyOnlyURLChanged(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		t0 := time.Date(2026, 11, 22, 0, 9, 0, 0, time.UTC)
+		a := newAcceptance(t, db, t0, nil)
+		a.rules("ada", a.contact("ada", warroom.ContactEmail, "ada@example.com"), "0s")
+		pol := a.policy("checkout-primary", "5m", 0, "ada")
+		a.servicePaging(pol.Name, map[string]string{"min_severity": "critical", "action": "declare", "incident_severity": "SEV1"})
+
+		// The captured events, decoded into the client's own type: 003
+		// triggers the checkout group, 009 resolves it.
+		captured := func(name string) *pagerduty.V2Event {
+			t.Helper()
+			body, err := os.ReadFile(filepath.Join(fixtureDir, name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			var ev pagerduty.V2Event
+			if err := dec.Decode(&ev); err != nil {
+				t.Fatalf("fixture %s: %v", name, err)
+			}
+			return &ev
+		}
+		trigger, resolve := captured("003-pagerduty-v2"), captured("009-pagerduty-v2")
+		routingKey := trigger.RoutingKey
+		if len(routingKey) != 32 || resolve.RoutingKey != routingKey || trigger.DedupKey != resolve.DedupKey {
+			t.Fatalf("fixtures: routing keys %q / %q, dedup keys %q / %q", routingKey, resolve.RoutingKey, trigger.DedupKey, resolve.DedupKey)
+		}
+
+		// The only change on the sender's side: the Events API URL.
+		client := pagerduty.NewClient("", pagerduty.WithV2EventsAPIEndpoint(a.srv.URL))
+		client.SetDebugFlag(pagerduty.DebugCaptureLastResponse)
+		ctx := context.Background()
+		send := func(ev *pagerduty.V2Event) (*pagerduty.V2EventResponse, error) {
+			t.Helper()
+			res, err := client.ManageEventWithContext(ctx, ev)
+			last, ok := client.LastAPIResponse()
+			if !ok {
+				t.Fatalf("%s: no response", ev.Action)
+			}
+			if err == nil && last.StatusCode != http.StatusAccepted {
+				t.Fatalf("%s: status %d, want 202", ev.Action, last.StatusCode)
+			}
+			return res, err
+		}
+
+		// Before warroom knows the key, the event is refused as PagerDuty
+		// refuses an unknown one.
+		if _, err := send(trigger); err == nil {
+			t.Fatal("an unknown routing key was accepted")
+		} else if last, _ := client.LastAPIResponse(); last.StatusCode != http.StatusBadRequest {
+			t.Fatalf("unknown routing key: status %d, want 400 (%v)", last.StatusCode, err)
+		}
+
+		in := ok[newIntegration](t, a.do("root", "POST", "/api/v1/services/checkout/integrations",
+			map[string]string{"kind": "pagerduty", "name": "alertmanager-pagerduty", "key": routingKey}), http.StatusCreated)
+		if in.Key != routingKey || in.URL != a.srv.URL+"/v2/enqueue" || in.Integration.Kind != warroom.IntegrationPagerDuty {
+			t.Fatalf("integration %+v", in)
+		}
+
+		res, err := send(trigger)
+		if err != nil || res.Status != "success" || res.Message != "Event processed" || res.DedupKey != trigger.DedupKey {
+			t.Fatalf("trigger: %+v, %v", res, err)
+		}
+		a.tick()
+		al := a.alertBy("pagerduty", trigger.DedupKey)
+		if al.Status != warroom.AlertFiring || al.Severity != "critical" || al.IntegrationID != in.Integration.ID ||
+			al.Summary != trigger.Payload.Summary || al.IncidentID == "" {
+			t.Fatalf("alert %+v", al)
+		}
+		a.wantSent("trigger", 0, "0s email ada@example.com page [CRITICAL] INC-1: "+trigger.Payload.Summary)
+
+		a.at(time.Minute)
+		if res, err = send(resolve); err != nil || res.Status != "success" || res.DedupKey != resolve.DedupKey {
+			t.Fatalf("resolve: %+v, %v", res, err)
+		}
+		a.tick()
+		if got := a.alert(al.ID); got.Status != warroom.AlertResolved {
+			t.Fatalf("after resolve: %+v", got)
+		}
+		wantTime(t, "alert resolved_at", a.alert(al.ID).ResolvedAt, t0.Add(time.Minute))
 	})
 }
 

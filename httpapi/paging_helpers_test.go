@@ -93,11 +93,16 @@ func newPagingEnv(t *testing.T) *pagingEnv {
 	if err := e.store.CreateService(ctx, p.service); err != nil {
 		t.Fatal(err)
 	}
-	for kind, key := range map[warroom.IntegrationKind]string{warroom.IntegrationAlertmanager: amKey,
-		warroom.IntegrationPagerDuty: pdKey, warroom.IntegrationWebhook: genericKey} {
-		in := &warroom.Integration{ServiceID: p.service.ID, Kind: kind, Name: string(kind), CreatedAt: epoch}
-		if err := e.store.CreateIntegration(ctx, in, warroom.HashTokenSecret(key)); err != nil {
-			t.Fatal(err)
+	// The integrations are made through the API with the keys their
+	// senders already use, as a team switching over from PagerDuty would.
+	for _, kk := range []struct {
+		kind warroom.IntegrationKind
+		key  string
+	}{{warroom.IntegrationAlertmanager, amKey}, {warroom.IntegrationPagerDuty, pdKey}, {warroom.IntegrationWebhook, genericKey}} {
+		got := ok[newIntegration](t, e.do("root", "POST", "/api/v1/services/checkout/integrations",
+			map[string]string{"kind": string(kk.kind), "name": string(kk.kind), "key": kk.key}), 201)
+		if got.Key != kk.key || got.Integration.Kind != kk.kind {
+			t.Fatalf("integration %s created as %+v", kk.kind, got)
 		}
 	}
 	return p

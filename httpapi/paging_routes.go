@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/intake"
@@ -35,10 +36,27 @@ func (s *Server) pagingRoutes() []route {
 }
 
 // integrationInput is the body of POST /api/v1/services/{service}/integrations.
+// Key, when given, is the integration's key instead of a generated one,
+// so that a tool already sending with a key (a PagerDuty routing key, the
+// last segment of an Alertmanager webhook URL) needs only its URL
+// changed; see checkIntegrationKey for what is accepted.
 type integrationInput struct {
 	Kind warroom.IntegrationKind `json:"kind"`
 	Name string                  `json:"name"`
+	Key  *string                 `json:"key"`
 }
+
+// Integration keys chosen by the caller: integrationKeyMin to
+// integrationKeyMax characters of [A-Za-z0-9_-], which go unescaped in a
+// URL path segment, a Bearer credential and a basic auth password; a
+// pagerduty integration's key is its routing key, which the Events API
+// (ours as PagerDuty's) takes only at exactly
+// intake.PagerDutyRoutingKeyLen characters. The minimum keeps a key
+// unguessable enough to be the sender's only credential.
+const (
+	integrationKeyMin = 20
+	integrationKeyMax = 128
+)
 
 // newIntegration is the answer to creating an integration: the only time
 // its key is shown (only its hash is stored), with the URL to send to.
@@ -129,14 +147,49 @@ func (in *integrationInput) check() error {
 	if len(in.Name) > 100 {
 		return warroom.Invalid("name", "name must be at most 100 characters")
 	}
+	if in.Key != nil {
+		return checkIntegrationKey(in.Kind, *in.Key)
+	}
+	return nil
+}
+
+// checkIntegrationKey validates a key given for an integration of kind:
+// integrationKeyMin to integrationKeyMax characters of [A-Za-z0-9_-];
+// for pagerduty, exactly intake.PagerDutyRoutingKeyLen.
+func checkIntegrationKey(kind warroom.IntegrationKind, key string) error {
+	if key == "" {
+		return warroom.Invalid("key", "key is empty: give the key the sender uses, or omit key to have one generated")
+	}
+	for i, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return warroom.Invalid("key", "key may contain only letters A-Z and a-z, digits, '-' and '_'; %q at position %d is not allowed",
+				r, utf8.RuneCountInString(key[:i])+1)
+		}
+	}
+	n := len(key)
+	if kind == warroom.IntegrationPagerDuty {
+		if n != intake.PagerDutyRoutingKeyLen {
+			return warroom.Invalid("key", "the key of a pagerduty integration is its routing key, which is exactly %d characters; this one has %d",
+				intake.PagerDutyRoutingKeyLen, n)
+		}
+		return nil
+	}
+	if n < integrationKeyMin || n > integrationKeyMax {
+		return warroom.Invalid("key", "key must be %d to %d characters; this one has %d", integrationKeyMin, integrationKeyMax, n)
+	}
 	return nil
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
 	var in integrationInput
 	return s.serviceRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
-		// 32 hex digits: also a valid PagerDuty routing key.
+		// 32 hex digits: also a valid PagerDuty routing key. A key already
+		// used by any integration is a conflict (the store's unique hash),
+		// which says nothing of whose it is.
 		key := intake.RandomKey()
+		if in.Key != nil {
+			key = *in.Key
+		}
 		ig := &warroom.Integration{ServiceID: svc.ID, Kind: in.Kind, Name: in.Name, CreatedAt: s.now().UTC()}
 		if err := store.CreateIntegration(ctx, ig, warroom.HashTokenSecret(key)); err != nil {
 			return nil, err

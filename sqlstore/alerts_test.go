@@ -171,6 +171,15 @@ func testIntegrations(t *testing.T, p *pagingFixture) {
 	if err := p.s.CreateIntegration(p.ctx, in, "h2"); err != nil {
 		t.Fatal(err)
 	}
+	// A key is unique across services and kinds (callers may choose keys):
+	// the conflict names no service, and nothing is stored.
+	wantError(t, p.s.CreateIntegration(p.ctx, &warroom.Integration{ServiceID: other.ID, Kind: warroom.IntegrationPagerDuty},
+		warroom.HashTokenSecret("pd-key")), warroom.EConflict, "an integration with this key exists")
+	wantError(t, p.s.CreateIntegration(p.ctx, &warroom.Integration{ServiceID: p.svc.ID, Kind: warroom.IntegrationAlertmanager}, "h2"),
+		warroom.EConflict, "an integration with this key exists")
+	if got, err := p.s.FindIntegrationByKey(p.ctx, warroom.HashTokenSecret("pd-key")); err != nil || got.ID != p.pd.ID {
+		t.Fatalf("after the conflict, the key finds %+v, %v; want %s", got, err, p.pd.ID)
+	}
 	list, err := p.s.ListIntegrations(p.ctx, p.svc.ID)
 	if err != nil || !reflect.DeepEqual(list, []*warroom.Integration{p.am, p.pd, p.webhook}) {
 		t.Fatalf("ListIntegrations(service) = %v, %v", list, err)
