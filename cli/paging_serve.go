@@ -73,6 +73,7 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 		Announce:           announce,
 		ICEscalationPolicy: cfg.Paging.ICEscalationPolicy,
 		WebhookSecret:      cfg.Paging.WebhookSecret,
+		Throttles:          cfg.Paging.Throttle,
 		Owner:              owner,
 		Logger:             log,
 	})

@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/paging"
@@ -30,6 +35,9 @@ type pagingConfig struct {
 	WebhookSecret      string // signs webhook pages and announcements (HMAC-SHA256)
 	Announce           string // comma-separated CHANNEL:ADDRESS where incidents are announced
 	ICEscalationPolicy string // paged when no Incident Commander joins in time
+	// Throttle limits the sends to each destination, by channel (paging
+	// Config.Throttles); defaultThrottles for the channels not set.
+	Throttle throttleSetting
 }
 
 func pagingSettings() []setting[serveConfig] {
@@ -48,8 +56,122 @@ func pagingSettings() []setting[serveConfig] {
 		{"webhook-secret", "HMAC key signing webhook pages and announcements; required for webhook contact methods", p(func(c *pagingConfig) any { return &c.WebhookSecret })},
 		{"announce", "where incidents are announced, comma-separated: slack:CHANNEL_ID, slack-webhook:URL, email:ADDRESS, webhook:URL", p(func(c *pagingConfig) any { return &c.Announce })},
 		{"ic-escalation-policy", "escalation policy (name or ID) paged when no Incident Commander joined in time", p(func(c *pagingConfig) any { return &c.ICEscalationPolicy })},
+		{"throttle", "limits on sends to one destination (inbox, URL, Slack channel), by channel: CHANNEL=COUNT/WINDOW[,COUNT/WINDOW...], " +
+			"CHANNEL email, webhook, slack or slack-webhook, WINDOW at most 24h, e.g. --throttle email=10/1m,30/1h --throttle webhook=60/1m,600/1h " +
+			"(repeatable; in the environment and config file separate channels with ';'); a message over a limit waits, and says why; " +
+			"channels not given keep their defaults", p(func(c *pagingConfig) any { return &c.Throttle })},
 	}
 }
+
+// throttleSetting is --throttle: the throttle of each notify channel.
+type throttleSetting map[string]notify.Throttle
+
+// defaultThrottles is notify.DefaultThrottle for every channel: a short
+// window against bursts and a longer one against a slow flood (the
+// reasons are written there).
+func defaultThrottles() throttleSetting {
+	t := throttleSetting{}
+	for _, ch := range announceChannels {
+		t[ch] = notify.DefaultThrottle(ch)
+	}
+	return t
+}
+
+// maxThrottleWindow is the longest window a throttle may have: the sends
+// it counts are deleted after --message-retention, at least 24h.
+const maxThrottleWindow = minMessageRetention
+
+// Set replaces the throttles of the channels s names, e.g.
+// "email=10/1m,30/1h;webhook=60/1m,600/1h"; the others keep theirs.
+func (t *throttleSetting) Set(s string) error {
+	named := throttleSetting{}
+	for entry := range strings.SplitSeq(s, listSeparator) {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, limits, ok := strings.Cut(entry, "=")
+		name = strings.TrimSpace(name)
+		if !ok {
+			return fmt.Errorf("%q: write CHANNEL=COUNT/WINDOW[,COUNT/WINDOW...], e.g. email=10/1m,30/1h", entry)
+		}
+		ch, ok := announceChannels[name]
+		if !ok {
+			return fmt.Errorf("%q: unknown channel %q; use email, webhook, slack or slack-webhook", entry, name)
+		}
+		if _, dup := named[ch]; dup {
+			return fmt.Errorf("channel %s is given twice", name)
+		}
+		windows, err := parseWindows(limits)
+		if err != nil {
+			return fmt.Errorf("%q: %w", entry, err)
+		}
+		named[ch] = notify.Throttle{Windows: windows}
+	}
+	if len(named) == 0 {
+		return errors.New("no channel given; write CHANNEL=COUNT/WINDOW[,COUNT/WINDOW...], e.g. email=10/1m,30/1h")
+	}
+	if *t == nil {
+		*t = throttleSetting{}
+	}
+	for ch, th := range named {
+		(*t)[ch] = th
+	}
+	return nil
+}
+
+// parseWindows parses "10/1m,30/1h": at most COUNT sends in any WINDOW.
+func parseWindows(s string) ([]notify.Window, error) {
+	var out []notify.Window
+	for limit := range strings.SplitSeq(s, ",") {
+		limit = strings.TrimSpace(limit)
+		count, window, ok := strings.Cut(limit, "/")
+		if !ok {
+			return nil, fmt.Errorf("limit %q is not COUNT/WINDOW, e.g. 10/1m", limit)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(count))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("count %q is not a whole number of at least 1", count)
+		}
+		per, err := time.ParseDuration(strings.TrimSpace(window))
+		if err != nil || per <= 0 {
+			return nil, fmt.Errorf("window %q is not a positive duration like 30s, 1m or 1h", window)
+		}
+		if per > maxThrottleWindow {
+			return nil, fmt.Errorf("window %s is longer than %s: sends are kept only that long (--message-retention at its shortest), so it could not count them",
+				shortDuration(per), shortDuration(maxThrottleWindow))
+		}
+		for _, w := range out {
+			if w.Per == per {
+				return nil, fmt.Errorf("window %s is given twice (%d/%s and %s); give each window one count", shortDuration(per), w.Count, shortDuration(w.Per), limit)
+			}
+		}
+		out = append(out, notify.Window{Count: n, Per: per})
+	}
+	return out, nil
+}
+
+// String writes the throttles as Set reads them, channels in name order.
+func (t *throttleSetting) String() string {
+	var names []string
+	for name, ch := range announceChannels {
+		if _, ok := (*t)[ch]; ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var entries []string
+	for _, name := range names {
+		var limits []string
+		for _, w := range (*t)[announceChannels[name]].Windows {
+			limits = append(limits, strconv.Itoa(w.Count)+"/"+shortDuration(w.Per))
+		}
+		entries = append(entries, name+"="+strings.Join(limits, ","))
+	}
+	return strings.Join(entries, listSeparator)
+}
+
+func (*throttleSetting) repeatable() {}
 
 // validate reports the first paging setting that makes no sense.
 func (c *pagingConfig) validate() error {

@@ -35,6 +35,7 @@ func defaultServeConfig() serveConfig {
 		SweepInterval:   30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		Policy:          warroom.DefaultPolicy(),
+		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
 	}
 }

@@ -21,9 +21,27 @@ type setting[C any] struct {
 	name  string
 	usage string
 	// ptr returns the field the setting fills: *string, *int, *int64,
-	// *float64, *time.Duration or *warroom.Severity.
+	// *float64, *time.Duration, *warroom.Severity or a valueSetting.
 	ptr func(*C) any
 }
+
+// valueSetting is a setting with a syntax of its own (--throttle): it
+// parses itself from the text of its source, and shows its value in the
+// help. Its errors name what is wrong; apply adds where it came from.
+type valueSetting interface {
+	Set(string) error
+	String() string
+}
+
+// repeatable is a valueSetting whose flag may be given several times;
+// Set gets the flags' values joined with listSeparator, which separates
+// them in its environment variable and config file key too.
+type repeatable interface {
+	valueSetting
+	repeatable()
+}
+
+const listSeparator = ";"
 
 // envName returns the environment variable of a setting name.
 func envName(name string) string {
@@ -39,6 +57,7 @@ func fileKey(name string) string { return strings.ReplaceAll(name, "-", "_") }
 type flagSet interface {
 	Changed(name string) bool
 	GetString(name string) (string, error)
+	GetStringArray(name string) ([]string, error)
 }
 
 // sources are where setting values come from, in order of precedence:
@@ -54,7 +73,8 @@ type sources struct {
 // value, so the user knows which of flag, environment or file to fix.
 func apply[C any](c *C, table []setting[C], src sources) error {
 	for _, s := range table {
-		v, from, ok := src.lookup(s.name)
+		_, list := s.ptr(c).(repeatable)
+		v, from, ok := src.lookup(s.name, list)
 		if !ok {
 			continue
 		}
@@ -66,9 +86,13 @@ func apply[C any](c *C, table []setting[C], src sources) error {
 }
 
 // lookup returns the highest-precedence value of a setting and where it
-// came from.
-func (src sources) lookup(name string) (value, from string, ok bool) {
+// came from; the values of a repeated flag (list) joined.
+func (src sources) lookup(name string, list bool) (value, from string, ok bool) {
 	if src.flags != nil && src.flags.Changed(name) {
+		if list {
+			vs, _ := src.flags.GetStringArray(name)
+			return strings.Join(vs, listSeparator), "flag --" + name, true
+		}
 		v, _ := src.flags.GetString(name)
 		return v, "flag --" + name, true
 	}
@@ -100,6 +124,8 @@ func parseInto(ptr any, s string) error {
 		}
 	case *warroom.Severity:
 		*p, err = parseSeverity(s)
+	case valueSetting:
+		return p.Set(s)
 	default:
 		panic(fmt.Sprintf("cli: setting of unsupported type %T", ptr))
 	}
@@ -124,6 +150,8 @@ func formatSetting(ptr any) string {
 		return strconv.FormatInt(*p, 10)
 	case *float64:
 		return strconv.FormatFloat(*p, 'g', -1, 64)
+	case valueSetting:
+		return p.String()
 	}
 	return fmt.Sprint(ptr)
 }
@@ -138,6 +166,10 @@ func addFlags[C any](cmd flagAdder, table []setting[C], defaults C) {
 			usage += " (default " + d + ")"
 		}
 		usage += "; env " + envName(s.name)
+		if _, ok := s.ptr(&defaults).(repeatable); ok {
+			cmd.StringArray(s.name, nil, usage)
+			continue
+		}
 		cmd.String(s.name, "", usage)
 	}
 }
@@ -145,6 +177,7 @@ func addFlags[C any](cmd flagAdder, table []setting[C], defaults C) {
 // flagAdder is the part of a flag set addFlags needs.
 type flagAdder interface {
 	String(name, value, usage string) *string
+	StringArray(name string, value []string, usage string) *[]string
 }
 
 // readConfigFile reads a JSON config file: one object whose values are

@@ -264,6 +264,52 @@ func TestThrottleOverridesAndInvalidWindows(t *testing.T) {
 	}
 }
 
+// Every channel's default has a short window against bursts and a longer
+// one that binds a flood the short one alone would let through at its
+// full rate; a destination sent to steadily is held to the long window.
+func TestDefaultThrottlesHaveBurstAndLongWindows(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, ch := range []string{ChannelEmail, ChannelSlack, ChannelSlackWebhook, ChannelWebhook} {
+		th := DefaultThrottle(ch)
+		if len(th.Windows) < 2 {
+			t.Errorf("%s: default %v has fewer than two windows", ch, th.Windows)
+			continue
+		}
+		short, long := th.Windows[0], th.Windows[0]
+		for _, w := range th.Windows {
+			if w.Per < short.Per {
+				short = w
+			}
+			if w.Per > long.Per {
+				long = w
+			}
+		}
+		// The short window's full rate over the long window's period.
+		burstRate := float64(short.Count) * float64(long.Per) / float64(short.Per)
+		if short.Per == long.Per || float64(long.Count) >= burstRate || long.Count <= short.Count {
+			t.Errorf("%s: %v and %v: the longer window must allow more sends but a lower rate", ch, short, long)
+			continue
+		}
+		// Sent as fast as the throttle allows for one long period: the
+		// long window, not the short one, decides how many go.
+		var history []time.Time
+		for now := start; now.Before(start.Add(long.Per)); {
+			next, _ := th.NextAllowed("dest", history, now)
+			if !next.Before(start.Add(long.Per)) {
+				break
+			}
+			history = append(history, next)
+			now = next
+		}
+		if len(history) != long.Count {
+			t.Errorf("%s: %d sends in %s, want %d (%s)", ch, len(history), shortDuration(long.Per), long.Count, long)
+		}
+		if _, reason := th.NextAllowed("dest", history, history[len(history)-1]); !strings.Contains(reason, long.String()) {
+			t.Errorf("%s: after a steady flood the reason is %q, want it to name %s", ch, reason, long)
+		}
+	}
+}
+
 func TestWindowString(t *testing.T) {
 	cases := map[Window]string{
 		{Count: 5, Per: time.Minute}:      "5 per 1m",

@@ -49,10 +49,26 @@ type Throttle struct {
 	Overrides map[string][]Window
 }
 
-// DefaultThrottle returns starting-point limits for a channel. They are
-// generous for pages (a real storm of incidents must still get through,
-// only later) and follow the providers' own limits for chat: Slack allows
-// about one message per second per channel.
+// DefaultThrottle returns the limits of a channel when the operator sets
+// none. Each has a short window against bursts and a longer one against a
+// slow flood, which the short one alone would let through at its full
+// rate all day. They are generous enough that a real storm of incidents
+// still gets through, only later (a throttled message waits, it is never
+// dropped):
+//
+//   - email, 5 per 1m and 60 per 1h: an inbox belongs to a person, who
+//     reads a handful of pages a minute at most; more is one storm's noise
+//     burying the page that matters, and mail providers defer or
+//     spam-folder a flood to one recipient. Sustained, one a minute.
+//   - Slack (both channels), 1 per 1s and 30 per 1m: Slack's own limit is
+//     about one message per second per channel, and answers 429 beyond
+//     it; a channel that scrolls faster than people read is not read.
+//   - webhook, 60 per 1m and 600 per 1h: a webhook is usually a machine
+//     (an SMS or phone gateway, a ticketing or chat-ops bot), often one
+//     URL shared by a whole team, so it takes more than an inbox; the hour
+//     window holds a long storm to ten a minute, below the quotas of
+//     typical gateways, so that the receiver does not start refusing (and
+//     the phones behind it are not flooded).
 func DefaultThrottle(channel string) Throttle {
 	switch channel {
 	case ChannelEmail:
@@ -60,7 +76,7 @@ func DefaultThrottle(channel string) Throttle {
 	case ChannelSlack, ChannelSlackWebhook:
 		return Throttle{Windows: []Window{{Count: 1, Per: time.Second}, {Count: 30, Per: time.Minute}}}
 	case ChannelWebhook:
-		return Throttle{Windows: []Window{{Count: 60, Per: time.Minute}}}
+		return Throttle{Windows: []Window{{Count: 60, Per: time.Minute}, {Count: 600, Per: time.Hour}}}
 	}
 	return Throttle{}
 }
