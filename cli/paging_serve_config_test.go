@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
+	"github.com/warroom/warroom/internal/testclock"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -143,24 +143,6 @@ func TestThrottleDefaults(t *testing.T) {
 	}
 }
 
-// stepClock is a clock the test moves.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // The throttle of a serve config reaches the sender: two incidents
 // announced to one webhook go out together by default; with --throttle
 // webhook=1/5m the second waits five minutes, saying why, then goes.
@@ -196,7 +178,7 @@ func TestServeThrottleSettingThrottles(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer store.Close()
-			clock := &stepClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+			clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			a := &app{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, now: clock.Now}
 			incidents := &warroom.Incidents{Store: store, Now: clock.Now, Policy: cfg.Policy, NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
 			pg, err := a.startPaging(cfg, store, incidents, "http://127.0.0.1:8080", slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -39,7 +39,7 @@ func TestChainRunsAtOnce(t *testing.T) {
 		}
 		runDue(t, e, "default", 0)
 		runDue(t, e, "page", 1)
-		c.Add(time.Minute)
+		c.Advance(time.Minute)
 		runDue(t, e, "default", 1)
 		if !idle(t, s, "default") || !idle(t, s, "page") {
 			t.Fatal("jobs left")
@@ -97,7 +97,7 @@ func TestBatchHandler(t *testing.T) {
 			job("r1", t0.Add(time.Millisecond)),
 			engine.Job{ID: "b2", Queue: "default", Kind: "bulk", DueAt: t0.Add(2 * time.Millisecond)},
 			engine.Job{ID: "b3", Queue: "default", Kind: "bulk", DueAt: t0.Add(3 * time.Millisecond)})
-		c.Add(time.Second)
+		c.Advance(time.Second)
 		runDue(t, e, "default", 4)
 		if len(calls) != 1 || !slices.Equal(calls[0], []string{"b1", "b2", "b3"}) {
 			t.Fatalf("batch handler calls %v, want one with b1, b2, b3", calls)
@@ -107,12 +107,12 @@ func TestBatchHandler(t *testing.T) {
 		}
 		// b2 failed alone: it runs again after its backoff (1m here).
 		runDue(t, e, "default", 0)
-		c.Add(time.Minute)
+		c.Advance(time.Minute)
 		runDue(t, e, "default", 1)
 		if len(calls) != 2 || !slices.Equal(calls[1], []string{"b2"}) {
 			t.Fatalf("batch handler calls %v, want b2 again", calls)
 		}
-		c.Add(time.Hour)
+		c.Advance(time.Hour)
 		runDue(t, e, "default", 1) // b3's follow-up
 		if !idle(t, s, "default") {
 			t.Fatal("jobs left")
@@ -141,7 +141,7 @@ func TestBatchHandlerPanic(t *testing.T) {
 	if n, err := e.RunDue(context.Background(), "default"); n != 2 || err != nil {
 		t.Fatalf("ran %d, %v", n, err)
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	runDue(t, e, "default", 2)
 	if calls != 2 || !idle(t, s, "default") {
 		t.Fatalf("%d calls, idle %v", calls, idle(t, s, "default"))
@@ -179,7 +179,7 @@ func TestHeartbeatKeepsLongJobs(t *testing.T) {
 		}()
 		recv(t, started, "the job to start")
 		for range 4 { // 20s: twice the lease, extended as it goes
-			c.Add(5 * time.Second)
+			c.Advance(5 * time.Second)
 			if err := a.ExtendLeases(context.Background()); err != nil {
 				t.Fatal(err)
 			}

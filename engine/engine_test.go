@@ -295,7 +295,7 @@ func TestSlowBatchStopsAtHalfLease(t *testing.T) {
 		s, c := db.open(t), newClock()
 		cfg := config(s, c, map[string]engine.Handler{
 			"record": func(context.Context, engine.Job, time.Time) ([]engine.Job, error) {
-				c.Add(6 * time.Second) // slow
+				c.Advance(6 * time.Second) // slow
 				return nil, nil
 			},
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/warroom/warroom/internal/testclock"
 	"log/slog"
 	"net/url"
 	"os"
@@ -96,31 +97,7 @@ func (db database) open(t *testing.T) *sqlstore.Store {
 // t0 is when the tests' clocks start.
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
 
-// clock is a controllable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *testclock.Clock { return testclock.New(t0) }
 
 // recorder is a handler that records the jobs it ran.
 type recorder struct {
@@ -147,7 +124,7 @@ func (r *recorder) ids() []string {
 
 // config returns an engine configuration on s with the clock c, quiet
 // logs and a backoff of one minute per attempt.
-func config(s engine.Store, c *clock, handlers map[string]engine.Handler) engine.Config {
+func config(s engine.Store, c *testclock.Clock, handlers map[string]engine.Handler) engine.Config {
 	return engine.Config{
 		Store:    s,
 		Now:      c.Now,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/warroom/warroom/internal/testclock"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,24 +20,6 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/sqlstore"
 )
-
-// testClock is a controllable clock: it stands still until advanced.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // syncBuffer collects the server's log lines from concurrent handlers.
 type syncBuffer struct {
@@ -64,7 +47,7 @@ type env struct {
 	api     *Server
 	srv     *httptest.Server
 	store   *sqlstore.Store
-	clock   *testClock
+	clock   *testclock.Clock
 	logs    *syncBuffer
 	users   map[string]*warroom.User
 	secrets map[string]string // handle -> token secret
@@ -88,7 +71,7 @@ func newEnvOn(t *testing.T, dsn string, wrap func(warroom.Store) warroom.Store) 
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	e := &env{t: t, store: st, clock: &testClock{now: epoch}, logs: &syncBuffer{},
+	e := &env{t: t, store: st, clock: testclock.New(epoch), logs: &syncBuffer{},
 		users: map[string]*warroom.User{}, secrets: map[string]string{}}
 	var store warroom.Store = st
 	if wrap != nil {

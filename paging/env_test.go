@@ -5,11 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/warroom/warroom/internal/testclock"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,31 +31,12 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 const hookSecret = "whsec-test-0123456789"
 
-// fakeClock is the one clock of a test: every process, notifier and
-// receiver reads it, so minutes pass in microseconds.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // world is what outlives a warroom process: the database, the clock and
 // the receivers of notifications.
 type world struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *fakeClock
+	clock *testclock.Clock
 	dsn   string
 	smtp  *smtpServer
 	slack *slackServer
@@ -66,7 +47,7 @@ type world struct {
 // WARROOM_TEST_POSTGRES when postgres is true (skipping the test if it is
 // unset).
 func newWorld(t *testing.T, postgres bool) *world {
-	w := &world{t: t, ctx: context.Background(), clock: &fakeClock{now: t0}}
+	w := &world{t: t, ctx: context.Background(), clock: testclock.New(t0)}
 	if postgres {
 		w.dsn = postgresSchema(t)
 	} else {

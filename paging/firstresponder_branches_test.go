@@ -17,10 +17,7 @@ import (
 func TestFirstResponderProtocolRecoveredInTime(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
 		p := w.start("proc-1")
-		who := p.people()
-		p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
-		p.reach(who.lead, contactRule{warroom.ContactEmail, "lead@example.com", 0})
-		p.policy("ic-leads", 0, 5*time.Minute, users(who.lead))
+		who := p.icRuleCast()
 		res, err := p.inc.Declare(w.ctx, who.ada.Actor(), warroom.Declaration{Title: "Checkout 5xx", Severity: warroom.SEV3}, warroom.Idempotency{})
 		if err != nil {
 			t.Fatal(err)
@@ -81,10 +78,7 @@ func TestFirstResponderProtocolConfiguredTimeout(t *testing.T) {
 			c.Policy.FirstResponderICTimeout = timeout
 			c.Incidents.Policy.FirstResponderICTimeout = timeout
 		})
-		who := p.people()
-		p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
-		p.reach(who.lead, contactRule{warroom.ContactEmail, "lead@example.com", 0})
-		p.policy("ic-leads", 0, 5*time.Minute, users(who.lead))
+		who := p.icRuleCast()
 		res, err := p.inc.Declare(w.ctx, who.ada.Actor(), warroom.Declaration{Title: "Search stale", Severity: warroom.SEV3}, warroom.Idempotency{})
 		if err != nil {
 			t.Fatal(err)

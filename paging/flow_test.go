@@ -199,6 +199,18 @@ func TestScheduleTargetsResolvedAtFireTimeAndRepeatStops(t *testing.T) {
 	}
 }
 
+// icRuleCast is the cast of the first-responder protocol's tests: ada,
+// reached by webhook, declares; the "ic-leads" policy pages the lead by
+// email.
+func (p *proc) icRuleCast() people {
+	p.w.t.Helper()
+	who := p.people()
+	p.reach(who.ada, contactRule{warroom.ContactWebhook, p.w.hook.url("/ada"), 0})
+	p.reach(who.lead, contactRule{warroom.ContactEmail, "lead@example.com", 0})
+	p.policy("ic-leads", 0, 5*time.Minute, users(who.lead))
+	return who
+}
+
 // Announcement content, and the 10-minute rule: without an Incident
 // Commander at declared+10m, the IC escalation policy is paged, the first
 // responder is told to halt, and the timeline says so; the page's link
@@ -206,10 +218,7 @@ func TestScheduleTargetsResolvedAtFireTimeAndRepeatStops(t *testing.T) {
 func TestFirstResponderProtocol(t *testing.T) {
 	w := newWorld(t, false)
 	p := w.start("proc-1")
-	who := p.people()
-	p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
-	p.reach(who.lead, contactRule{warroom.ContactEmail, "lead@example.com", 0})
-	p.policy("ic-leads", 0, 5*time.Minute, users(who.lead))
+	who := p.icRuleCast()
 
 	res, err := p.inc.Declare(w.ctx, who.ada.Actor(), warroom.Declaration{Title: "Payments API failing",
 		Summary: "5xx on /charge for every customer in eu-west", Severity: warroom.SEV3,
@@ -287,10 +296,7 @@ func TestFirstResponderProtocol(t *testing.T) {
 func TestFirstResponderProtocolICInTime(t *testing.T) {
 	w := newWorld(t, false)
 	p := w.start("proc-1")
-	who := p.people()
-	p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
-	p.reach(who.lead, contactRule{warroom.ContactEmail, "lead@example.com", 0})
-	p.policy("ic-leads", 0, 5*time.Minute, users(who.lead))
+	who := p.icRuleCast()
 	res, err := p.inc.Declare(w.ctx, who.ada.Actor(), warroom.Declaration{Title: "Queue backlog", Severity: warroom.SEV3}, warroom.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
