@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,23 +51,31 @@ func (s *server) logTail() string {
 
 // delivery is one page request the receiver got.
 type delivery struct {
-	id           string // X-Warroom-Delivery
-	alertID      string
-	incidentID   string
-	kind         string
-	at           time.Time
-	afterRestart bool // on a connection accepted after the restart began
+	id         string // X-Warroom-Delivery
+	alertID    string
+	incidentID string
+	kind       string
+	why        string // a page's "Why you" field: which step of which policy
+	step       int    // the escalation step it names, from 1 (0: none)
+	// life is the receiver's life count (pageReceiver.life) when the
+	// connection it came on was accepted: which server process sent it.
+	life int
 }
+
+// stepOf reads the escalation step from a page's "Why you" field ("paged
+// by step 2 of 2, round 1 of 1 of escalation policy …").
+var stepOf = regexp.MustCompile(`\bstep (\d+) of \d+, round \d+ of \d+ of escalation policy\b`)
 
 // pageReceiver is the webhook contact method of the person paged: it
 // checks every request's signature, that the delivery header matches the
-// payload's ID, and records it. Each connection is tagged when it is
-// accepted, so a request the killed server wrote just before it died
-// still counts as the killed server's even when it is read later.
+// payload's ID, and records it. Each connection is tagged with life when
+// it is accepted; a test that kills a server and starts the next adds one
+// to life in between, so a request the killed server wrote just before it
+// died still counts as the killed server's even when it is read later.
 type pageReceiver struct {
-	srv       *httptest.Server
-	secret    string
-	restarted atomic.Bool
+	srv    *httptest.Server
+	secret string
+	life   atomic.Int32
 	// onPage, if set, runs for each recorded delivery before it is
 	// answered: the test kills the server there, mid-send.
 	onPage atomic.Pointer[func(delivery)]
@@ -75,13 +85,13 @@ type pageReceiver struct {
 	problems   []string
 }
 
-type restartedKey struct{}
+type lifeKey struct{}
 
 func newPageReceiver(t *testing.T, secret string) *pageReceiver {
 	r := &pageReceiver{secret: secret}
 	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
 	r.srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
-		return context.WithValue(ctx, restartedKey{}, r.restarted.Load())
+		return context.WithValue(ctx, lifeKey{}, int(r.life.Load()))
 	}
 	r.srv.Start() // on 127.0.0.1
 	t.Cleanup(r.srv.Close)
@@ -117,8 +127,21 @@ func (r *pageReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		problem("delivery header %q does not match payload id %q", id, p.ID)
 		return
 	}
-	after, _ := req.Context().Value(restartedKey{}).(bool)
-	d := delivery{id: id, alertID: p.AlertID, incidentID: p.IncidentID, kind: p.Kind, at: at, afterRestart: after}
+	life, _ := req.Context().Value(lifeKey{}).(int)
+	d := delivery{id: id, alertID: p.AlertID, incidentID: p.IncidentID, kind: p.Kind, life: life}
+	for _, f := range p.Fields {
+		if f.Name == "Why you" {
+			d.why = f.Value
+		}
+	}
+	if d.kind == "page" {
+		m := stepOf.FindStringSubmatch(d.why)
+		if m == nil {
+			problem("page %s does not say which escalation step sent it (Why you: %q)", id, d.why)
+			return
+		}
+		d.step, _ = strconv.Atoi(m[1])
+	}
 	r.mu.Lock()
 	r.deliveries = append(r.deliveries, d)
 	r.mu.Unlock()
@@ -195,7 +218,8 @@ func postAlerts(client *http.Client, base, key string, body []byte) (int, error)
 
 // dbPeek reads the server's database directly, for what the API does not
 // show: the escalation jobs waiting for their time, and which process
-// holds a claim. Only SELECTs; it never changes anything.
+// holds a claim. Only SELECTs; it never changes anything (the one write,
+// makeStepsDue, opens its own connection while no server runs).
 type dbPeek struct {
 	db       *sql.DB
 	postgres bool
@@ -203,20 +227,79 @@ type dbPeek struct {
 
 func openPeek(t *testing.T, dsn string) *dbPeek {
 	t.Helper()
+	p := openDatabase(t, dsn, true)
+	t.Cleanup(func() { p.db.Close() })
+	return p
+}
+
+// openDatabase opens the server's database with one connection (on
+// SQLite, read-only if readOnly).
+func openDatabase(t *testing.T, dsn string, readOnly bool) *dbPeek {
+	t.Helper()
 	p := &dbPeek{postgres: strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")}
 	var err error
 	if p.postgres {
 		p.db, err = sql.Open("pgx", dsn)
 	} else {
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
-		p.db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+		opts := "?_pragma=busy_timeout(10000)"
+		if readOnly {
+			opts += "&_pragma=query_only(1)"
+		}
+		p.db, err = sql.Open("sqlite", path+opts)
 	}
 	if err != nil {
 		t.Fatalf("open the database to look into it: %v", err)
 	}
 	p.db.SetMaxOpenConns(1)
-	t.Cleanup(func() { p.db.Close() })
 	return p
+}
+
+// makeStepsDue moves every escalation.step job not yet run to be due at
+// at, as if the server had stayed down until the step's time, and returns
+// those jobs as they were. It writes to the database, so the test calls
+// it only while no server runs on it.
+func makeStepsDue(t *testing.T, dsn string, at time.Time) []escalationJob {
+	t.Helper()
+	w := openDatabase(t, dsn, false)
+	defer w.db.Close()
+	var moved []escalationJob
+	for _, j := range w.escalationJobs(t) {
+		if j.done {
+			continue
+		}
+		q, arg := "UPDATE jobs SET due_at = ? WHERE id = ? AND done_at IS NULL", any(at.UTC().UnixMicro())
+		if w.postgres {
+			q, arg = "UPDATE jobs SET due_at = $1 WHERE id = $2 AND done_at IS NULL", at.UTC()
+		}
+		if _, err := w.db.Exec(q, arg, j.id); err != nil {
+			t.Fatalf("make escalation job %s due: %v", j.id, err)
+		}
+		moved = append(moved, j)
+	}
+	return moved
+}
+
+// ownerPID is the process ID in a claim's owner ("host/pid/random", as
+// the server names itself), or 0.
+func ownerPID(owner string) int {
+	parts := strings.Split(owner, "/")
+	if len(parts) != 3 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(parts[1])
+	return pid
+}
+
+// messageOwner returns who holds a message's claim now ("" for none).
+func (p *dbPeek) messageOwner(id string) (string, error) {
+	q := "SELECT COALESCE(owner, '') FROM messages WHERE id = ?"
+	if p.postgres {
+		q = "SELECT COALESCE(owner, '') FROM messages WHERE id = $1"
+	}
+	var owner string
+	err := p.db.QueryRow(q, id).Scan(&owner)
+	return owner, err
 }
 
 // owners returns every process that ever claimed a job.
@@ -276,15 +359,16 @@ type escalationJob struct {
 	Step     int       `json:"step"`
 	Round    int       `json:"round"`
 	NextAt   time.Time `json:"next_at"`
+	id       string
 	done     bool
 	owner    string
 }
 
 func (p *dbPeek) escalationJobs(t *testing.T) []escalationJob {
 	t.Helper()
-	q := "SELECT COALESCE(payload, ''), done_at IS NOT NULL, COALESCE(owner, '') FROM jobs WHERE kind = 'escalation.step'"
+	q := "SELECT id, COALESCE(payload, ''), done_at IS NOT NULL, COALESCE(owner, '') FROM jobs WHERE kind = 'escalation.step'"
 	if p.postgres {
-		q = "SELECT COALESCE(payload::text, ''), done_at IS NOT NULL, COALESCE(owner, '') FROM jobs WHERE kind = 'escalation.step'"
+		q = "SELECT id, COALESCE(payload::text, ''), done_at IS NOT NULL, COALESCE(owner, '') FROM jobs WHERE kind = 'escalation.step'"
 	}
 	rows, err := p.db.Query(q)
 	if err != nil {
@@ -295,7 +379,7 @@ func (p *dbPeek) escalationJobs(t *testing.T) []escalationJob {
 	for rows.Next() {
 		var payload string
 		var j escalationJob
-		if err := rows.Scan(&payload, &j.done, &j.owner); err != nil {
+		if err := rows.Scan(&j.id, &payload, &j.done, &j.owner); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal([]byte(payload), &j); err != nil {

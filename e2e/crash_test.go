@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,17 +35,25 @@ import (
 //     delivered may still be held by it when the test looks, and the
 //     test accepts it in that state instead of waiting for the lease
 //     (docs/paging-design.md, "Leases and crashes").
-//  3. The step-2 escalation (the policy's minimum step delay is 1m, too
-//     long to wait for) is scheduled: a pending escalation.step job for
-//     step 2 exists in the database, due one step delay after step 1.
+//  3. The step-2 escalation is scheduled: a pending escalation.step job
+//     for step 2 exists in the database, due one step delay after step 1.
 //  4. No message is delivered twice: within one process's life a
 //     message ID (X-Warroom-Delivery) arrives at most once; an ID that
-//     arrives from both processes is tolerated only if the killed process
-//     had not recorded it as sent (delivery is at-least-once across a
-//     crash mid-send, with the same ID for receivers to drop); one
-//     recorded as sent before the kill (checked on one page) never comes
-//     again. And every critical alert is paged by one message, not
-//     several: jobs the restarted process ran again did not page twice.
+//     arrives from two processes is tolerated only if the earlier one
+//     had not recorded it as sent before it was killed (delivery is
+//     at-least-once across a crash mid-send, with the same ID for
+//     receivers to drop); one recorded as sent before the kill (checked
+//     on one page) never comes again. And every critical alert is paged
+//     by one message per escalation step (the page's "Why you" names the
+//     step), not several: jobs run again did not page twice.
+//  5. Step 2 fires after a restart, once. The policy's minimum step delay
+//     (1m) is too long to wait for, so once every step-2 job is stored the
+//     test kills the restarted server too, moves the due time of every
+//     step-2 job not yet run to now (in the database: as if the server
+//     had stayed down past the step's time; the payload, which only the
+//     next step's time is counted from, is left as it was) and starts it
+//     again. Each of those jobs runs in the new process, each alert's
+//     step-2 page arrives exactly once, from it, and rule 4 still holds.
 //
 // Speed is never assumed: the kill comes after a random number of
 // accepted batches (not after a time), and every wait polls up to a
@@ -70,7 +77,7 @@ func TestCrashRecoveryPostgres(t *testing.T) {
 const (
 	crashSenders     = 4  // goroutines posting at once
 	crashNoiseBatch  = 50 // warnings per noise batch
-	crashMaxCritical = 24 // critical alerts (each pages once per step; webhook throttle is 60/min)
+	crashMaxCritical = 24 // critical alerts: with the seed, 2 steps × 25 pages within a minute (webhook throttle: 60/min)
 	pageDeadline     = 2 * time.Minute
 )
 
@@ -79,7 +86,6 @@ type batch struct {
 	groupKey     string
 	fingerprints []string
 	critical     bool
-	sentAt       time.Time // when the request went out: nothing of it can happen earlier
 }
 
 func runCrash(t *testing.T, dsn string) {
@@ -96,7 +102,6 @@ func runCrash(t *testing.T, dsn string) {
 	// A first critical alert, paged and recorded as sent before the
 	// kill: the message that must never come again.
 	seedFP := run + "00000000"
-	seedSent := time.Now()
 	if code, err := postAlerts(client, s.url, pagesKey, alertmanagerBody("seed-"+run, "critical", []string{seedFP})); code != http.StatusAccepted {
 		t.Fatalf("seed alert: status %d, %v\n%s", code, err, s.logTail())
 	}
@@ -132,7 +137,6 @@ func runCrash(t *testing.T, dsn string) {
 		count      atomic.Int64
 		killing    atomic.Bool
 		killOnce   sync.Once
-		killedAt   time.Time
 		killReason string
 		postErrs   []string
 	)
@@ -141,7 +145,7 @@ func runCrash(t *testing.T, dsn string) {
 	kill := func(why string) {
 		killOnce.Do(func() {
 			killing.Store(true)
-			killedAt, killReason = time.Now(), why
+			killReason = why
 			_ = s.cmd.Process.Kill() // s.kill below reports a process that does not die
 		})
 	}
@@ -164,7 +168,6 @@ func runCrash(t *testing.T, dsn string) {
 				for j := range size {
 					b.fingerprints = append(b.fingerprints, fmt.Sprintf("%s%08x", run, n*100+int64(j)))
 				}
-				b.sentAt = time.Now()
 				code, err := postAlerts(client, s.url, key, alertmanagerBody(b.groupKey, severity, b.fingerprints))
 				if code/100 != 2 {
 					if !killing.Load() {
@@ -194,6 +197,9 @@ func runCrash(t *testing.T, dsn string) {
 		t.Fatalf("intake accepted only %d batches in %s", count.Load(), deadline)
 	}
 	s.kill(t) // waits until the process is gone (SIGKILL again is harmless)
+	// kills[i] is when the process of receiver life i was dead: what it
+	// recorded was recorded before.
+	kills := []time.Time{time.Now()}
 	rcv.onPage.Store(nil)
 	if len(postErrs) > 0 {
 		t.Fatalf("intake failed before the kill: %v\n%s", postErrs, s.logTail())
@@ -211,7 +217,7 @@ func runCrash(t *testing.T, dsn string) {
 		killReason, len(accepted), alertsSent, len(critical), len(before))
 
 	// Restart on the same database.
-	rcv.restarted.Store(true)
+	rcv.life.Store(1)
 	s2 := startServer(t, dsn, flags...)
 
 	// 1. Every alert answered 2xx is stored.
@@ -229,7 +235,7 @@ func runCrash(t *testing.T, dsn string) {
 			}
 		}
 	}
-	criticalAlerts[seed.ID] = batch{groupKey: "seed-" + run, fingerprints: []string{seedFP}, critical: true, sentAt: seedSent}
+	criticalAlerts[seed.ID] = batch{groupKey: "seed-" + run, fingerprints: []string{seedFP}, critical: true}
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -242,26 +248,36 @@ func runCrash(t *testing.T, dsn string) {
 	checkStepTwo(t, peek, criticalAlerts)
 
 	// 4. Nothing is delivered twice.
-	checkNoDuplicates(t, s2, admin, rcv, killedAt, seedMsg, criticalAlerts)
+	checkNoDuplicates(t, s2, admin, rcv, kills, seedMsg)
 	held := heldBy(t, peek, killedOwner)
 	t.Logf("%d messages are still claimed by the killed server (sent again with the same ID when the lease ends)", len(held))
 	// The messages the killed server still held (on SQLite the restart
 	// released them; on PostgreSQL this waits out their 10 s lease) are
 	// sent again with the same ID: check the delivery rules once more.
 	waitRedelivered(t, rcv, peek, held)
-	checkNoDuplicates(t, s2, admin, rcv, killedAt, seedMsg, criticalAlerts)
+	checkNoDuplicates(t, s2, admin, rcv, kills, seedMsg)
+
+	// 5. Step 2 fires after a restart: kill the restarted server too,
+	// make the step-2 jobs due (as if it had stayed down until their
+	// time) and start it again.
+	s2.kill(t)
+	kills = append(kills, time.Now())
+	moved := makeStepsDue(t, dsn, time.Now())
+	rcv.life.Store(2)
+	s3 := startServer(t, dsn, flags...)
+	waitStepTwo(t, rcv, peek, s3, moved, criticalAlerts)
+	checkNoDuplicates(t, s3, admin, rcv, kills, seedMsg)
 
 	ds, problems := rcv.snapshot()
 	for _, p := range problems {
 		t.Errorf("receiver: %s", p)
 	}
-	after := 0
+	byLife := make([]int, 3)
 	for _, d := range ds {
-		if d.afterRestart {
-			after++
-		}
+		byLife[d.life]++
 	}
-	t.Logf("pages: %d from the killed server, %d after the restart; %d held by the killed server's lease", len(ds)-after, after, len(stranded))
+	t.Logf("pages: %d from the killed server, %d after the restart (%d held by the killed server's lease), %d after the second restart",
+		byLife[0], byLife[1], len(stranded), byLife[2])
 	if t.Failed() {
 		t.Logf("killed server log (tail):\n%s", s.logTail())
 	}
@@ -278,45 +294,47 @@ func crashAdmin(t *testing.T, s *server) *user {
 	return &user{handle: "admin", token: m[1]}
 }
 
-// crashSetup creates, through the API, the person paged (a webhook
-// contact method to the receiver), a two-step escalation policy with the
-// shortest step delay a policy allows (1m), a service "checkout" paging
-// it with critical alerts declaring incidents, a service "noise" that
-// pages nobody, and an Alertmanager integration on each. It returns the
-// two integration keys.
+// crashSetup sets up paging (setupPaging) with a two-step escalation
+// policy, and a service "noise" that pages nobody with an Alertmanager
+// integration. It returns the two integration keys.
 func crashSetup(t *testing.T, s *server, admin *user, receiverURL string) (noiseKey, pagesKey string) {
 	t.Helper()
-	must := func(method, path string, body any, want int, out any) {
-		t.Helper()
-		resp, raw := s.api(t, admin, method, path, "", body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatalf("%s %s: %v", method, path, err)
-			}
-		}
-	}
-	must("POST", "/api/v1/users", map[string]any{"handle": "pager", "name": "Pat Pager", "email": "pager@example.com",
-		"role": "responder"}, http.StatusCreated, nil)
-	must("POST", "/api/v1/users/pager/contact-methods", map[string]any{"channel": "webhook", "address": receiverURL},
-		http.StatusCreated, nil)
+	pagesKey = setupPaging(t, s, admin, receiverURL, 2)
+	s.apiOK(t, admin, "POST", "/api/v1/services", map[string]any{"slug": "noise", "name": "Noise"}, http.StatusCreated, nil)
+	var ig struct{ Key string }
+	s.apiOK(t, admin, "POST", "/api/v1/services/noise/integrations", map[string]any{"kind": "alertmanager", "name": "am"},
+		http.StatusCreated, &ig)
+	return ig.Key, pagesKey
+}
+
+// setupPaging creates, through the API, the person paged ("pager", with
+// a webhook contact method to the receiver), an escalation policy
+// "checkout" of steps steps paging them, each with the shortest step delay
+// a policy allows (1m), and a service "checkout" on which critical alerts
+// declare a SEV2 incident and page by that policy, with an Alertmanager
+// integration. It returns the integration's key.
+func setupPaging(t *testing.T, s *server, admin *user, receiverURL string, steps int) string {
+	t.Helper()
+	s.apiOK(t, admin, "POST", "/api/v1/users", map[string]any{"handle": "pager", "name": "Pat Pager",
+		"email": "pager@example.com", "role": "responder"}, http.StatusCreated, nil)
+	s.apiOK(t, admin, "POST", "/api/v1/users/pager/contact-methods", map[string]any{"channel": "webhook",
+		"address": receiverURL}, http.StatusCreated, nil)
 	step := map[string]any{"targets": []any{map[string]any{"type": "user", "id": "pager"}}, "delay": "1m"}
-	must("POST", "/api/v1/escalation-policies", map[string]any{"name": "crash", "steps": []any{step, step}},
-		http.StatusCreated, nil)
-	for _, slug := range []string{"checkout", "noise"} {
-		must("POST", "/api/v1/services", map[string]any{"slug": slug, "name": strings.ToUpper(slug[:1]) + slug[1:]},
-			http.StatusCreated, nil)
+	policy := make([]any, steps)
+	for i := range policy {
+		policy[i] = step
 	}
-	must("PUT", "/api/v1/services/checkout/paging", map[string]any{"escalation_policy": "crash",
+	s.apiOK(t, admin, "POST", "/api/v1/escalation-policies", map[string]any{"name": "checkout", "steps": policy},
+		http.StatusCreated, nil)
+	s.apiOK(t, admin, "POST", "/api/v1/services", map[string]any{"slug": "checkout", "name": "Checkout"},
+		http.StatusCreated, nil)
+	s.apiOK(t, admin, "PUT", "/api/v1/services/checkout/paging", map[string]any{"escalation_policy": "checkout",
 		"alert_rules": []any{map[string]any{"min_severity": "critical", "action": "declare", "incident_severity": "SEV2"}}},
 		http.StatusOK, nil)
 	var ig struct{ Key string }
-	must("POST", "/api/v1/services/noise/integrations", map[string]any{"kind": "alertmanager", "name": "am"}, http.StatusCreated, &ig)
-	noiseKey = ig.Key
-	must("POST", "/api/v1/services/checkout/integrations", map[string]any{"kind": "alertmanager", "name": "am"}, http.StatusCreated, &ig)
-	return noiseKey, ig.Key
+	s.apiOK(t, admin, "POST", "/api/v1/services/checkout/integrations", map[string]any{"kind": "alertmanager", "name": "am"},
+		http.StatusCreated, &ig)
+	return ig.Key
 }
 
 // findAlerts returns the alerts of a group, by fingerprint.
@@ -477,7 +495,7 @@ func waitRedelivered(t *testing.T, rcv *pageReceiver, peek *dbPeek, held []strin
 		ds, _ := rcv.snapshot()
 		again := map[string]bool{}
 		for _, d := range ds {
-			if d.afterRestart {
+			if d.life > 0 {
 				again[d.id] = true
 			}
 		}
@@ -502,73 +520,161 @@ func waitRedelivered(t *testing.T, rcv *pageReceiver, peek *dbPeek, held []strin
 	}
 }
 
-// checkNoDuplicates holds the delivery rules (see the top of the file).
-func checkNoDuplicates(t *testing.T, s *server, admin *user, rcv *pageReceiver, killedAt time.Time, seedMsg string, criticals map[string]batch) {
+// checkNoDuplicates holds the delivery rules (rule 4 at the top of the
+// file). kills[i] is when the server process of receiver life i was dead.
+func checkNoDuplicates(t *testing.T, s *server, admin *user, rcv *pageReceiver, kills []time.Time, seedMsg string) {
 	t.Helper()
 	ds, _ := rcv.snapshot()
-	type seen struct{ before, after int }
-	byID := map[string]*seen{}
+	byID := map[string]map[int]int{} // message ID → life → deliveries
 	alertOf := map[string]string{}
 	for _, d := range ds {
-		c := byID[d.id]
-		if c == nil {
-			c = &seen{}
-			byID[d.id] = c
+		if byID[d.id] == nil {
+			byID[d.id] = map[int]int{}
 		}
-		if d.afterRestart {
-			c.after++
-		} else {
-			c.before++
-		}
+		byID[d.id][d.life]++
 		alertOf[d.id] = d.alertID
 	}
-	if c := byID[seedMsg]; c == nil || c.before+c.after != 1 {
-		t.Errorf("the seed page %s, recorded as sent before the kill, arrived %+v times; want exactly once", seedMsg, c)
+	total := 0
+	for _, n := range byID[seedMsg] {
+		total += n
+	}
+	if total != 1 {
+		t.Errorf("the seed page %s, recorded as sent before the kill, arrived %d times (by process life: %v); want exactly once",
+			seedMsg, total, byID[seedMsg])
 	}
 	redelivered := 0
-	for id, c := range byID {
-		switch {
-		case c.before > 1 || c.after > 1:
-			t.Errorf("message %s (alert %s) was delivered %d times by the killed server and %d times by the restarted one",
-				id, alertOf[id], c.before, c.after)
-		case c.before == 1 && c.after == 1:
-			// At-least-once across the crash: allowed only if the killed
-			// server had not recorded it as sent.
-			for _, m := range alertMessages(t, s, admin, alertOf[id]) {
-				if m.ID != id {
-					continue
-				}
-				for _, h := range m.History {
-					if h.Outcome == "sent" && h.At.Before(killedAt) {
-						t.Errorf("message %s was recorded as sent before the kill and delivered again after the restart", id)
+	for id, lives := range byID {
+		for life, n := range lives {
+			if n > 1 {
+				t.Errorf("message %s (alert %s) was delivered %d times by one server process (life %d; all: %v)",
+					id, alertOf[id], n, life, lives)
+			}
+		}
+		if len(lives) < 2 {
+			continue
+		}
+		// At-least-once across a crash: allowed only if no process had
+		// recorded it as sent before the process that delivered it again
+		// started, that is before the kill of the one before.
+		for _, m := range alertMessages(t, s, admin, alertOf[id]) {
+			if m.ID != id {
+				continue
+			}
+			for _, h := range m.History {
+				for life := range lives {
+					if h.Outcome == "sent" && life > 0 && h.At.Before(kills[life-1]) {
+						t.Errorf("message %s was recorded as sent at %s, before server process %d was killed, and delivered again by process %d",
+							id, h.At, life-1, life)
 					}
 				}
 			}
-			redelivered++
 		}
+		redelivered++
 	}
 	if redelivered > 0 {
-		t.Logf("%d messages in flight at the kill were delivered again with the same ID (at-least-once)", redelivered)
+		t.Logf("%d messages in flight at a kill were delivered again with the same ID (at-least-once)", redelivered)
 	}
-	// One page message per alert for step 1: step 2 cannot fire before one
-	// step delay after the alert was sent, so any two messages for an
-	// alert that arrived before then are a job that paged twice.
-	msgs := map[string]map[string]bool{}
+	// One page message per alert and escalation step: a job run again
+	// derives the same message, so two messages for one step are a step
+	// that paged twice.
+	type alertStep struct{ alertID, why string }
+	msgs := map[alertStep]map[string]bool{}
 	for _, d := range ds {
-		b, ok := criticals[d.alertID]
-		if !ok || d.kind != "page" || !d.at.Before(b.sentAt.Add(time.Minute)) {
+		if d.kind != "page" {
 			continue
 		}
-		if msgs[d.alertID] == nil {
-			msgs[d.alertID] = map[string]bool{}
+		k := alertStep{d.alertID, d.why}
+		if msgs[k] == nil {
+			msgs[k] = map[string]bool{}
 		}
-		msgs[d.alertID][d.id] = true
+		msgs[k][d.id] = true
 	}
-	for alertID, ids := range msgs {
+	for k, ids := range msgs {
 		if len(ids) > 1 {
-			t.Errorf("alert %s was paged for step 1 by %d different messages: %v", alertID, len(ids), ids)
+			t.Errorf("alert %s was paged by %d different messages for one step (%s): %v", k.alertID, len(ids), k.why, ids)
 		}
 	}
+}
+
+// waitStepTwo waits until every critical alert got its step-2 page, no
+// message is left to send and the step-2 jobs made due (moved) have run.
+// Then it requires of each of them that the restarted server s ran it and
+// that its alert's step-2 page arrived exactly once, from s (receiver
+// life 2), never from an earlier process.
+func waitStepTwo(t *testing.T, rcv *pageReceiver, peek *dbPeek, s *server, moved []escalationJob, criticals map[string]batch) {
+	t.Helper()
+	end := time.Now().Add(pageDeadline)
+	for {
+		ds, _ := rcv.snapshot()
+		paged := map[string]bool{}
+		for _, d := range ds {
+			if d.kind == "page" && d.step == 2 {
+				paged[d.alertID] = true
+			}
+		}
+		var missing, busy, running []string
+		for id := range criticals {
+			if !paged[id] {
+				missing = append(missing, id)
+			}
+		}
+		for _, m := range peek.messages(t) {
+			if m.state == "pending" || m.state == "sending" {
+				busy = append(busy, m.id+" "+m.state)
+			}
+		}
+		done := map[string]bool{}
+		for _, j := range peek.escalationJobs(t) {
+			done[j.id] = j.done
+		}
+		for _, j := range moved {
+			if !done[j.id] {
+				running = append(running, j.id)
+			}
+		}
+		if len(missing)+len(busy)+len(running) == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			slices.Sort(missing)
+			t.Fatalf("within %s of the second restart: %d of %d critical alerts got no step-2 page %v; messages still to send: %v; step-2 jobs not run: %v\n%s",
+				pageDeadline, len(missing), len(criticals), missing, busy, running, s.logTail())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	jobs := map[string]escalationJob{}
+	for _, j := range peek.escalationJobs(t) {
+		jobs[j.id] = j
+	}
+	ds, _ := rcv.snapshot()
+	movedCritical := 0
+	for _, j := range moved {
+		// An alert may have been stored and paged though its 2xx was lost
+		// in the kill: its step 2 is checked too, though not required.
+		if _, ok := criticals[j.AlertID]; ok {
+			movedCritical++
+		}
+		if j.Step != 1 || j.Round != 0 {
+			t.Errorf("escalation job %s still to run after step 1 is for alert %s step index %d round %d; want step 2 (index 1) round 0",
+				j.id, j.AlertID, j.Step, j.Round)
+			continue
+		}
+		if pid := ownerPID(jobs[j.id].owner); pid != s.cmd.Process.Pid {
+			t.Errorf("alert %s: step 2 was run by %q, not by the restarted server (pid %d)", j.AlertID, jobs[j.id].owner, s.cmd.Process.Pid)
+		}
+		var lives []int
+		for _, d := range ds {
+			if d.alertID == j.AlertID && d.kind == "page" && d.step == 2 {
+				lives = append(lives, d.life)
+			}
+		}
+		if !slices.Equal(lives, []int{2}) {
+			t.Errorf("alert %s: its step-2 page arrived from server processes %v (by receiver life); want once, from the restarted one (2)",
+				j.AlertID, lives)
+		}
+	}
+	t.Logf("%d step-2 jobs were due when the server restarted: %d of the %d critical alerts answered 2xx (the others had run step 2 already)",
+		len(moved), movedCritical, len(criticals))
 }
 
 func randomHex(n int) string {

@@ -287,6 +287,21 @@ func (s *server) api(t *testing.T, u *user, method, path, idemKey string, body a
 	return resp, raw
 }
 
+// apiOK sends a raw HTTP request as u, requires the status want, and
+// decodes the answer into out (if not nil).
+func (s *server) apiOK(t *testing.T, u *user, method, path string, body any, want int, out any) {
+	t.Helper()
+	resp, raw := s.api(t, u, method, path, "", body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
 // checkJSONCoverage requires every command that succeeded in text output
 // to have succeeded with --output json too.
 func (s *server) checkJSONCoverage(t *testing.T) {
