@@ -60,6 +60,35 @@ func (r *reads) prefetchAlerts(ctx context.Context, ids []string) error {
 	return nil
 }
 
+// AlertWithIncidentFinder is implemented by stores that read an alert
+// and its incident with one query (sqlstore).
+type AlertWithIncidentFinder interface {
+	// FindAlertWithIncident returns alert id and the incident it is
+	// linked to, or incidentID's when it is linked to none (nil if none).
+	FindAlertWithIncident(ctx context.Context, id, incidentID string) (*warroom.Alert, *warroom.Incident, error)
+}
+
+// prefetchSubject reads what a page about alertID is about (its alert and
+// incident, see Pager.subject) with one query when the store can. An
+// alert that does not exist is left for subject to find.
+func (r *reads) prefetchSubject(ctx context.Context, alertID, incidentID string) error {
+	f, ok := r.s.(AlertWithIncidentFinder)
+	if !ok || alertID == "" {
+		return nil
+	}
+	a, inc, err := f.FindAlertWithIncident(ctx, alertID, incidentID)
+	if warroom.ErrorCode(err) == warroom.ENotFound {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	r.alerts[a.ID] = a
+	if inc != nil {
+		r.incidents[inc.ID] = inc
+	}
+	return nil
+}
+
 func (r *reads) alert(ctx context.Context, id string) (*warroom.Alert, error) {
 	return memo(ctx, r.alerts, id, r.s.FindAlert)
 }

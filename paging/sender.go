@@ -438,10 +438,7 @@ func (s *Sender) deliverHeld(ctx context.Context, b *sendBatch, queue string, m 
 func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) error {
 	cfg := &s.p.cfg
 	if m.Kind == notify.KindPage {
-		// Read now, not with the batch: an acknowledgement that lands
-		// while earlier messages of the batch were being sent must stop
-		// this one.
-		why, err := s.cancelled(ctx, s.p.reads(), m)
+		why, err := s.cancelled(ctx, m)
 		if err != nil {
 			s.drop(m.ID)
 			return err
@@ -483,10 +480,17 @@ func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) er
 
 // cancelled says why a page must not go out any more ("" if it must):
 // its alert or incident was acknowledged, resolved or closed meanwhile.
-func (s *Sender) cancelled(ctx context.Context, rd *reads, m *notify.Outbox) (string, error) {
+// It reads them now, for this page alone, not with its batch: an
+// acknowledgement that lands while earlier pages of the batch are being
+// sent must stop this one.
+func (s *Sender) cancelled(ctx context.Context, m *notify.Outbox) (string, error) {
 	purpose := PurposeAlert
 	if m.AlertID == "" {
 		purpose = PurposeIC
+	}
+	rd := s.p.reads()
+	if err := rd.prefetchSubject(ctx, m.AlertID, m.IncidentID); err != nil {
+		return "", err
 	}
 	subj, err := s.p.subject(ctx, rd, purpose, m.AlertID, m.IncidentID)
 	if warroom.ErrorCode(err) == warroom.ENotFound {

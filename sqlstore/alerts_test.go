@@ -144,6 +144,7 @@ func TestAlertStore(t *testing.T) {
 		{"Integrations", testIntegrations},
 		{"ServicePaging", testServicePaging},
 		{"FindAndList", testFindAndListAlerts},
+		{"FindAlertWithIncident", testFindAlertWithIncident},
 		{"UpdateAlert", testUpdateAlert},
 	})
 }
@@ -292,6 +293,48 @@ func testFindAndListAlerts(t *testing.T, p *pagingFixture) {
 	}
 	if list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{IncidentID: inc.ID}); !slices.Equal(ids(list), []string{b}) {
 		t.Fatalf("alerts of the incident: %v, want [%s]", ids(list), b)
+	}
+}
+
+func testFindAlertWithIncident(t *testing.T, p *pagingFixture) {
+	_, _, err := p.s.FindAlertWithIncident(p.ctx, "nope", "")
+	wantError(t, err, warroom.ENotFound, `no alert "nope"`)
+
+	r := p.ingest(p.am, update(p.am, "trigger", "linked", "disk full"), update(p.am, "trigger", "loose", "disk slow"))
+	linked, loose := r[0].AlertID, r[1].AlertID
+	mine := p.mustDeclare(p.ada, "disk full everywhere")
+	named := p.mustDeclare(p.ada, "disk slow everywhere")
+	if _, err := p.s.UpdateAlert(p.ctx, linked, alertChangeAt, func(a *warroom.Alert) error { a.IncidentID = mine.ID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		alert, incident string
+		want            string // the incident's ID, "" for none
+	}{
+		{linked, "", mine.ID},
+		{linked, named.ID, mine.ID}, // the link wins over the name
+		{loose, named.ID, named.ID},
+		{loose, "", ""},
+		{loose, "no-such-incident", ""},
+	} {
+		a, inc, err := p.s.FindAlertWithIncident(p.ctx, tc.alert, tc.incident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := p.s.FindAlert(p.ctx, tc.alert)
+		if !reflect.DeepEqual(a, want) {
+			t.Errorf("FindAlertWithIncident(%s, %q) alert = %+v, want %+v", tc.alert, tc.incident, a, want)
+		}
+		got := ""
+		if inc != nil {
+			got = inc.ID
+			if full, _ := p.s.FindIncident(p.ctx, inc.ID); !reflect.DeepEqual(inc, full) {
+				t.Errorf("incident %+v, want %+v as FindIncident reads it", inc, full)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("FindAlertWithIncident(%s, %q) incident = %q, want %q", tc.alert, tc.incident, got, tc.want)
+		}
 	}
 }
 
