@@ -85,6 +85,12 @@ type Config struct {
 	Poll time.Duration
 	// Batch is how many messages one claim takes; default 20.
 	Batch int
+	// SendConcurrency is how many destinations one queue's worker sends
+	// to at once; default 8. Messages to one destination go one at a
+	// time, in order, so that its throttle counts every send; a slow
+	// destination (an SMTP relay taking its 30 s timeout) holds up only
+	// its own messages.
+	SendConcurrency int
 	// Heartbeat is how often the sender extends the leases of the
 	// messages it holds, while RunSenders runs, so that Lease may be short
 	// (a dead process's messages are sent again soon) without a slow send
@@ -192,6 +198,9 @@ func New(cfg Config) (*Pager, error) {
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 20
+	}
+	if cfg.SendConcurrency <= 0 {
+		cfg.SendConcurrency = 8
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -299,8 +299,9 @@ func (s *Sender) pause(queue string, until time.Time) {
 
 // SendDue delivers the messages of queue handed over as they were
 // enqueued, then claims the messages due now and delivers them, and
-// returns how many it took. Tests call it directly after moving their
-// clock.
+// returns how many it took. It sends to up to Config.SendConcurrency
+// destinations at once, each destination's messages one at a time in
+// order. Tests call it directly after moving their clock.
 func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 	cfg := &s.p.cfg
 	if cfg.Now().Before(s.pausedUntil(queue)) {
@@ -316,22 +317,59 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 		}
 		s.hold(msgs, now.Add(cfg.Lease))
 	}
-	b := s.newBatch()
-	var errs []error
-	for i := range msgs {
-		m := &msgs[i]
-		if i > 0 && !s.mayStart(m.ID) {
-			// A slow batch: give the rest back for the next claim.
-			errs = append(errs, s.release(ctx, msgs[i:]))
-			break
-		}
-		errs = append(errs, s.deliverHeld(ctx, b, queue, m))
+	if len(msgs) == 0 {
+		return 0, nil
 	}
+	b := s.newBatch()
+	var mu sync.Mutex
+	var errs []error
+	report := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	first := msgs[0].ID
+	slots := make(chan struct{}, cfg.SendConcurrency)
+	var wg sync.WaitGroup
+	for _, lane := range byDestination(msgs) {
+		slots <- struct{}{} // lanes start in the order of their first message
+		wg.Go(func() {
+			defer func() { <-slots }()
+			for i, m := range lane {
+				if m.ID != first && !s.mayStart(m.ID) {
+					// A slow batch: give the rest back for the next
+					// claim. The first message always goes, so that a
+					// batch makes progress.
+					report(s.release(ctx, lane[i:]))
+					return
+				}
+				report(s.deliverHeld(ctx, b, queue, &lane[i]))
+			}
+		})
+	}
+	wg.Wait()
 	return len(msgs), errors.Join(append(errs, b.flush(ctx))...)
 }
 
-// sendBatch is one SendDue's state: what it read about its pages, and the
-// outcomes it has not recorded yet.
+// byDestination splits msgs into one lane per destination, each in the
+// order of msgs, the lanes in the order of their first message.
+func byDestination(msgs []notify.Outbox) [][]notify.Outbox {
+	var lanes [][]notify.Outbox
+	index := map[string]int{}
+	for _, m := range msgs {
+		i, ok := index[m.Destination]
+		if !ok {
+			i = len(lanes)
+			index[m.Destination] = i
+			lanes = append(lanes, nil)
+		}
+		lanes[i] = append(lanes[i], m)
+	}
+	return lanes
+}
+
+// sendBatch is one SendDue's state: the outcomes it has not recorded yet.
+// Its lanes (one per destination, see Config.SendConcurrency) share it.
 //
 // A page goes out only if its alert and incident, read right before its
 // send, still call for it (deliver). With a store that records many
@@ -343,6 +381,7 @@ func (s *Sender) SendDue(ctx context.Context, queue string) (int, error) {
 type sendBatch struct {
 	s      *Sender
 	fin    MessageFinisher // nil: each outcome is recorded at once
+	mu     sync.Mutex      // guards the fields below
 	states []notify.State
 	due    []time.Time
 	tries  []notify.Attempt
@@ -373,6 +412,8 @@ func (b *sendBatch) record(ctx context.Context, m *notify.Outbox, state notify.S
 		}
 		return nil
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	now := b.s.p.cfg.Now()
 	if len(b.tries) == 0 {
 		b.since = now
@@ -382,13 +423,27 @@ func (b *sendBatch) record(ctx context.Context, m *notify.Outbox, state notify.S
 		b.sent[m.Destination] = append(b.sent[m.Destination], a.At)
 	}
 	if len(b.tries) >= 100 || now.Sub(b.since) >= 100*time.Millisecond {
-		return b.flush(ctx)
+		return b.flushLocked(ctx)
 	}
 	return nil
 }
 
+// unrecordedSends returns when the batch sent to destination without
+// having recorded it yet.
+func (b *sendBatch) unrecordedSends(destination string) []time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.sent[destination])
+}
+
 // flush records the outcomes not recorded yet, even while shutting down.
 func (b *sendBatch) flush(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.flushLocked(ctx)
+}
+
+func (b *sendBatch) flushLocked(ctx context.Context) error {
 	if len(b.tries) == 0 {
 		return nil
 	}
@@ -527,7 +582,7 @@ func (s *Sender) throttled(ctx context.Context, b *sendBatch, m *notify.Outbox) 
 	if err != nil {
 		return time.Time{}, "", err
 	}
-	if pending := b.sent[m.Destination]; len(pending) > 0 {
+	if pending := b.unrecordedSends(m.Destination); len(pending) > 0 {
 		history = append(history, pending...)
 		slices.SortFunc(history, time.Time.Compare)
 	}
