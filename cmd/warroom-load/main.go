@@ -93,7 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.BoolVar(&c.pageLatency, "page-latency", false, "also measure alert accepted → first page (needs --token, and a server started with --webhook-secret)")
 	fs.StringVar(&c.pageService, "page-service", "warroom-load-pages", "service (slug) the --page-latency probes go to; its paging is replaced (created if missing)")
-	fs.DurationVar(&c.pageInterval, "page-interval", 1500*time.Millisecond, "time between --page-latency probes (webhook pages are throttled to 60 per minute per destination)")
+	fs.DurationVar(&c.pageInterval, "page-interval", 1500*time.Millisecond, "time between --page-latency probes (webhook pages are throttled to 60 per minute and 600 per hour per destination by default: keep runs under 15 minutes)")
 	fs.DurationVar(&c.pageWait, "page-wait", 30*time.Second, "how long to wait for outstanding pages after the load stops")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "the server's --webhook-secret, to verify the signature of pages (optional)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON")
@@ -216,6 +216,9 @@ func execute(ctx context.Context, cfg config, stderr io.Writer) (*report, error)
 			gen.run, receiver, cfg.pageService)
 		if cfg.pageInterval < time.Second {
 			fmt.Fprintln(stderr, "warroom-load: warning: --page-interval below 1s exceeds the webhook throttle (60 per minute per destination); later pages measure the throttle")
+		}
+		if cfg.duration > 0 && cfg.duration/cfg.pageInterval > 600 {
+			fmt.Fprintln(stderr, "warroom-load: warning: more than 600 probes exceed the default webhook throttle (600 per hour per destination); later pages measure the throttle unless the server runs with a larger --throttle webhook=...")
 		}
 	}
 
