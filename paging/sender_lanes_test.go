@@ -8,9 +8,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
-	"github.com/warroom/warroom/notify/email"
 	"github.com/warroom/warroom/notify/webhook"
-	"github.com/warroom/warroom/paging"
 )
 
 // stuckNotifier holds every send to a destination containing "/slow"
@@ -38,16 +36,7 @@ func TestSlowDestinationHoldsUpOnlyItsOwnPages(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
 		hooks := &stuckNotifier{Notifier: webhook.New(webhook.Config{}, nil, w.clock.Now),
 			stuck: make(chan struct{}), release: make(chan struct{})}
-		p := w.start("proc-1", func(c *paging.Config) {
-			mailer, err := email.New(email.Config{Addr: w.smtp.Addr(), From: "warroom@example.com", HelloName: "test"}, w.clock.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Notifiers, err = notify.NewRegistry(mailer, hooks); err != nil {
-				t.Fatal(err)
-			}
-			c.Announce = nil
-		})
+		p := w.startWithWebhooks(hooks)
 		who := p.people()
 		// Ada's page falls due first, so the batch starts with the
 		// destination that hangs.

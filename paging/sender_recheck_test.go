@@ -45,16 +45,7 @@ func TestAlertStoppedDuringBatchCancelsItsPage(t *testing.T) {
 				}
 			}
 		}}
-		p = w.start("proc-1", func(c *paging.Config) {
-			mailer, err := email.New(email.Config{Addr: w.smtp.Addr(), From: "warroom@example.com", HelloName: "test"}, w.clock.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Notifiers, err = notify.NewRegistry(mailer, hooks); err != nil {
-				t.Fatal(err)
-			}
-			c.Announce = nil
-		})
+		p = w.startWithWebhooks(hooks)
 		who := p.people()
 		// Ada's webhook rule waits 2 minutes, so both pages fall due at
 		// once and one claim takes them together.
@@ -87,5 +78,22 @@ func TestAlertStoppedDuringBatchCancelsItsPage(t *testing.T) {
 				t.Errorf("page for the resolved alert: state %s, attempts %v; want failed, cancelled", m.State, p.attempts(m.ID))
 			}
 		}
+	})
+}
+
+// startWithWebhooks starts a process whose webhooks go through hooks (a
+// wrapper of the real webhook notifier that the test steers) and whose
+// email goes to the world's SMTP server; nothing is announced.
+func (w *world) startWithWebhooks(hooks notify.Notifier) *proc {
+	w.t.Helper()
+	return w.start("proc-1", func(c *paging.Config) {
+		mailer, err := email.New(email.Config{Addr: w.smtp.Addr(), From: "warroom@example.com", HelloName: "test"}, w.clock.Now)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if c.Notifiers, err = notify.NewRegistry(mailer, hooks); err != nil {
+			w.t.Fatal(err)
+		}
+		c.Announce = nil
 	})
 }
