@@ -622,154 +622,140 @@ func TestCompactJSON(t *testing.T) {
 	}
 }
 
-// TestIngestThroughGroupCommit runs concurrent senders through a
+// TestIngestWriters runs the ways alerts reach IngestAlerts in batches
+// (intake's), on every dialect.
+func TestIngestWriters(t *testing.T) {
+	runPagingTests(t, []pagingTest{
+		{"ThroughGroupCommit", testIngestThroughGroupCommit},
+		{"Batcher", testIngestBatcher},
+		{"Encoded", testIngestEncoded},
+	})
+}
+
+// testIngestThroughGroupCommit runs concurrent senders through a
 // groupcommit.Batcher over IngestAlerts, as the intake handlers do:
 // every sender gets its own results and batches form.
-func TestIngestThroughGroupCommit(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			if d.name == "postgres" {
-				postgresDSN(t)
-			}
-			p := newPagingFixture(t, d.open(t))
-			var mu sync.Mutex
-			var sizes []int
-			gc := groupcommit.New(func(ctx context.Context, reqs []warroom.IngestRequest) ([][]warroom.IngestResult, error) {
-				mu.Lock()
-				sizes = append(sizes, len(reqs))
-				mu.Unlock()
-				return p.s.IngestAlerts(ctx, reqs)
-			}, 16, time.Millisecond)
-			const senders, rounds = 8, 5
-			var wg sync.WaitGroup
-			errs := make(chan error, senders*rounds)
-			for s := range senders {
-				wg.Go(func() {
-					for r := range rounds {
-						key := fmt.Sprintf("s%d-%d", s, r%2) // the second round repeats the first
-						res, err := gc.Submit(p.ctx, warroom.IngestRequest{Integration: p.am, ReceivedAt: t0,
-							Updates: []warroom.AlertUpdate{update(p.am, "trigger", key, "x")}})
-						switch {
-						case err != nil:
-							errs <- err
-						case len(res) != 1 || res[0].DedupKey != key:
-							errs <- fmt.Errorf("sender %d got %+v for %s", s, res, key)
-						case r < 2 && res[0].Outcome != warroom.IngestCreated, r >= 2 && res[0].Outcome != warroom.IngestDuplicate:
-							errs <- fmt.Errorf("sender %d round %d: %s", s, r, res[0].Outcome)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			gc.Close()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-			if list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{}); len(list) != 2*senders {
-				t.Fatalf("%d alerts, want %d", len(list), 2*senders)
-			}
-			if slices.Max(sizes) < 2 {
-				t.Logf("batch sizes %v: no batch formed (a slow machine can serialize senders)", sizes)
+func testIngestThroughGroupCommit(t *testing.T, p *pagingFixture) {
+	var mu sync.Mutex
+	var sizes []int
+	gc := groupcommit.New(func(ctx context.Context, reqs []warroom.IngestRequest) ([][]warroom.IngestResult, error) {
+		mu.Lock()
+		sizes = append(sizes, len(reqs))
+		mu.Unlock()
+		return p.s.IngestAlerts(ctx, reqs)
+	}, 16, time.Millisecond)
+	const senders, rounds = 8, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, senders*rounds)
+	for s := range senders {
+		wg.Go(func() {
+			for r := range rounds {
+				key := fmt.Sprintf("s%d-%d", s, r%2) // the second round repeats the first
+				res, err := gc.Submit(p.ctx, warroom.IngestRequest{Integration: p.am, ReceivedAt: t0,
+					Updates: []warroom.AlertUpdate{update(p.am, "trigger", key, "x")}})
+				switch {
+				case err != nil:
+					errs <- err
+				case len(res) != 1 || res[0].DedupKey != key:
+					errs <- fmt.Errorf("sender %d got %+v for %s", s, res, key)
+				case r < 2 && res[0].Outcome != warroom.IngestCreated, r >= 2 && res[0].Outcome != warroom.IngestDuplicate:
+					errs <- fmt.Errorf("sender %d round %d: %s", s, r, res[0].Outcome)
+				}
 			}
 		})
 	}
+	wg.Wait()
+	gc.Close()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{}); len(list) != 2*senders {
+		t.Fatalf("%d alerts, want %d", len(list), 2*senders)
+	}
+	if slices.Max(sizes) < 2 {
+		t.Logf("batch sizes %v: no batch formed (a slow machine can serialize senders)", sizes)
+	}
 }
 
-// TestIngestBatcher checks the store's own group-commit writer: senders
+// testIngestBatcher checks the store's own group-commit writer: senders
 // get their own results, and a malformed delivery fails alone.
-func TestIngestBatcher(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			if d.name == "postgres" {
-				postgresDSN(t)
+func testIngestBatcher(t *testing.T, p *pagingFixture) {
+	ib := p.s.NewIngestBatcher(8, time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 10 {
+		wg.Go(func() {
+			key := fmt.Sprintf("k%d", i%5)
+			res, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook, ReceivedAt: t0,
+				Updates: []warroom.AlertUpdate{update(p.webhook, "trigger", key, "x")}})
+			if err != nil || len(res) != 1 || res[0].DedupKey != key {
+				errs <- fmt.Errorf("Ingest(%s) = %+v, %v", key, res, err)
 			}
-			p := newPagingFixture(t, d.open(t))
-			ib := p.s.NewIngestBatcher(8, time.Millisecond)
-			var wg sync.WaitGroup
-			errs := make(chan error, 20)
-			for i := range 10 {
-				wg.Go(func() {
-					key := fmt.Sprintf("k%d", i%5)
-					res, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook, ReceivedAt: t0,
-						Updates: []warroom.AlertUpdate{update(p.webhook, "trigger", key, "x")}})
-					if err != nil || len(res) != 1 || res[0].DedupKey != key {
-						errs <- fmt.Errorf("Ingest(%s) = %+v, %v", key, res, err)
-					}
-				})
-				wg.Go(func() {
-					_, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook,
-						Updates: []warroom.AlertUpdate{update(p.webhook, "snooze", "k", "x")}})
-					if warroom.ErrorCode(err) != warroom.EInvalid {
-						errs <- fmt.Errorf("a malformed delivery: %v", err)
-					}
-				})
-			}
-			wg.Wait()
-			if err := ib.Close(); err != nil {
-				t.Fatal(err)
-			}
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-			list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{})
-			total := 0
-			for _, a := range list {
-				total += 1 + a.Duplicates
-			}
-			if len(list) != 5 || total != 10 {
-				t.Fatalf("%d alerts carrying %d deliveries, want 5 and 10", len(list), total)
+		})
+		wg.Go(func() {
+			_, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.webhook,
+				Updates: []warroom.AlertUpdate{update(p.webhook, "snooze", "k", "x")}})
+			if warroom.ErrorCode(err) != warroom.EInvalid {
+				errs <- fmt.Errorf("a malformed delivery: %v", err)
 			}
 		})
 	}
+	wg.Wait()
+	if err := ib.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	list, _ := p.s.ListAlerts(p.ctx, warroom.AlertFilter{})
+	total := 0
+	for _, a := range list {
+		total += 1 + a.Duplicates
+	}
+	if len(list) != 5 || total != 10 {
+		t.Fatalf("%d alerts carrying %d deliveries, want 5 and 10", len(list), total)
+	}
 }
 
-// TestIngestEncoded: what intake encodes is stored as the store would
+// testIngestEncoded: what intake encodes is stored as the store would
 // encode it, so the same alert through either path is one alert, then a
 // duplicate; and a malformed delivery still fails alone.
-func TestIngestEncoded(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			if d.name == "postgres" {
-				postgresDSN(t)
-			}
-			p := newPagingFixture(t, d.open(t))
-			ib := p.s.NewIngestBatcher(8, time.Millisecond)
-			defer ib.Close()
-			body, err := os.ReadFile(filepath.Join(fixtureDir, "001-webhook.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			alerts, encoded, err := intake.ParseAlertmanagerEncoded(body, t0, p.am)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := ib.IngestEncoded(p.ctx, p.am, encoded, t0)
-			if err != nil || len(res) != 2 || res[0].Outcome != warroom.IngestCreated {
-				t.Fatalf("IngestEncoded = %+v, %v", res, err)
-			}
-			again, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.am, ReceivedAt: t0.Add(time.Second),
-				Updates: intake.ToAlertUpdates(p.am, alerts)})
-			if err != nil || len(again) != 2 || again[0].Outcome != warroom.IngestDuplicate || again[1].Outcome != warroom.IngestDuplicate {
-				t.Fatalf("the same alerts through Ingest: %+v, %v", again, err)
-			}
-			a, err := p.s.FindAlert(p.ctx, res[0].AlertID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(a.Labels, alerts[0].Labels) || !reflect.DeepEqual(a.Annotations, alerts[0].Annotations) ||
-				string(a.Details) != string(alerts[0].Details) || len(a.Links) != 3 || a.Links[0].URL != alerts[0].Links[0].Href {
-				t.Errorf("stored %+v", a)
-			}
-			bad := encoded[:1:1]
-			bad[0].Action = "snooze"
-			if _, err := ib.IngestEncoded(p.ctx, p.am, bad, t0); warroom.ErrorCode(err) != warroom.EInvalid {
-				t.Errorf("a malformed delivery: %v", err)
-			}
-			if _, err := ib.IngestEncoded(p.ctx, nil, encoded, t0); warroom.ErrorCode(err) != warroom.EInvalid {
-				t.Errorf("a delivery without integration: %v", err)
-			}
-		})
+func testIngestEncoded(t *testing.T, p *pagingFixture) {
+	ib := p.s.NewIngestBatcher(8, time.Millisecond)
+	defer ib.Close()
+	body, err := os.ReadFile(filepath.Join(fixtureDir, "001-webhook.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, encoded, err := intake.ParseAlertmanagerEncoded(body, t0, p.am)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ib.IngestEncoded(p.ctx, p.am, encoded, t0)
+	if err != nil || len(res) != 2 || res[0].Outcome != warroom.IngestCreated {
+		t.Fatalf("IngestEncoded = %+v, %v", res, err)
+	}
+	again, err := ib.Ingest(p.ctx, warroom.IngestRequest{Integration: p.am, ReceivedAt: t0.Add(time.Second),
+		Updates: intake.ToAlertUpdates(p.am, alerts)})
+	if err != nil || len(again) != 2 || again[0].Outcome != warroom.IngestDuplicate || again[1].Outcome != warroom.IngestDuplicate {
+		t.Fatalf("the same alerts through Ingest: %+v, %v", again, err)
+	}
+	a, err := p.s.FindAlert(p.ctx, res[0].AlertID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Labels, alerts[0].Labels) || !reflect.DeepEqual(a.Annotations, alerts[0].Annotations) ||
+		string(a.Details) != string(alerts[0].Details) || len(a.Links) != 3 || a.Links[0].URL != alerts[0].Links[0].Href {
+		t.Errorf("stored %+v", a)
+	}
+	bad := encoded[:1:1]
+	bad[0].Action = "snooze"
+	if _, err := ib.IngestEncoded(p.ctx, p.am, bad, t0); warroom.ErrorCode(err) != warroom.EInvalid {
+		t.Errorf("a malformed delivery: %v", err)
+	}
+	if _, err := ib.IngestEncoded(p.ctx, nil, encoded, t0); warroom.ErrorCode(err) != warroom.EInvalid {
+		t.Errorf("a delivery without integration: %v", err)
 	}
 }

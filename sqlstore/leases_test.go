@@ -306,56 +306,52 @@ func TestLeaseQueryPlans(t *testing.T) {
 
 // FindAlerts and RoutingAlerts read many alerts at once.
 func TestFindAlerts(t *testing.T) {
-	for _, d := range dialects {
-		t.Run(d.name, func(t *testing.T) {
-			if d.name == "postgres" {
-				postgresDSN(t)
-			}
-			s := d.open(t)
-			ctx := context.Background()
-			svc := &warroom.Service{Slug: "checkout", Name: "Checkout"}
-			if err := s.CreateService(ctx, svc); err != nil {
-				t.Fatal(err)
-			}
-			in := &warroom.Integration{ServiceID: svc.ID, Kind: warroom.IntegrationWebhook, Name: "m"}
-			if err := s.CreateIntegration(ctx, in, warroom.HashTokenSecret("k")); err != nil {
-				t.Fatal(err)
-			}
-			req := warroom.IngestRequest{Integration: in, ReceivedAt: t0}
-			for _, fp := range []string{"a", "b", "c"} {
-				req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{DedupKey: fp,
-					Severity: "critical", Summary: "down " + fp, GroupKey: "g", Labels: map[string]string{"fp": fp}}})
-			}
-			res, err := s.IngestAlerts(ctx, []warroom.IngestRequest{req})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids := []string{res[0][0].AlertID, "no-such-alert", res[0][2].AlertID}
-			whole, err := s.FindAlerts(ctx, ids)
-			if err != nil || len(whole) != 2 {
-				t.Fatalf("FindAlerts = %d alerts, %v", len(whole), err)
-			}
-			for _, a := range whole {
-				want, err := s.FindAlert(ctx, a.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a.Summary != want.Summary || a.Labels["fp"] != want.Labels["fp"] || !a.CreatedAt.Equal(want.CreatedAt) {
-					t.Errorf("FindAlerts gave %+v, FindAlert %+v", a, want)
-				}
-			}
-			heads, err := s.RoutingAlerts(ctx, ids)
-			if err != nil || len(heads) != 2 {
-				t.Fatalf("RoutingAlerts = %d alerts, %v", len(heads), err)
-			}
-			for _, a := range heads {
-				if a.ServiceID != svc.ID || a.Status != warroom.AlertFiring || a.Severity != "critical" || a.GroupKey != "g" || a.Summary != "" {
-					t.Errorf("routing view %+v", a)
-				}
-			}
-			if got, err := s.FindAlerts(ctx, nil); err != nil || len(got) != 0 {
-				t.Errorf("no IDs: %v, %v", got, err)
-			}
-		})
+	runStoreTests(t, []storeTest{{"ManyAtOnce", testFindAlerts}})
+}
+
+func testFindAlerts(t *testing.T, s *Store) {
+	ctx := context.Background()
+	svc := &warroom.Service{Slug: "checkout", Name: "Checkout"}
+	if err := s.CreateService(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	in := &warroom.Integration{ServiceID: svc.ID, Kind: warroom.IntegrationWebhook, Name: "m"}
+	if err := s.CreateIntegration(ctx, in, warroom.HashTokenSecret("k")); err != nil {
+		t.Fatal(err)
+	}
+	req := warroom.IngestRequest{Integration: in, ReceivedAt: t0}
+	for _, fp := range []string{"a", "b", "c"} {
+		req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{DedupKey: fp,
+			Severity: "critical", Summary: "down " + fp, GroupKey: "g", Labels: map[string]string{"fp": fp}}})
+	}
+	res, err := s.IngestAlerts(ctx, []warroom.IngestRequest{req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{res[0][0].AlertID, "no-such-alert", res[0][2].AlertID}
+	whole, err := s.FindAlerts(ctx, ids)
+	if err != nil || len(whole) != 2 {
+		t.Fatalf("FindAlerts = %d alerts, %v", len(whole), err)
+	}
+	for _, a := range whole {
+		want, err := s.FindAlert(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Summary != want.Summary || a.Labels["fp"] != want.Labels["fp"] || !a.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("FindAlerts gave %+v, FindAlert %+v", a, want)
+		}
+	}
+	heads, err := s.RoutingAlerts(ctx, ids)
+	if err != nil || len(heads) != 2 {
+		t.Fatalf("RoutingAlerts = %d alerts, %v", len(heads), err)
+	}
+	for _, a := range heads {
+		if a.ServiceID != svc.ID || a.Status != warroom.AlertFiring || a.Severity != "critical" || a.GroupKey != "g" || a.Summary != "" {
+			t.Errorf("routing view %+v", a)
+		}
+	}
+	if got, err := s.FindAlerts(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no IDs: %v, %v", got, err)
 	}
 }
