@@ -3,7 +3,8 @@ package warroom
 import "time"
 
 // Policy holds the named settings of the process. Each default is the value
-// the process documents (../shared/seeds); an organisation may change them.
+// the incident process documents (docs/process.md); an organisation may
+// change them.
 type Policy struct {
 	// MajorSeverity: an incident at this severity or worse is major
 	// ("full outage or heavy degradation ... impacting one or several

@@ -115,7 +115,7 @@ func TestPagingCommands(t *testing.T) {
 	}
 
 	// --key: a team switching over from PagerDuty keeps the routing key
-	// of its Alertmanager pagerduty_configs (the shared fixtures') and
+	// of its Alertmanager pagerduty_configs (testdata/alertmanager's) and
 	// changes only the URL.
 	c.ok("service", "create", "--slug", "payments", "--name", "Payments")
 	const pdKey = "0123456789abcdef0123456789abcdef"
@@ -139,7 +139,7 @@ func TestPagingCommands(t *testing.T) {
 			t.Errorf("integration create %v: exit %d, stdout %q, stderr %q; want exit 1 and %q", bad.args, code, out, errOut, bad.want)
 		}
 	}
-	pd, err := os.ReadFile("../../shared/fixtures/alertmanager/002-pagerduty-v2.json")
+	pd, err := os.ReadFile("../testdata/alertmanager/002-pagerduty-v2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPagingCommands(t *testing.T) {
 	}
 
 	// An Alertmanager webhook with the key as bearer credentials.
-	body, err := os.ReadFile("../../shared/fixtures/alertmanager/004-webhook.json")
+	body, err := os.ReadFile("../testdata/alertmanager/004-webhook.json")
 	if err != nil {
 		t.Fatal(err)
 	}

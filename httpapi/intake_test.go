@@ -22,7 +22,7 @@ import (
 )
 
 // fixtureDir holds what a real Alertmanager sent (see its README.md).
-const fixtureDir = "../../shared/fixtures/alertmanager"
+const fixtureDir = "../testdata/alertmanager"
 
 // replayFixture sends one captured request as Alertmanager sent it:
 // request line and headers from NNN-kind.headers (minus Content-Length,

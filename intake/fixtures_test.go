@@ -14,18 +14,18 @@ import (
 
 // fixtureDir holds what a real Alertmanager sent to a webhook receiver and
 // to a PagerDuty Events v2 receiver (see its README.md).
-const fixtureDir = "../../shared/fixtures/alertmanager"
+const fixtureDir = "../testdata/alertmanager"
 
 // testNow is the injected clock: just after the fixtures' events.
 var testNow = time.Date(2026, 11, 22, 0, 10, 0, 0, time.UTC)
 
 // fixture returns the bytes of one fixture file, failing the test clearly
-// when the shared fixtures are missing.
+// when the captured fixtures are missing.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
 	if err != nil {
-		t.Fatalf("fixture %s missing: %v (the intake tests need the shared Alertmanager captures at %s, relative to the intake package)", name, err, fixtureDir)
+		t.Fatalf("fixture %s missing: %v (the intake tests need the Alertmanager captures in testdata/alertmanager at %s, relative to the intake package)", name, err, fixtureDir)
 	}
 	return b
 }
@@ -36,7 +36,7 @@ func fixtureBodies(t testing.TB, kind string) []string {
 	t.Helper()
 	names, err := filepath.Glob(filepath.Join(fixtureDir, "[0-9][0-9][0-9]-"+kind+".json"))
 	if err != nil || len(names) == 0 {
-		t.Fatalf("no %s fixtures in %s (err %v): the intake tests need the shared Alertmanager captures", kind, fixtureDir, err)
+		t.Fatalf("no %s fixtures in %s (err %v): the intake tests need the Alertmanager captures in testdata/alertmanager", kind, fixtureDir, err)
 	}
 	for i, n := range names {
 		names[i] = filepath.Base(n)

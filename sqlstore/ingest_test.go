@@ -436,7 +436,7 @@ func (s *Store) mustIngest(t *testing.T, reqs []warroom.IngestRequest) [][]warro
 
 // fixtureDir holds what a real Alertmanager sent to a webhook receiver
 // and to a PagerDuty Events v2 receiver (see its README.md).
-const fixtureDir = "../../shared/fixtures/alertmanager"
+const fixtureDir = "../testdata/alertmanager"
 
 // testIngestFixtures replays what a real Alertmanager sent, in order, to
 // a webhook integration and a PagerDuty one, and checks every outcome and
