@@ -82,7 +82,7 @@ func (r *report) writeJSON(w io.Writer) error {
 func (r *report) writeText(w io.Writer) {
 	mode := fmt.Sprintf("concurrency %d", r.Concurrency)
 	if p := r.Pacing; p != nil {
-		mode = fmt.Sprintf("target %.0f alerts/s from %d senders", p.TargetAlertsPerSec, p.Senders)
+		mode = fmt.Sprintf("target %.0f alerts/s, senders %d", p.TargetAlertsPerSec, p.Senders)
 	}
 	fmt.Fprintf(w, "warroom-load: %s intake at %s, %s alerts, shape %s, batch %d, %s, %s\n",
 		r.Kind, r.Server, r.Severity, r.Shape, r.Batch, mode, r.Elapsed.Round(time.Millisecond))

@@ -352,3 +352,36 @@ func TestWaitRouted(t *testing.T) {
 		})
 	}
 }
+
+// TestStormWithProbesAgainstServer runs the mixed run of docs/load-testing.md
+// in one command against a real server (SQLite): a paced critical storm in
+// one group on the load's service, page-latency probes on their own, and
+// the check that the storm's alerts were all routed. It checks what the
+// generator reads from the real API, not the server's speed.
+func TestStormWithProbesAgainstServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	server, token := serveInProcess(t, "sqlite:"+t.TempDir()+"/warroom.db")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--server", server, "--token", token, "--shape", "one-group", "--severity", "critical",
+		"--rate", "200", "--batch", "5", "--senders", "2", "--duration", "2500ms", "--page-latency", "--page-interval", "1s",
+		"--page-wait", "60s", "--route-wait", "60s", "--webhook-secret", "bench-webhook-secret", "--json"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if rep.Accepted == 0 || rep.Pacing == nil || rep.Shape != "one-group" {
+		t.Fatalf("report %s", out.String())
+	}
+	if p := rep.Pages; p == nil || p.Probes < 2 || p.Paged != p.Probes || p.Latency.Count != p.Probes {
+		t.Fatalf("probes: %s", out.String())
+	}
+	// One group of critical alerts: one incident, every alert linked to it.
+	if g := rep.Routing; g == nil || !g.Routed || g.Checked == 0 || g.Unrouted != 0 || g.IncidentsDeclared != 1 {
+		t.Fatalf("routing: %s\n%s", out.String(), errOut.String())
+	}
+}
