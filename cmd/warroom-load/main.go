@@ -236,7 +236,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "warroom-load: no request was accepted")
 		return 1
 	case rep.Pages != nil && rep.Pages.Probes > 0 && rep.Pages.Paged == 0:
-		fmt.Fprintln(stderr, "warroom-load: no page arrived; is the server started with --webhook-secret (webhook contact methods need it)?")
+		fmt.Fprintf(stderr, "warroom-load: no probe was paged within --page-wait %s: the server is behind (see the routing line), or was not started with --webhook-secret (webhook contact methods need it)\n", cfg.pageWait)
 		return 1
 	}
 	return 0

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/intake"
 )
@@ -357,12 +362,25 @@ func TestWaitRouted(t *testing.T) {
 // in one command against a real server (SQLite): a paced critical storm in
 // one group on the load's service, page-latency probes on their own, and
 // the check that the storm's alerts were all routed. It checks what the
-// generator reads from the real API, not the server's speed.
+// generator reads from the real API, not the server's speed. On
+// PostgreSQL too when WARROOM_TEST_POSTGRES is set (in a database created
+// for the test and dropped after it).
 func TestStormWithProbesAgainstServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
 	}
-	server, token := serveInProcess(t, "sqlite:"+t.TempDir()+"/warroom.db")
+	t.Run("sqlite", func(t *testing.T) { stormWithProbes(t, "sqlite:"+t.TempDir()+"/warroom.db") })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("WARROOM_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("WARROOM_TEST_POSTGRES is not set")
+		}
+		stormWithProbes(t, freshDatabase(t, base))
+	})
+}
+
+func stormWithProbes(t *testing.T, dsn string) {
+	server, token := serveInProcess(t, dsn)
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"--server", server, "--token", token, "--shape", "one-group", "--severity", "critical",
 		"--rate", "200", "--batch", "5", "--senders", "2", "--duration", "2500ms", "--page-latency", "--page-interval", "1s",
@@ -384,4 +402,39 @@ func TestStormWithProbesAgainstServer(t *testing.T) {
 	if g := rep.Routing; g == nil || !g.Routed || g.Checked == 0 || g.Unrouted != 0 || g.IncidentsDeclared != 1 {
 		t.Fatalf("routing: %s\n%s", out.String(), errOut.String())
 	}
+}
+
+// freshDatabase creates an empty database wr_load_<random> on the server
+// of base and returns its URL; cleanup drops it, after the server using it
+// has stopped (cleanups run last-registered first).
+func freshDatabase(t *testing.T, base string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to WARROOM_TEST_POSTGRES: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "wr_load_" + hex.EncodeToString(b)
+	// The name is ours (hex), so building the statement is safe; CREATE
+	// DATABASE takes no parameters.
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+		conn.Close(ctx)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("WARROOM_TEST_POSTGRES is not a URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
