@@ -51,6 +51,11 @@ type AlertFilter struct {
 	GroupKey   string
 	Status     AlertStatus // "": any
 	Limit      int
+	// Viewer, when set, leaves out the alerts Viewer may not see
+	// (AlertVisibleTo): those of private incidents they take no part in.
+	// Nil is for warroom's own work, which sees every alert; every list
+	// made for a person sets it.
+	Viewer *Actor
 }
 
 // AlertStore keeps integrations and alerts.

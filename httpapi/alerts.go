@@ -69,11 +69,10 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) error {
 	if f.Limit == 0 {
 		f.Limit = 100
 	}
+	viewer := actor(r)
+	f.Viewer = &viewer // warroom.AlertVisibleTo
 	list, err := store.ListAlerts(r.Context(), f)
 	if err != nil {
-		return err
-	}
-	if err := s.hidePrivateIncidents(r, list...); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, alertList{Alerts: nonNil(list)})
@@ -89,48 +88,17 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// findAlert returns the alert of the path, as the caller may see it.
+// findAlert returns the alert of the path if the caller may see it, and
+// otherwise answers exactly as for an alert that does not exist
+// (warroom.FindVisibleAlert): an alert of a private incident is part of
+// it. Every alert route calls it before anything else reads or writes.
 func (s *Server) findAlert(r *http.Request) (*warroom.Alert, error) {
 	store, err := s.alertStore()
 	if err != nil {
 		return nil, err
 	}
-	id := r.PathValue("alert")
-	a, err := store.FindAlert(r.Context(), id)
-	if warroom.ErrorCode(err) == warroom.ENotFound {
-		return nil, warroom.Errorf(warroom.ENotFound, "alert %s not found", id)
-	} else if err != nil {
-		return nil, err
-	}
-	return a, s.hidePrivateIncidents(r, a)
-}
-
-// hidePrivateIncidents blanks the incident of alerts attached to a
-// private incident the caller does not take part in: such an incident
-// must look like one that does not exist.
-func (s *Server) hidePrivateIncidents(r *http.Request, alerts ...*warroom.Alert) error {
-	visible := map[string]bool{}
-	for _, a := range alerts {
-		if a.IncidentID == "" {
-			continue
-		}
-		ok, seen := visible[a.IncidentID]
-		if !seen {
-			_, err := s.visibleIncident(r, a.IncidentID)
-			switch warroom.ErrorCode(err) {
-			case "":
-				ok = true
-			case warroom.ENotFound:
-			default:
-				return err
-			}
-			visible[a.IncidentID] = ok
-		}
-		if !ok {
-			a.IncidentID = ""
-		}
-	}
-	return nil
+	a, _, err := warroom.FindVisibleAlert(r.Context(), store, s.store, actor(r), r.PathValue("alert"))
+	return a, err
 }
 
 // visibleIncident returns the incident idOrRef if the caller may see it;
@@ -180,12 +148,6 @@ func (s *Server) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		ans.Message = "alert " + string(ans.Alert.Status)
-	}
-	if ans.Incident != nil && !ans.Incident.VisibleTo(actor(r)) {
-		ans.Incident = nil
-	}
-	if err := s.hidePrivateIncidents(r, ans.Alert); err != nil {
-		return err
 	}
 	writeJSON(w, http.StatusOK, ans)
 	return nil

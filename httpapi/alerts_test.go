@@ -90,27 +90,6 @@ func TestAlertsAPI(t *testing.T) {
 	}
 }
 
-// TestAlertOfPrivateIncident: a private incident's alerts do not reveal
-// it to people outside it.
-func TestAlertOfPrivateIncident(t *testing.T) {
-	p := newPagingEnv(t)
-	a := p.fire("secret", "Leaked keys", "warning")
-	inc := p.declare("ada", "Key leak", true)
-	ok[warroom.CommandResult](t, p.do("ada", "POST", "/api/v1/incidents/"+inc.Ref+"/alerts", map[string]any{"alert_ids": []string{a.ID}}), 200)
-	if got := ok[warroom.Alert](t, p.do("ada", "GET", "/api/v1/alerts/"+a.ID, nil), 200); got.IncidentID != inc.ID {
-		t.Fatalf("participant sees %+v", got)
-	}
-	if got := ok[warroom.Alert](t, p.do("bob", "GET", "/api/v1/alerts/"+a.ID, nil), 200); got.IncidentID != "" {
-		t.Fatalf("outsider sees the private incident: %+v", got)
-	}
-	if l := ok[alertList](t, p.do("bob", "GET", "/api/v1/alerts", nil), 200); len(l.Alerts) != 1 || l.Alerts[0].IncidentID != "" {
-		t.Fatalf("outsider's list: %+v", l)
-	}
-	wantErr(t, p.do("bob", "GET", "/api/v1/alerts?incident="+inc.Ref, nil), 400, warroom.EInvalid, "incident")
-	wantErr(t, p.do("bob", "GET", "/api/v1/incidents/"+inc.Ref+"/messages", nil), 404, warroom.ENotFound, "")
-	wantErr(t, p.do("bob", "POST", "/api/v1/incidents/"+inc.Ref+"/alerts", map[string]any{"alert_ids": []string{a.ID}}), 404, warroom.ENotFound, "")
-}
-
 // TestAlertPagingFlow runs the whole path: an alert comes in, the engine
 // routes it (declaring an incident by the service's rules) and pages the
 // escalation policy's user by their rules; the page carries a working

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -82,10 +83,21 @@ var ackSecretForTests = []byte("test-ack-secret-0123456789abcdef")
 // which the acceptance tests' receiver verifies.
 const webhookSecretForTests = "webhook-secret"
 
-// newPagingEnv starts the paging env.
+// newPagingEnv starts the paging env on SQLite.
 func newPagingEnv(t *testing.T) *pagingEnv {
 	t.Helper()
-	e := newEnv(t, nil)
+	return newPagingEnvOn(t, "sqlite")
+}
+
+// newPagingEnvOn starts the paging env on db, "sqlite" or "postgres"
+// (skipped when WARROOM_TEST_POSTGRES is unset; see eachStore).
+func newPagingEnvOn(t *testing.T, db string) *pagingEnv {
+	t.Helper()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "w.db")
+	if db == "postgres" {
+		dsn = acceptancePostgres(t)
+	}
+	e := newEnvOn(t, dsn, nil)
 	sent := &sentLog{}
 	p := withPaging(t, e, sent, recorders(sent), nil)
 	ctx := context.Background()

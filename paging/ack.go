@@ -121,7 +121,10 @@ func (p *Pager) AcknowledgeByToken(ctx context.Context, token string) (*AckResul
 		return nil, err
 	}
 	if t.AlertID != "" {
-		return p.AcknowledgeAlert(ctx, u.Actor(), t.AlertID)
+		// The link is the credential: the person paged acknowledges
+		// the alert even if it belongs to a private incident they take
+		// no part in (warroom.FindVisibleAlert is not asked).
+		return p.acknowledgeAlert(ctx, u.Actor(), t.AlertID)
 	}
 	return p.takeCommand(ctx, u.Actor(), t.IncidentID)
 }
@@ -131,8 +134,23 @@ func (p *Pager) AcknowledgeByToken(ctx context.Context, token string) (*AckResul
 // resolved, and its incident, if any, is acknowledged too (the first
 // acknowledgement counts; a later one changes nothing). Pages still
 // pending for the alert are cancelled when their turn to be sent comes.
-// Errors: EForbidden for viewers, ENotFound.
+// Errors: EForbidden for viewers; ENotFound (warroom.AlertNotFound) for
+// an alert that does not exist or that actor may not see, before
+// anything is written.
 func (p *Pager) AcknowledgeAlert(ctx context.Context, actor warroom.Actor, alertID string) (*AckResult, error) {
+	if !actor.Role.CanWrite() {
+		return nil, warroom.Errorf(warroom.EForbidden, "viewers cannot acknowledge alerts")
+	}
+	if _, _, err := warroom.FindVisibleAlert(ctx, p.cfg.Store, p.cfg.Store, actor, alertID); err != nil {
+		return nil, err
+	}
+	return p.acknowledgeAlert(ctx, actor, alertID)
+}
+
+// acknowledgeAlert is AcknowledgeAlert without the visibility check, for
+// the person a page went to. Their incident is acknowledged only if they
+// may see it; otherwise the result names no incident.
+func (p *Pager) acknowledgeAlert(ctx context.Context, actor warroom.Actor, alertID string) (*AckResult, error) {
 	if !actor.Role.CanWrite() {
 		return nil, warroom.Errorf(warroom.EForbidden, "viewers cannot acknowledge alerts")
 	}
@@ -143,6 +161,12 @@ func (p *Pager) AcknowledgeAlert(ctx context.Context, actor warroom.Actor, alert
 	res := &AckResult{Alert: a, Message: "alert " + string(a.Status)}
 	if a.IncidentID == "" {
 		return res, nil
+	}
+	if linked, err := p.cfg.Store.FindIncident(ctx, a.IncidentID); err == nil && !warroom.AlertVisibleTo(linked, actor) {
+		a.IncidentID = ""
+		return res, nil
+	} else if err != nil && warroom.ErrorCode(err) != warroom.ENotFound {
+		return nil, err
 	}
 	inc, err := p.ackIncident(ctx, actor, a.IncidentID)
 	if err != nil {

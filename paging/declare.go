@@ -12,7 +12,8 @@ import (
 // deciding about an alert that waits): the incident takes the alert's
 // summary and service, actor is its first responder, and the alert is
 // linked to it and acknowledged, so paging for it stops. Errors: those of
-// warroom.Incidents.Declare; ENotFound for the alert; EConflict if the
+// warroom.Incidents.Declare; ENotFound for an alert that does not exist
+// or that actor may not see (warroom.FindVisibleAlert); EConflict if the
 // alert already belongs to an incident; EInvalid for a bad severity.
 func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alertID string, severity warroom.Severity) (*warroom.CommandResult, error) {
 	if !actor.Role.CanWrite() {
@@ -21,12 +22,12 @@ func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alert
 	if !severity.Valid() {
 		return nil, warroom.Invalid("severity", "severity must be one of SEV1, SEV2, SEV3, SEV4")
 	}
-	a, err := p.cfg.Store.FindAlert(ctx, alertID)
+	a, linked, err := warroom.FindVisibleAlert(ctx, p.cfg.Store, p.cfg.Store, actor, alertID)
 	if err != nil {
 		return nil, err
 	}
 	if a.IncidentID != "" {
-		return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to an incident (%s); open that one", a.ID, a.IncidentID)
+		return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to %s; open that one", a.ID, incidentName(linked))
 	}
 	res, err := p.cfg.Incidents.Declare(ctx, actor, alertDeclaration(a, severity, p.cfg.Now()), warroom.Idempotency{})
 	if err != nil {
@@ -53,9 +54,11 @@ func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alert
 // AttachAlerts attaches alerts to an open incident as actor and lists
 // them in a timeline note, whose result it returns. Alerts already
 // attached to it are skipped. Errors: EForbidden for viewers; ENotFound
-// for an incident actor cannot see; EInvalid for an unknown alert or an
+// for an incident actor cannot see; EInvalid for an unknown alert, one
+// actor may not see (warroom.FindVisibleAlert: the same words), or an
 // empty list; EConflict if the incident is not open, an alert belongs to
-// another incident, or every alert was attached already.
+// another incident, or every alert was attached already. Every check is
+// made before the first alert is changed.
 func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentRef string, alertIDs []string) (*warroom.CommandResult, error) {
 	if !actor.Role.CanWrite() {
 		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read incidents but change nothing")
@@ -75,7 +78,7 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 	}
 	var attach []*warroom.Alert
 	for _, id := range alertIDs {
-		a, err := p.cfg.Store.FindAlert(ctx, id)
+		a, linked, err := warroom.FindVisibleAlert(ctx, p.cfg.Store, p.cfg.Store, actor, id)
 		if warroom.ErrorCode(err) == warroom.ENotFound {
 			return nil, warroom.Invalid("alert_ids", "no alert %q", id)
 		} else if err != nil {
@@ -87,7 +90,7 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 		case "":
 			attach = append(attach, a)
 		default:
-			return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to another incident (%s)", a.ID, a.IncidentID)
+			return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to another incident, %s", a.ID, incidentName(linked))
 		}
 	}
 	if len(attach) == 0 {
@@ -97,7 +100,8 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 	for i, a := range attach {
 		if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, p.cfg.Now().UTC(), func(x *warroom.Alert) error {
 			if x.IncidentID != "" && x.IncidentID != inc.ID {
-				return warroom.Errorf(warroom.EConflict, "alert %s was just attached to another incident (%s)", x.ID, x.IncidentID)
+				// Not named: actor may not see it (a private incident).
+				return warroom.Errorf(warroom.EConflict, "alert %s was just attached to another incident", x.ID)
 			}
 			x.IncidentID = inc.ID
 			return nil
@@ -108,6 +112,16 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 	}
 	text := fmt.Sprintf("Attached %d alert(s):\n%s", len(attach), strings.Join(lines, "\n"))
 	return p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: clip(text, 10000)}, warroom.Idempotency{})
+}
+
+// incidentName names an incident that actor may see (found by
+// warroom.FindVisibleAlert) in a message: its ref; "an incident" when
+// the link names one not stored (yet).
+func incidentName(inc *warroom.Incident) string {
+	if inc == nil {
+		return "an incident"
+	}
+	return inc.Ref
 }
 
 // describeAlert is one line about an alert for the timeline.

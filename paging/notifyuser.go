@@ -66,7 +66,7 @@ func (p *Pager) userMessages(ctx context.Context, rd *reads, idBase string, subj
 	}
 	var base notify.Message
 	if n.Kind == notify.KindPage {
-		base, err = p.pageMessage(ctx, rd, subj, n, now)
+		base, err = p.pageMessage(ctx, rd, subjectFor(subj, u, n.Purpose), n, now)
 	} else {
 		base = p.updateMessage(subj, n)
 	}
@@ -178,6 +178,22 @@ func channelOf(c warroom.ContactChannel) string {
 		return notify.ChannelWebhook
 	}
 	return string(c)
+}
+
+// subjectFor is what a message to u may say of subj: an alert's page to
+// someone who may not see its incident (a private one they take no part
+// in: warroom.AlertVisibleTo) is about the alert alone, and names no
+// incident in its subject, fields or incident ID, which webhook and
+// email deliveries carry. A page asking for an Incident Commander is the
+// incident itself, and goes to whom the IC escalation policy names; an
+// update (an instruction) is addressed to a person about the incident.
+func subjectFor(subj *pageSubject, u *warroom.User, purpose string) *pageSubject {
+	if purpose == PurposeIC || subj.incident == nil || warroom.AlertVisibleTo(subj.incident, u.Actor()) {
+		return subj
+	}
+	shown := *subj
+	shown.incident = nil
+	return &shown
 }
 
 // incidentLink is the incident's page in warroom.

@@ -385,6 +385,11 @@ func (s *Store) ListAlerts(ctx context.Context, f warroom.AlertFilter) ([]*warro
 	if f.Status != "" {
 		add("status = ?", string(f.Status))
 	}
+	if v := f.Viewer; v != nil && v.Role != warroom.AccountAdmin {
+		// warroom.AlertVisibleTo, as incidentWhere applies Incident.VisibleTo.
+		add(`NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = alerts.incident_id AND i.private
+			AND NOT EXISTS (SELECT 1 FROM incident_participants p WHERE p.incident_id = i.id AND p.user_id = ?))`, v.UserID)
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")

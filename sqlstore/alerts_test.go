@@ -146,7 +146,66 @@ func TestAlertStore(t *testing.T) {
 		{"FindAndList", testFindAndListAlerts},
 		{"FindAlertWithIncident", testFindAlertWithIncident},
 		{"UpdateAlert", testUpdateAlert},
+		{"ListVisibility", testListAlertsVisibility},
 	})
+}
+
+// testListAlertsVisibility: a list made for a person leaves out the
+// alerts of private incidents they take no part in
+// (warroom.AlertVisibleTo), with the limit counting only what they see;
+// a list without a viewer (warroom's own work) has every alert.
+func testListAlertsVisibility(t *testing.T, p *pagingFixture) {
+	public := p.mustDeclare(p.ada, "public")
+	secret := p.mustDeclare(p.ada, "secret", func(d *warroom.Declaration) { d.Private = true })
+	r := p.ingest(p.am, update(p.am, "trigger", "free", "disk full"), update(p.am, "trigger", "pub", "disk full"),
+		update(p.am, "trigger", "priv", "disk full"))
+	free, pub, priv := r[0].AlertID, r[1].AlertID, r[2].AlertID
+	for id, inc := range map[string]string{pub: public.ID, priv: secret.ID} {
+		if _, err := p.s.UpdateAlert(p.ctx, id, p.tick(), func(a *warroom.Alert) error { a.IncidentID = inc; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(viewer *warroom.User, f warroom.AlertFilter) []string {
+		t.Helper()
+		if viewer != nil {
+			v := viewer.Actor()
+			f.Viewer = &v
+		}
+		got, err := p.s.ListAlerts(p.ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	all := sorted(free, pub, priv)
+	for _, c := range []struct {
+		name   string
+		viewer *warroom.User
+		f      warroom.AlertFilter
+		want   []string
+	}{
+		{"warroom itself", nil, warroom.AlertFilter{}, all},
+		{"participant", p.ada, warroom.AlertFilter{}, all},
+		{"admin", p.admin, warroom.AlertFilter{}, all},
+		{"non-participant", p.bob, warroom.AlertFilter{}, sorted(free, pub)},
+		{"non-participant, by incident", p.bob, warroom.AlertFilter{IncidentID: secret.ID}, nil},
+		{"non-participant, limit 2", p.bob, warroom.AlertFilter{Limit: 2}, sorted(free, pub)},
+		{"participant, by incident", p.ada, warroom.AlertFilter{IncidentID: secret.ID}, []string{priv}},
+	} {
+		if got := list(c.viewer, c.f); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	p.mustExec(p.ada, secret.ID, warroom.AddParticipant{UserID: p.bob.ID})
+	if got := list(p.bob, warroom.AlertFilter{}); !slices.Equal(got, all) {
+		t.Fatalf("added participant sees %v, want %v", got, all)
+	}
 }
 
 func testIntegrations(t *testing.T, p *pagingFixture) {
