@@ -162,6 +162,10 @@ func (a *app) listCommand() *cobra.Command {
 				return err
 			}
 			return render(a, raw, func(v *struct{ Incidents []*warroom.Incident }) error {
+				if len(v.Incidents) == 0 {
+					fmt.Fprintln(a.stdout, noIncidentsMessage(status, len(q) > 1))
+					return nil
+				}
 				a.printIncidents(v.Incidents)
 				return nil
 			})
@@ -177,11 +181,24 @@ func (a *app) listCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printIncidents(list []*warroom.Incident) {
-	if len(list) == 0 {
-		fmt.Fprintln(a.stdout, "no incidents match")
-		return
+// noIncidentsMessage says what an empty list means: by default only open
+// incidents are listed, so right after the last one is closed the list is
+// empty, which must not read as if the incidents were gone.
+func noIncidentsMessage(status string, filtered bool) string {
+	what := "no incidents"
+	if status != "all" {
+		what = "no " + status + " incidents"
 	}
+	if filtered {
+		what += " match"
+	}
+	if status == "open" {
+		what += " (list shows open incidents by default; `warroom list --status all` shows closed ones too)"
+	}
+	return what
+}
+
+func (a *app) printIncidents(list []*warroom.Incident) {
 	tw := table(a.stdout, "REF", "SEV", "STAGE", "MAJOR", "DECLARED", "TITLE")
 	for _, inc := range list {
 		title := inc.Title

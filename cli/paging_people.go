@@ -45,7 +45,14 @@ func (a *app) contactAddCommand() *cobra.Command {
 				return err
 			}
 			return send(a, cmd, http.MethodPost, path, map[string]any{"channel": channel, "address": address}, func(m *warroom.ContactMethod) error {
-				_, err := fmt.Fprintf(a.stdout, "contact method %s added: %s %s\nUse it: warroom notify-rules set --rule %s@0s\n", m.ID, m.Channel, m.Address, m.ID)
+				// The hint must work as printed: for someone else's
+				// contact method it names them, or it would set the
+				// caller's own rules and be refused.
+				forUser := ""
+				if user != "" {
+					forUser = " --user " + shellQuote(user)
+				}
+				_, err := fmt.Fprintf(a.stdout, "contact method %s added: %s %s\nUse it: warroom notify-rules set%s --rule %s@0s\n", m.ID, m.Channel, m.Address, forUser, m.ID)
 				return err
 			})
 		},
