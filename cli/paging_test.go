@@ -177,7 +177,7 @@ func TestPagingCommands(t *testing.T) {
 	}
 
 	c.ok("policy", "create", "--name", "checkout", "--step", "schedule:primary@10m", "--step", "user:ada,user:@admin", "--repeat", "1")
-	if out := c.ok("policy", "show", "checkout"); !strings.Contains(out, "page schedule") || !strings.Contains(out, "@ada, @admin") {
+	if out := c.ok("policy", "show", "checkout"); !strings.Contains(out, "page schedule primary, then wait 10m") || !strings.Contains(out, "@ada, @admin") {
 		t.Fatalf("policy show:\n%s", out)
 	}
 	var sp warroom.ServicePaging
