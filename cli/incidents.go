@@ -172,7 +172,7 @@ func (a *app) listCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&status, "status", "open", "open, closed or all")
+	fs.StringVar(&status, "status", "open", "open (not yet resolved), closed (resolved or closed) or all")
 	fs.StringVar(&sev, "severity", "", "only this severity")
 	fs.StringVar(&service, "service", "", "only incidents affecting this service (slug)")
 	fs.StringVar(&query, "query", "", "text in the title, summary or ref")
@@ -193,7 +193,7 @@ func noIncidentsMessage(status string, filtered bool) string {
 		what += " match"
 	}
 	if status == "open" {
-		what += " (list shows open incidents by default; `warroom list --status all` shows closed ones too)"
+		what += " (list shows open incidents by default, not resolved or closed ones; `warroom list --status all` shows every incident)"
 	}
 	return what
 }

@@ -25,8 +25,8 @@ func TestEmptyListSaysItShowsOpenIncidents(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"list"}, "no open incidents (list shows open incidents by default; `warroom list --status all` shows closed ones too)\n"},
-		{[]string{"list", "--severity", "SEV1"}, "no open incidents match (list shows open incidents by default; `warroom list --status all` shows closed ones too)\n"},
+		{[]string{"list"}, "no open incidents (list shows open incidents by default, not resolved or closed ones; `warroom list --status all` shows every incident)\n"},
+		{[]string{"list", "--severity", "SEV1"}, "no open incidents match (list shows open incidents by default, not resolved or closed ones; `warroom list --status all` shows every incident)\n"},
 		{[]string{"list", "--status", "all"}, "no incidents\n"},
 		{[]string{"list", "--status", "closed", "--query", "db"}, "no closed incidents match\n"},
 	}

@@ -256,7 +256,7 @@ func TestPagingCommands(t *testing.T) {
 	// An admin adding someone else's contact method is told the command
 	// that uses it for them, and that command works as printed.
 	out := c.ok("contact", "add", "--user", "ada", "--channel", "email", "--address", "ada@example.com")
-	use := regexp.MustCompile(`(?m)^Use it: warroom (notify-rules set .*)$`).FindStringSubmatch(out)
+	use := regexp.MustCompile(`(?m)to say when each is: warroom (notify-rules set .*)$`).FindStringSubmatch(out)
 	if use == nil || !strings.Contains(use[1], "--user ada") {
 		t.Fatalf("contact add --user ada:\n%s", out)
 	}

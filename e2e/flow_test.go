@@ -248,7 +248,7 @@ func incidentLifecycle(t *testing.T, s *server, p people) {
 		t.Errorf("closed incidents: %+v", list.Incidents)
 	}
 	checkText(t, s.ok(t, ada, "list", "--status", "all"), "INC-1", "closed", "Checkout errors")
-	checkText(t, s.ok(t, ada, "list"), "no open incidents (list shows open incidents by default; `warroom list --status all` shows closed ones too)")
+	checkText(t, s.ok(t, ada, "list"), "no open incidents (list shows open incidents by default, not resolved or closed ones; `warroom list --status all` shows every incident)")
 	var tl struct{ Events []warroom.Event }
 	s.json(t, ada, &tl, "timeline", "INC-1")
 	if len(tl.Events) != int(s.view(t, ada, "INC-1").Incident.Version) {
