@@ -111,6 +111,13 @@ func TestConfigurationDocListsEverySetting(t *testing.T) {
 			t.Errorf("%s lists the setting %s, which warroom does not have", path, name)
 		}
 	}
+	// process.md quotes some policy settings with their defaults: they
+	// must exist and be right too.
+	for name, cell := range documentedSettings(t, "../../docs/process.md") {
+		if def, ok := flags[name]; !ok || cell != "`"+def+"`" {
+			t.Errorf("docs/process.md gives the setting %s the default %s; warroom has it: %v, default `%s`", name, cell, ok, def)
+		}
+	}
 }
 
 // commands returns every command of warroom, as its path ("alerts list"),
