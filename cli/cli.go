@@ -38,6 +38,7 @@ type app struct {
 	client   clientConfig
 	idemKey  string
 	names    map[string]string // user ID -> "@handle", looked up once
+	refs     map[string]string // incident ID -> "INC-4", looked up once
 	started  bool              // flags and arguments were accepted
 	jsonMode bool
 }

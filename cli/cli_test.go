@@ -184,7 +184,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			env := map[string]string{"WARROOM_SERVER": url}
+			env := map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": "revoked-or-good"}
 			out, errOut, code := runCLI(t, env, "resolve", "INC-1")
 			if code != exitFailed || !strings.Contains(errOut, tt.wantErr) || !strings.Contains(errOut, tt.wantHint) {
 				t.Errorf("exit %d, stderr:\n%s", code, errOut)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,11 +50,20 @@ func (c *client) call(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return nil, &unreachableError{server: c.server, err: err}
 	}
+	if status == http.StatusUnauthorized && c.token == "" {
+		// Not the server refusing a command: the command line lacks its
+		// configuration, like any other missing setting.
+		return nil, &usageError{errNoToken}
+	}
 	if status >= 400 {
 		return nil, decodeAPIError(status, answer)
 	}
 	return answer, nil
 }
+
+// errNoToken is a request the server refused because no API token was
+// given.
+var errNoToken = errors.New("no API token: set WARROOM_TOKEN or pass --token")
 
 // attempt sends the request once. An answer cut off midway counts as no
 // answer, so that it is retried.

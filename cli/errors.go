@@ -83,6 +83,8 @@ func hint(err error) string {
 	var ae *apiError
 	var ne *unreachableError
 	switch {
+	case errors.Is(err, errNoToken):
+		return "an admin gives you one with `warroom token create --user YOU`; on a new server, create the first admin and token with `warroom bootstrap`"
 	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
 		return "set WARROOM_TOKEN (or pass --token) to an API token; on a new server, create the first admin and token with `warroom bootstrap`"
 	case errors.Is(err, syscall.ECONNREFUSED):

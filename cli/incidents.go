@@ -162,13 +162,17 @@ func (a *app) listCommand() *cobra.Command {
 				return err
 			}
 			return render(a, raw, func(v *struct{ Incidents []*warroom.Incident }) error {
+				if len(v.Incidents) == 0 {
+					fmt.Fprintln(a.stdout, noIncidentsMessage(status, len(q) > 1))
+					return nil
+				}
 				a.printIncidents(v.Incidents)
 				return nil
 			})
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&status, "status", "open", "open, closed or all")
+	fs.StringVar(&status, "status", "open", "open (not yet resolved), closed (resolved or closed) or all")
 	fs.StringVar(&sev, "severity", "", "only this severity")
 	fs.StringVar(&service, "service", "", "only incidents affecting this service (slug)")
 	fs.StringVar(&query, "query", "", "text in the title, summary or ref")
@@ -177,11 +181,24 @@ func (a *app) listCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printIncidents(list []*warroom.Incident) {
-	if len(list) == 0 {
-		fmt.Fprintln(a.stdout, "no incidents match")
-		return
+// noIncidentsMessage says what an empty list means: by default only open
+// incidents are listed, so right after the last one is closed the list is
+// empty, which must not read as if the incidents were gone.
+func noIncidentsMessage(status string, filtered bool) string {
+	what := "no incidents"
+	if status != "all" {
+		what = "no " + status + " incidents"
 	}
+	if filtered {
+		what += " match"
+	}
+	if status == "open" {
+		what += " (list shows open incidents by default, not resolved or closed ones; `warroom list --status all` shows every incident)"
+	}
+	return what
+}
+
+func (a *app) printIncidents(list []*warroom.Incident) {
 	tw := table(a.stdout, "REF", "SEV", "STAGE", "MAJOR", "DECLARED", "TITLE")
 	for _, inc := range list {
 		title := inc.Title

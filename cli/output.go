@@ -54,9 +54,27 @@ func table(w io.Writer, header ...string) *tabwriter.Writer {
 	return tw
 }
 
-// row writes one table row.
+// row writes one table row. A cell of several lines (a summary or note
+// typed with line breaks) continues on the next rows, in its own column,
+// so that the columns after it and the rows below stay aligned; a tab in
+// a cell is a space, not a column break.
 func row(tw *tabwriter.Writer, cells ...string) {
-	fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	lines := make([][]string, len(cells))
+	height := 1
+	for i, c := range cells {
+		c = strings.ReplaceAll(strings.ReplaceAll(c, "\r\n", "\n"), "\t", " ")
+		lines[i] = strings.Split(strings.TrimRight(c, "\n"), "\n")
+		height = max(height, len(lines[i]))
+	}
+	for n := range height {
+		out := make([]string, len(cells))
+		for i := range cells {
+			if n < len(lines[i]) {
+				out[i] = lines[i][n]
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(out, "\t"))
+	}
 }
 
 // fmtTime shows a time in UTC: responders in several time zones read
@@ -119,6 +137,29 @@ func (a *app) namer(ctx context.Context, people map[string]string) func(string) 
 		}
 		return a.names[id]
 	}
+}
+
+// incidentRef shows an incident ID as its ref (INC-4), which is what
+// people type and see everywhere else; asked of the API once per
+// incident. An incident the API does not show is left as its ID.
+func (a *app) incidentRef(ctx context.Context, id string) string {
+	if id == "" {
+		return "-"
+	}
+	if ref, ok := a.refs[id]; ok {
+		return ref
+	}
+	if a.refs == nil {
+		a.refs = map[string]string{}
+	}
+	a.refs[id] = id
+	if raw, err := a.api().get(ctx, incidentPath(id), nil); err == nil {
+		var v warroom.IncidentView
+		if json.Unmarshal(raw, &v) == nil && v.Incident != nil && v.Incident.Ref != "" {
+			a.refs[id] = v.Incident.Ref
+		}
+	}
+	return a.refs[id]
 }
 
 // printEvents prints timeline events, one line each. starred marks

@@ -74,7 +74,7 @@ func (a *app) alertsListCommand() *cobra.Command {
 				tw := table(a.stdout, "ID", "STATUS", "SEVERITY", "SUMMARY", "DUPLICATES", "INCIDENT", "STARTED")
 				for _, al := range v.Alerts {
 					row(tw, al.ID, string(al.Status), al.Severity, clipText(al.Summary, 60), strconv.Itoa(al.Duplicates),
-						orDash(al.IncidentID), fmtTime(al.StartsAt))
+						a.incidentRef(cmd.Context(), al.IncidentID), fmtTime(al.StartsAt))
 				}
 				return tw.Flush()
 			})
@@ -111,12 +111,12 @@ func (a *app) alertsShowCommand() *cobra.Command {
 		Short: "Show an alert, with its duplicates and why they were suppressed",
 		Args:  argsNamed("ALERT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return fetch(a, cmd, alertPath(args[0]), nil, a.printAlert)
+			return fetch(a, cmd, alertPath(args[0]), nil, func(al *warroom.Alert) error { return a.printAlert(cmd.Context(), al) })
 		},
 	}
 }
 
-func (a *app) printAlert(al *warroom.Alert) error {
+func (a *app) printAlert(ctx context.Context, al *warroom.Alert) error {
 	tw := table(a.stdout)
 	row(tw, "summary", al.Summary)
 	row(tw, "status", string(al.Status))
@@ -124,8 +124,8 @@ func (a *app) printAlert(al *warroom.Alert) error {
 	row(tw, "source", al.Source)
 	row(tw, "dedup key", al.DedupKey)
 	row(tw, "group key", orDash(al.GroupKey))
-	row(tw, "service", al.ServiceID)
-	row(tw, "incident", orDash(al.IncidentID))
+	row(tw, "service", a.serviceSlugs(ctx, []string{al.ServiceID})[0])
+	row(tw, "incident", a.incidentRef(ctx, al.IncidentID))
 	dup := strconv.Itoa(al.Duplicates)
 	if al.DuplicateReason != "" {
 		dup += " (last: " + al.DuplicateReason + ")"

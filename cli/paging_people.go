@@ -45,7 +45,15 @@ func (a *app) contactAddCommand() *cobra.Command {
 				return err
 			}
 			return send(a, cmd, http.MethodPost, path, map[string]any{"channel": channel, "address": address}, func(m *warroom.ContactMethod) error {
-				_, err := fmt.Fprintf(a.stdout, "contact method %s added: %s %s\nUse it: warroom notify-rules set --rule %s@0s\n", m.ID, m.Channel, m.Address, m.ID)
+				// The hint must work as printed: for someone else's
+				// contact method it names them, or it would set the
+				// caller's own rules and be refused.
+				forUser := ""
+				if user != "" {
+					forUser = " --user " + shellQuote(user)
+				}
+				_, err := fmt.Fprintf(a.stdout, "contact method %s added: %s %s\n"+
+					"While there are no notification rules, every contact method is notified at once when paged; to say when each is: warroom notify-rules set%s --rule %s@0s\n", m.ID, m.Channel, m.Address, forUser, m.ID)
 				return err
 			})
 		},
@@ -131,7 +139,7 @@ func (a *app) rulesSetCommand() *cobra.Command {
 		Short: "Replace your notification rules: which contact method is notified how long after a page",
 		Long: "Replace your notification rules. Each --rule names a contact method (see `warroom contact list`)\n" +
 			"and how long after the page it is notified, e.g. --rule SLACK_ID@0s --rule EMAIL_ID@2m.\n" +
-			"--none removes every rule (you are then not notified when paged).",
+			"--none removes every rule: every contact method is then notified at once when paged.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(rules) == 0 && !none {

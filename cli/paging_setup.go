@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -233,13 +234,27 @@ func (a *app) printPolicy(cmd *cobra.Command) func(p *warroom.EscalationPolicy) 
 				if t.Type == warroom.TargetUser {
 					targets = append(targets, name(t.ID))
 				} else {
-					targets = append(targets, "schedule "+t.ID)
+					targets = append(targets, "schedule "+a.scheduleName(cmd.Context(), t.ID))
 				}
 			}
 			fmt.Fprintf(a.stdout, "  %d. page %s, then wait %s\n", i+1, strings.Join(targets, ", "), fmtDuration(s.Delay))
 		}
 		return nil
 	}
+}
+
+// scheduleName shows a schedule ID as the name people gave it (and type
+// in `schedule oncall NAME`); the ID if the API does not answer.
+func (a *app) scheduleName(ctx context.Context, id string) string {
+	raw, err := a.api().get(ctx, schedulePath(id), nil)
+	if err != nil {
+		return id
+	}
+	var s struct{ Name string }
+	if json.Unmarshal(raw, &s) != nil || s.Name == "" {
+		return id
+	}
+	return s.Name
 }
 
 // parseRule reads an alert rule flag: MIN_SEVERITY:ACTION[:SEV], e.g.

@@ -177,7 +177,7 @@ func TestPagingCommands(t *testing.T) {
 	}
 
 	c.ok("policy", "create", "--name", "checkout", "--step", "schedule:primary@10m", "--step", "user:ada,user:@admin", "--repeat", "1")
-	if out := c.ok("policy", "show", "checkout"); !strings.Contains(out, "page schedule") || !strings.Contains(out, "@ada, @admin") {
+	if out := c.ok("policy", "show", "checkout"); !strings.Contains(out, "page schedule primary, then wait 10m") || !strings.Contains(out, "@ada, @admin") {
 		t.Fatalf("policy show:\n%s", out)
 	}
 	var sp warroom.ServicePaging
@@ -245,6 +245,25 @@ func TestPagingCommands(t *testing.T) {
 		t.Fatalf("declare: %+v", res2)
 	}
 	c.ok("alerts", "messages", "--incident", res2.Incident.Ref)
+	// Alerts name their incident as people do, INC-n, not by its ID.
+	for _, args := range [][]string{{"alerts", "list", "--service", "checkout"}, {"alerts", "show", id}} {
+		out := c.ok(args...)
+		if !regexp.MustCompile(`(?m)\s`+regexp.QuoteMeta(res2.Incident.Ref)+`\s`).MatchString(out) || strings.Contains(out, res2.Incident.ID) {
+			t.Errorf("warroom %s names the incident by ID, not as %s:\n%s", strings.Join(args, " "), res2.Incident.Ref, out)
+		}
+	}
+
+	// An admin adding someone else's contact method is told the command
+	// that uses it for them, and that command works as printed.
+	out := c.ok("contact", "add", "--user", "ada", "--channel", "email", "--address", "ada@example.com")
+	use := regexp.MustCompile(`(?m)to say when each is: warroom (notify-rules set .*)$`).FindStringSubmatch(out)
+	if use == nil || !strings.Contains(use[1], "--user ada") {
+		t.Fatalf("contact add --user ada:\n%s", out)
+	}
+	c.ok(strings.Fields(use[1])...)
+	if out := c.ok("notify-rules", "list", "--user", "ada"); !strings.Contains(out, "at once") {
+		t.Errorf("ada's rules after the printed command:\n%s", out)
+	}
 	c.ok("integration", "delete", "--service", "checkout", in.Integration.ID)
 	c.ok("contact", "remove", cm.ID)
 }

@@ -30,7 +30,7 @@ func defaultServeConfig() serveConfig {
 	return serveConfig{
 		Listen:          "127.0.0.1:8080",
 		Database:        "sqlite:warroom.db",
-		BridgeURL:       "https://meet.example.com/warroom-{number}",
+		BridgeURL:       "", // no call link unless configured: a made-up default looks real
 		MaxBodyBytes:    1 << 20,
 		SweepInterval:   30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,

@@ -13,7 +13,10 @@ var openapiDoc []byte
 
 // healthz answers 200 while the process runs: a liveness probe that does
 // not depend on the database, so a slow database never gets us restarted.
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) error {
+// Probes succeed every few seconds from every load balancer, so their
+// successes are logged at DEBUG only (quietLog), not as INFO noise.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	quietLog(r)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
@@ -21,6 +24,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) error {
 // readyz answers 200 when the database answers a ping within the ready
 // timeout, else 503: a readiness probe.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	quietLog(r)
 	ctx, cancel := context.WithTimeout(r.Context(), s.readyWait)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

@@ -69,3 +69,31 @@ func TestRequestLog(t *testing.T) {
 		}
 	}
 }
+
+// Load balancers probe /healthz and /readyz every few seconds: a
+// successful probe is a DEBUG line, so that at the default INFO level
+// the log shows requests people made; a failing readiness probe stays
+// visible.
+func TestProbesAreLoggedAtDebug(t *testing.T) {
+	e := newEnv(t, nil)
+	e.do("", "GET", "/healthz", nil)
+	e.do("", "GET", "/readyz", nil)
+	e.do("ada", "GET", "/api/v1/me", nil)
+	logs := e.logs.String()
+	for _, want := range []string{
+		`level=DEBUG msg="http request" method=GET path=/healthz status=200`,
+		`level=DEBUG msg="http request" method=GET path=/readyz status=200`,
+		`level=INFO msg="http request" method=GET path=/api/v1/me status=200`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.do("", "GET", "/readyz", nil)
+	if want := `level=ERROR msg="http request" method=GET path=/readyz status=503`; !strings.Contains(e.logs.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, e.logs.String())
+	}
+}
