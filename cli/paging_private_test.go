@@ -86,7 +86,7 @@ func TestAlertsOfPrivateIncident(t *testing.T) {
 	if a.Status != warroom.AlertFiring || a.IncidentID != priv.Incident.ID {
 		t.Fatalf("bob's commands changed the alert: %+v", a)
 	}
-	if out := ada.ok("alerts", "show", alert); !strings.Contains(out, priv.Incident.ID) {
+	if out := ada.ok("alerts", "show", alert); !strings.Contains(out, priv.Incident.Ref) {
 		t.Fatalf("ada, who takes part, does not see the incident of its alert:\n%s", out)
 	}
 	if out := ada.ok("alerts", "ack", alert); !strings.Contains(out, priv.Incident.Ref) {
