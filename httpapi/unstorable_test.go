@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
@@ -18,21 +17,7 @@ func newPagingEnvOn(t *testing.T, db string) *pagingEnv {
 	if db == "postgres" {
 		dsn = acceptancePostgres(t)
 	}
-	e := newEnvOn(t, dsn, nil)
-	sent := &sentLog{}
-	p := withPaging(t, e, sent, recorders(sent), nil)
-	p.service = &warroom.Service{Slug: "checkout", Name: "Checkout", CreatedAt: epoch}
-	if err := e.store.CreateService(context.Background(), p.service); err != nil {
-		t.Fatal(err)
-	}
-	for _, kk := range []struct {
-		kind warroom.IntegrationKind
-		key  string
-	}{{warroom.IntegrationAlertmanager, amKey}, {warroom.IntegrationPagerDuty, pdKey}, {warroom.IntegrationWebhook, genericKey}} {
-		ok[newIntegration](t, e.do("root", "POST", "/api/v1/services/checkout/integrations",
-			map[string]string{"kind": string(kk.kind), "name": string(kk.kind), "key": kk.key}), 201)
-	}
-	return p
+	return newPagingEnvOnDSN(t, dsn)
 }
 
 // TestUnstorableInputRefusedOnEveryDatabase: what PostgreSQL cannot store
