@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/warroom/warroom"
@@ -123,6 +125,77 @@ func TestUnstorableInputRefusedOnEveryDatabase(t *testing.T) {
 		}
 		if n := p.timelineLen(inc.ID); n != 4 {
 			t.Errorf("refused requests changed the incident: %d events", n)
+		}
+	})
+}
+
+// TestMalformedDeliveriesNeverFailOthers is the storm of issue 8 item 2:
+// senders of well-formed deliveries and senders of the reproductions
+// (NUL characters, a 4,000-character fingerprint) post at once, so that
+// they would share group commits. Every well-formed delivery gets its
+// 2xx and is stored; every malformed one a 400; on both databases. On
+// PostgreSQL 39 % of the well-formed ones used to get 503.
+func TestMalformedDeliveriesNeverFailOthers(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		p := newPagingEnvOn(t, db)
+		am := []string{"Authorization", "Bearer " + amKey}
+		bad := []struct {
+			path, body string
+			headers    []string
+		}{
+			{"/webhook/x", `{"version":"4","groupKey":"\u0000g","status":"firing","alerts":[{"status":"firing","fingerprint":"b1","labels":{"a":"b"}}]}`, am},
+			{"/webhook/x", `{"version":"4","groupKey":"g","status":"firing","alerts":[{"status":"firing","fingerprint":"` + strings.Repeat("0123456789", 400) + `"}]}`, am},
+			{"/api/v1/integrations/webhook/" + genericKey, `{"title":"\u0000","dedup_key":"b2"}`, nil},
+			{"/v2/enqueue", `{"routing_key":"` + pdKey + `","event_action":"trigger","payload":{"summary":"a\u0000b","source":"h","severity":"info"}}`, nil},
+		}
+		const senders, rounds = 8, 12
+		type outcome struct {
+			good   bool
+			status int
+			body   string
+		}
+		out := make(chan outcome, 2*senders*rounds)
+		var wg sync.WaitGroup
+		for s := range senders {
+			wg.Go(func() {
+				for r := range rounds {
+					body := fmt.Sprintf(`{"version":"4","groupKey":"g%d","status":"firing","alerts":[{"status":"firing","fingerprint":"s%d-r%d","labels":{"alertname":"Load"}}]}`, s, s, r)
+					res := p.post("/webhook/x", body, am...)
+					out <- outcome{true, res.Status, string(res.Body)}
+				}
+			})
+			wg.Go(func() {
+				for r := range rounds {
+					b := bad[(s+r)%len(bad)]
+					res := p.post(b.path, b.body, b.headers...)
+					out <- outcome{false, res.Status, string(res.Body)}
+				}
+			})
+		}
+		wg.Wait()
+		close(out)
+		goodOK, badRefused := 0, 0
+		for o := range out {
+			switch {
+			case o.good && o.status == 202:
+				goodOK++
+			case !o.good && o.status == 400:
+				badRefused++
+			default:
+				t.Errorf("good %v: %d %s", o.good, o.status, o.body)
+			}
+		}
+		if goodOK != senders*rounds || badRefused != senders*rounds {
+			t.Errorf("%d of %d well-formed deliveries got 202, %d of %d malformed ones 400", goodOK, senders*rounds, badRefused, senders*rounds)
+		}
+		n := 0
+		for k := range p.alerts("limit=1000") {
+			if strings.HasPrefix(k, "alertmanager/s") {
+				n++
+			}
+		}
+		if n != senders*rounds {
+			t.Errorf("%d alerts stored, want %d", n, senders*rounds)
 		}
 	})
 }
