@@ -1,6 +1,11 @@
 package warroom
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestTextProblem(t *testing.T) {
 	cases := []struct {
@@ -53,4 +58,48 @@ func TestJSONTextProblem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzJSONTextProblem: on any valid JSON document the walk never panics,
+// and a document it passes is UTF-8 and decodes to strings (member names
+// included) without a NUL character.
+func FuzzJSONTextProblem(f *testing.F) {
+	for _, seed := range []string{`{"a":"\u0000"}`, `["\ud800"]`, `{"\u0000":1}`, "\"\xff\"", `["\\u0000",{"b":[1,2,{"c":"\udc00"}]}]`, `"\ud83d\ude00"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if !json.Valid(doc) {
+			return
+		}
+		_, problem := JSONTextProblem(doc)
+		if problem != "" {
+			return
+		}
+		if !utf8.Valid(doc) {
+			t.Fatalf("passed %q, which is not UTF-8", doc)
+		}
+		var v any
+		if err := json.Unmarshal(doc, &v); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				if strings.ContainsRune(v, 0) {
+					t.Fatalf("passed %q, which holds a NUL", doc)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case map[string]any:
+				for k, x := range v {
+					walk(k)
+					walk(x)
+				}
+			}
+		}
+		walk(v)
+	})
 }
