@@ -102,6 +102,9 @@ func (u *User) Validate(loadLocation func(string) (*time.Location, error)) error
 	case len(u.Name) > 200:
 		return Invalid("name", "name must be at most 200 characters")
 	}
+	if len(u.Email) > MaxEmailBytes {
+		return Invalid("email", "email must be at most %d bytes", MaxEmailBytes)
+	}
 	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email {
 		return Invalid("email", "email must be a plain address like ada@example.com")
 	}

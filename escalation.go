@@ -1,6 +1,9 @@
 package warroom
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // TargetType is what an escalation step pages.
 type TargetType string
@@ -37,6 +40,8 @@ func (p *EscalationPolicy) Validate() error {
 	switch {
 	case p.Name == "":
 		return Invalid("name", "name is required")
+	case utf8.RuneCountInString(p.Name) > MaxNameChars:
+		return Invalid("name", "name must be at most %d characters", MaxNameChars)
 	case len(p.Steps) == 0:
 		return Invalid("steps", "an escalation policy needs at least one step")
 	case p.Repeat < 0 || p.Repeat > 20:

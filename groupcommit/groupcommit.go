@@ -10,6 +10,14 @@
 // linger, up to maxDelay after the oldest of them arrived, for more to
 // fill the batch; with maxDelay 0 it never lingers.
 //
+// A flush that fails is not the failure of every item in it: one item
+// the database refuses would otherwise fail the requests of every other
+// sender in its batch. So a failed batch is flushed again in halves, and
+// they in halves, down to the item at fault, which alone gets the error;
+// the others get their results. A flush that fails for a reason that is
+// no item's (the database is unreachable) says so with WholeBatch, and
+// then every item gets its error at once, without the retries.
+//
 // NewParallel runs several flushers, for a database that commits
 // concurrent transactions in parallel (PostgreSQL, not SQLite): items
 // that arrive while every flusher is busy still batch up, and an idle
@@ -27,6 +35,21 @@ import (
 
 // ErrClosed is returned by Submit after Close.
 var ErrClosed = errors.New("groupcommit: batcher closed")
+
+// WholeBatch marks an error of flush as the failure of the batch as a
+// whole rather than of one of its items (the database is unreachable,
+// say): the batch is not retried in halves, and every item gets err.
+func WholeBatch(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &wholeBatchError{err}
+}
+
+type wholeBatchError struct{ err error }
+
+func (e *wholeBatchError) Error() string { return e.err.Error() }
+func (e *wholeBatchError) Unwrap() error { return e.err }
 
 // Batcher collects items from concurrent Submit calls and hands them to
 // its flush function in batches. It is safe for concurrent use.
@@ -67,8 +90,10 @@ type call[T, R any] struct {
 
 // New starts a batcher that calls flush with at most maxBatch items at a
 // time (at least 1) in submission order. flush must return one result per
-// item, in the same order, or an error that fails every item of the
-// batch. maxDelay bounds how long a partially filled batch waits for more
+// item, in the same order, or an error: the batch is then flushed again
+// in halves, down to the items that fail alone, unless the error is a
+// WholeBatch one (see the package doc). Each item is committed once, by
+// the one flush that succeeds with it. maxDelay bounds how long a partially filled batch waits for more
 // items under load (see the package doc); 0 never waits. flush runs on
 // the batcher's one goroutine with a context that is never cancelled (a
 // batch serves many callers, so no one caller's context fits); bound its
@@ -279,8 +304,10 @@ func (b *Batcher[T, R]) linger(batch []*call[T, R], timer *time.Timer) []*call[T
 	return batch
 }
 
-// flushBatch calls flush and hands each call its result. A panic in flush
-// fails the batch rather than the process's every later Submit.
+// flushBatch calls flush and hands each call its result. A batch that
+// fails is flushed again in halves (see the package doc), in order, so
+// that items keep their submission order. A panic in flush fails the
+// batch rather than the process's every later Submit.
 func (b *Batcher[T, R]) flushBatch(batch []*call[T, R]) {
 	items := make([]T, len(batch))
 	for i, c := range batch {
@@ -289,6 +316,13 @@ func (b *Batcher[T, R]) flushBatch(batch []*call[T, R]) {
 	results, err := b.safeFlush(items)
 	if err == nil && len(results) != len(items) {
 		err = fmt.Errorf("groupcommit: flush returned %d results for %d items", len(results), len(items))
+	}
+	var whole *wholeBatchError
+	if err != nil && len(batch) > 1 && !errors.As(err, &whole) {
+		half := len(batch) / 2
+		b.flushBatch(batch[:half])
+		b.flushBatch(batch[half:])
+		return
 	}
 	for i, c := range batch {
 		if err != nil {

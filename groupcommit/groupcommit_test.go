@@ -3,7 +3,9 @@ package groupcommit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -132,7 +134,9 @@ func TestOrder(t *testing.T) {
 	}
 }
 
-func TestFailedFlushFailsEverySubmitter(t *testing.T) {
+// TestWholeBatchFailureFailsEverySubmitter: a flush that fails for no
+// item's fault (WholeBatch) fails every item at once, without retries.
+func TestWholeBatchFailureFailsEverySubmitter(t *testing.T) {
 	boom := errors.New("disk on fire")
 	release := make(chan struct{})
 	var flushes atomic.Int32
@@ -141,7 +145,7 @@ func TestFailedFlushFailsEverySubmitter(t *testing.T) {
 			<-release // hold the first flush so the rest form one batch
 			return []int{0}, nil
 		}
-		return nil, boom
+		return nil, WholeBatch(boom)
 	}
 	b := New(flush, 100, 0)
 	defer b.Close()
@@ -166,6 +170,86 @@ func TestFailedFlushFailsEverySubmitter(t *testing.T) {
 	}
 	if n := flushes.Load(); n != 2 {
 		t.Fatalf("%d flushes, want 2 (the ten items in one)", n)
+	}
+}
+
+// TestBadItemsFailAlone: a batch that fails is flushed again in halves,
+// so that only the items the flush refuses fail, whoever else shared
+// their batch; every other item is committed once and gets its result.
+func TestBadItemsFailAlone(t *testing.T) {
+	for _, bad := range [][]int{{7}, {1, 10}, {3, 4, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}} {
+		refused := errors.New("the database refuses an item")
+		release := make(chan struct{})
+		var mu sync.Mutex
+		committed := map[int]int{}
+		flushes := 0
+		flush := func(_ context.Context, items []int) ([]int, error) {
+			mu.Lock()
+			flushes++
+			first := flushes == 1
+			mu.Unlock()
+			if first {
+				<-release // hold the first flush so the rest form one batch
+				return []int{0}, nil
+			}
+			for _, v := range items {
+				if slices.Contains(bad, v) {
+					return nil, fmt.Errorf("item %d: %w", v, refused)
+				}
+			}
+			mu.Lock()
+			for _, v := range items {
+				committed[v]++
+			}
+			mu.Unlock()
+			out := make([]int, len(items))
+			for i, v := range items {
+				out[i] = 2 * v
+			}
+			return out, nil
+		}
+		b := New(flush, 100, 0)
+		first := make(chan error, 1)
+		go func() { _, err := b.Submit(context.Background(), 0); first <- err }()
+		waitFlushing := func() bool { mu.Lock(); defer mu.Unlock(); return flushes > 0 }
+		for !waitFlushing() {
+			time.Sleep(100 * time.Microsecond)
+		}
+		type answer struct {
+			item, res int
+			err       error
+		}
+		answers := make(chan answer, 10)
+		for i := 1; i <= 10; i++ {
+			go func() { res, err := b.Submit(context.Background(), i); answers <- answer{i, res, err} }()
+		}
+		waitQueued(t, b, 10)
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatalf("first batch: %v", err)
+		}
+		var got []answer
+		for range 10 {
+			got = append(got, <-answers)
+		}
+		b.Close()
+		for _, a := range got {
+			switch {
+			case slices.Contains(bad, a.item):
+				if !errors.Is(a.err, refused) || !strings.Contains(a.err.Error(), fmt.Sprintf("item %d:", a.item)) {
+					t.Errorf("bad %v: item %d got %v, want its own refusal", bad, a.item, a.err)
+				}
+			case a.err != nil || a.res != 2*a.item:
+				t.Errorf("bad %v: good item %d got %d, %v", bad, a.item, a.res, a.err)
+			case committed[a.item] != 1:
+				t.Errorf("bad %v: good item %d committed %d times", bad, a.item, committed[a.item])
+			}
+		}
+		// Halving finds one bad item among ten in at most 2·⌈log2 10⌉+1
+		// flushes, not ten.
+		if len(bad) == 1 && flushes-1 > 9 {
+			t.Errorf("bad %v: %d flushes for the batch of ten", bad, flushes-1)
+		}
 	}
 }
 

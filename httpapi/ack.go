@@ -158,8 +158,14 @@ func (s *Server) ackConfirm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writeAckError(w http.ResponseWriter, r *http.Request, err error) error {
-	status := httpStatus(err)
+	status := s.httpStatus(err)
 	msg := warroom.ErrorMessage(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		if warroom.ErrorCode(err) != warroom.EUnavailable {
+			msg = "warroom cannot reach its database just now; try the link again in a minute."
+		}
+	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("ack link failed", "method", r.Method, "path", r.Pattern, "err", err.Error())
 	}

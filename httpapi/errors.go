@@ -21,12 +21,36 @@ type methodError struct{ err *warroom.Error }
 func (e *methodError) Error() string { return e.err.Error() }
 func (e *methodError) Unwrap() error { return e.err }
 
+// retryAfterSeconds is the Retry-After of a 503: the database could not
+// be reached, and a client should try again in a few seconds.
+const retryAfterSeconds = "5"
+
+// unavailableReporter is a store that tells an error that means the
+// database could not be reached (sqlstore.Store.Unavailable) from others.
+type unavailableReporter interface {
+	Unavailable(err error) bool
+}
+
+// unavailable reports whether err means that the database could not be
+// reached: EUnavailable, or a store error its store says is such.
+func (s *Server) unavailable(err error) bool {
+	if warroom.ErrorCode(err) == warroom.EUnavailable {
+		return true
+	}
+	r, ok := s.store.(unavailableReporter)
+	return ok && warroom.ErrorCode(err) == warroom.EInternal && r.Unavailable(err)
+}
+
 // httpStatus maps an error to its HTTP status: the one place where error
-// codes become statuses.
-func httpStatus(err error) int {
+// codes become statuses. A database that cannot be reached is a 503 on
+// every route, the authentication of the caller included.
+func (s *Server) httpStatus(err error) int {
 	var me *methodError
 	if errors.As(err, &me) {
 		return http.StatusMethodNotAllowed
+	}
+	if s.unavailable(err) {
+		return http.StatusServiceUnavailable
 	}
 	switch warroom.ErrorCode(err) {
 	case warroom.EInvalid:
@@ -54,15 +78,22 @@ func httpStatus(err error) int {
 // writeError answers err in the one error format. Internal errors are
 // logged with their details and answered without them.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status := httpStatus(err)
+	status := s.httpStatus(err)
 	body := &warroom.Error{
 		Code:    warroom.ErrorCode(err),
 		Message: warroom.ErrorMessage(err),
 		Field:   warroom.ErrorField(err),
 	}
-	if status == http.StatusInternalServerError {
+	switch {
+	case status == http.StatusInternalServerError:
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err.Error())
 		body = &warroom.Error{Code: warroom.EInternal, Message: "internal error"}
+	case status == http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		if body.Code != warroom.EUnavailable {
+			s.log.Error("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err.Error())
+			body = &warroom.Error{Code: warroom.EUnavailable, Message: "the database cannot be reached; retry later"}
+		}
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="warroom"`)

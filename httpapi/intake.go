@@ -69,6 +69,7 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 	}
 	switch {
 	case errors.Is(err, errStoreDown):
+		w.Header().Set("Retry-After", retryAfterSeconds)
 		writeJSON(w, http.StatusServiceUnavailable, intake.PagerDutyResponse{Status: "unavailable",
 			Message: "Event could not be stored; retry later"})
 	default:
@@ -103,6 +104,7 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 		}
 		switch {
 		case errors.Is(err, errStoreDown):
+			w.Header().Set("Retry-After", retryAfterSeconds)
 			writeJSON(w, http.StatusServiceUnavailable, intake.WebhookResponse{Status: "error",
 				Message: "alerts could not be stored; retry later"})
 		case errors.Is(err, intake.ErrUnknownIntegration):

@@ -90,6 +90,9 @@ func (s *Server) createContactMethod(w http.ResponseWriter, r *http.Request) err
 // check trims the address and checks it against its channel.
 func (in *contactInput) check() error {
 	in.Address = strings.TrimSpace(in.Address)
+	if len(in.Address) > warroom.MaxAddressBytes {
+		return warroom.Invalid("address", "address must be at most %d bytes", warroom.MaxAddressBytes)
+	}
 	switch in.Channel {
 	case warroom.ContactEmail:
 		if a, err := mail.ParseAddress(in.Address); err != nil || a.Address != in.Address {

@@ -92,6 +92,47 @@ func decodeJSON(body []byte, v any) error {
 		}
 		return warroom.Errorf(warroom.EInvalid, "malformed JSON at offset %d: unexpected data after the object", off)
 	}
+	// Every API body comes through here: refuse a string that one
+	// database would store and another refuse (see warroom.TextProblem),
+	// wherever it is, before anything is written.
+	if path, problem := warroom.JSONTextProblem(body); problem != "" {
+		if path == "" {
+			return warroom.Errorf(warroom.EInvalid, "a string of the body %s", problem)
+		}
+		return warroom.Invalid(path, "field %q %s", path, problem)
+	}
+	return nil
+}
+
+// checkParams refuses path and query parameters that no store can keep
+// or look up (a NUL character, bytes that are not UTF-8): PostgreSQL
+// would fail the query with them, and SQLite would not.
+func checkParams(r *http.Request, path string) error {
+	for rest := path; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			break
+		}
+		name := strings.TrimSuffix(rest[i+1:i+j], "...")
+		if problem := warroom.TextProblem(r.PathValue(name)); problem != "" {
+			return warroom.Invalid(name, "path parameter %q %s", name, problem)
+		}
+		rest = rest[i+j+1:]
+	}
+	for k, vs := range r.URL.Query() {
+		if problem := warroom.TextProblem(k); problem != "" {
+			return warroom.Errorf(warroom.EInvalid, "the name of a query parameter %s", problem)
+		}
+		for _, v := range vs {
+			if problem := warroom.TextProblem(v); problem != "" {
+				return warroom.Invalid(k, "query parameter %q %s", k, problem)
+			}
+		}
+	}
 	return nil
 }
 

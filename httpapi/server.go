@@ -277,6 +277,10 @@ func (s *Server) handler(rt route) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
+			if err := checkParams(r, rt.Path); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 		}
 		if err := rt.handle(w, r); err != nil {

@@ -102,11 +102,17 @@ func parseAlertmanager(body []byte, now time.Time) ([]Alert, []knownJSON, error)
 			return nil, nil, err
 		}
 	}
+	if err := checkText(body); err != nil {
+		return nil, nil, err
+	}
 	if hook.Version != "" && hook.Version != "4" {
 		return nil, nil, fieldError("version", "unsupported Alertmanager webhook payload version %q: want \"4\"", hook.Version)
 	}
 	if hook.Alerts == nil {
 		return nil, nil, fieldError("alerts", "missing: not an Alertmanager webhook payload")
+	}
+	if err := checkGroupKey("groupKey", hook.GroupKey); err != nil {
+		return nil, nil, err
 	}
 	alerts := make([]Alert, 0, len(hook.Alerts))
 	known := make([]knownJSON, 0, len(hook.Alerts))
@@ -180,6 +186,9 @@ func (am *amAlert) alert(groupStatus, externalURL string, now time.Time, hosts *
 	}
 	endsAt, err := parseTime("endsAt", am.EndsAt)
 	if err != nil {
+		return Alert{}, err
+	}
+	if err := checkKey("fingerprint", a.DedupKey); err != nil {
 		return Alert{}, err
 	}
 	if a.DedupKey == "" {

@@ -77,6 +77,7 @@
 //	group        string  A grouping of sources, e.g. "prod-eu-1".
 //	class        string  The kind of problem, e.g. "disk full".
 //	group_key    string  Alerts with the same group_key are shown together.
+//	                     At most 2048 bytes.
 //	labels       object  String keys to string values, identifying the alert.
 //	annotations  object  String keys to string values, describing it
 //	                     (description, runbook_url...).
@@ -88,7 +89,10 @@
 //	                     (default: received time).
 //
 // Unknown fields are rejected (400 naming the field), so a misspelt field is
-// not silently ignored. A dedup_key repeated within one batch keeps the last
+// not silently ignored. No string anywhere in a body of any sender may hold
+// a NUL character, bytes that are not UTF-8 or half a surrogate pair, and
+// keys are bounded (warroom.MaxKeyChars, warroom.MaxGroupKeyBytes): every
+// database stores exactly what intake accepts (limits.go). A dedup_key repeated within one batch keeps the last
 // alert. The answer is 202
 //
 //	{"status":"success","message":"Alerts processed","dedup_keys":["..."]}

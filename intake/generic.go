@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/warroom/warroom"
 )
 
 // genericAlert is one alert of the generic JSON webhook; the schema is
@@ -30,10 +32,11 @@ type genericAlert struct {
 	EndedAt     string            `json:"ended_at"`
 }
 
-// Generic webhook limits.
+// Generic webhook limits; the keys' are every sender's (limits.go).
 const (
-	GenericMaxDedupKeyLen  = 255
-	GenericMaxSummaryChars = 1024
+	GenericMaxDedupKeyLen   = warroom.MaxKeyChars
+	GenericMaxGroupKeyBytes = warroom.MaxGroupKeyBytes
+	GenericMaxSummaryChars  = 1024
 )
 
 // ParseGeneric parses the generic JSON webhook: one alert object, or an
@@ -60,6 +63,9 @@ func ParseGeneric(body []byte, now time.Time) ([]Alert, error) {
 		}
 		batch = []genericAlert{one}
 		prefix = func(int) string { return "" }
+	}
+	if err := checkText(body); err != nil {
+		return nil, err
 	}
 	alerts := make([]Alert, 0, len(batch))
 	seen := make(map[string]int, len(batch))
@@ -109,8 +115,11 @@ func (g genericAlert) alert(now time.Time) (Alert, *Error) {
 			return Alert{}, fieldError("dedup_key", "required when there are no labels to derive it from")
 		}
 		a.DedupKey = Fingerprint(g.Labels)
-	} else if utf8.RuneCountInString(a.DedupKey) > GenericMaxDedupKeyLen {
-		return Alert{}, fieldError("dedup_key", "longer than %d characters", GenericMaxDedupKeyLen)
+	} else if err := checkKey("dedup_key", a.DedupKey); err != nil {
+		return Alert{}, err
+	}
+	if err := checkGroupKey("group_key", a.GroupKey); err != nil {
+		return Alert{}, err
 	}
 	if g.Title != "" && g.Summary != "" && g.Title != g.Summary {
 		return Alert{}, fieldError("summary", "give title or summary (the same field), not both")

@@ -11,13 +11,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/warroom/warroom"
 )
 
 // PagerDuty Events API v2 limits.
 const (
 	PagerDutyRoutingKeyLen   = 32
 	PagerDutyMaxSummaryChars = 1024
-	PagerDutyMaxDedupKeyLen  = 255
+	PagerDutyMaxDedupKeyLen  = warroom.MaxKeyChars
 )
 
 // PagerDuty's response texts. The success body and the error shape are
@@ -106,6 +108,9 @@ func ParsePagerDuty(body []byte, now time.Time, newKey func() string) (Alert, *P
 	var ev pdEvent
 	if err := decodePagerDuty(body, &ev); err != nil {
 		return Alert{}, err
+	}
+	if err := checkText(body); err != nil {
+		return Alert{}, invalidEvent("'" + firstNonEmpty(err.Field, "event") + "' " + err.Message)
 	}
 	var errs []string
 	switch n := utf8.RuneCountInString(ev.RoutingKey); {

@@ -114,7 +114,8 @@ func (s *Store) ingestPrepared(ctx context.Context, reqs []*preparedRequest) ([]
 // concurrent senders share one IngestAlerts transaction. Each delivery is
 // validated and encoded on its sender's goroutine before it joins a
 // batch, so the goroutine holding the writer only does database work,
-// and a malformed delivery fails alone.
+// and a malformed delivery fails alone; one that the database refuses
+// fails alone too (flushIngest).
 type IngestBatcher struct {
 	s *Store
 	b *groupcommit.Batcher[*preparedRequest, []warroom.IngestResult]
@@ -156,7 +157,20 @@ func (s *Store) NewIngestBatcher(maxBatch int, maxDelay time.Duration) *IngestBa
 		maxAlerts = pgIngestMaxAlerts
 	}
 	alerts := func(r *preparedRequest) int { return len(r.updates) }
-	return &IngestBatcher{s: s, b: groupcommit.NewWeighted(s.ingestPrepared, maxBatch, maxAlerts, alerts, maxDelay, 1)}
+	return &IngestBatcher{s: s, b: groupcommit.NewWeighted(s.flushIngest, maxBatch, maxAlerts, alerts, maxDelay, 1)}
+}
+
+// flushIngest is the batcher's flush: a batch the database refused is
+// retried apart by groupcommit, so that a delivery it refuses (which
+// intake's checks should have stopped) fails alone and the other
+// senders' commit; a database that cannot be reached fails the batch
+// at once.
+func (s *Store) flushIngest(ctx context.Context, reqs []*preparedRequest) ([][]warroom.IngestResult, error) {
+	res, err := s.ingestPrepared(ctx, reqs)
+	if Unavailable(err) {
+		return nil, groupcommit.WholeBatch(err)
+	}
+	return res, err
 }
 
 // NewIngester is NewIngestBatcher for callers that hold the store as a

@@ -629,6 +629,7 @@ func TestIngestWriters(t *testing.T) {
 		{"ThroughGroupCommit", testIngestThroughGroupCommit},
 		{"Batcher", testIngestBatcher},
 		{"Encoded", testIngestEncoded},
+		{"RefusedDeliveryFailsAlone", testIngestRefusedDeliveryFailsAlone},
 	})
 }
 
