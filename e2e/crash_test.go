@@ -364,10 +364,11 @@ func findAlerts(t *testing.T, s *server, u *user, groupKey string) map[string]*w
 
 // messageView is an outbox message as GET .../messages shows it.
 type messageView struct {
-	ID      string
-	Kind    string
-	State   string
-	History []struct {
+	ID             string
+	Kind           string
+	State          string
+	ThrottleReason string `json:"throttle_reason"`
+	History        []struct {
 		At      time.Time
 		Outcome string
 	}
