@@ -61,6 +61,22 @@ type MessageClaimer interface {
 	EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox, owner string, now time.Time, lease time.Duration) ([]notify.Outbox, error)
 }
 
+// SendReserver is implemented by stores that take a destination's
+// throttle decision and its send slot in one transaction, serialized per
+// destination across every process sharing the database (sqlstore): a
+// send in flight in another process counts, and two processes deciding at
+// once never both take the last slot. Without it the sender counts the
+// sends recorded in the store and its own not recorded yet.
+type SendReserver interface {
+	// ReserveSend calls decide with the times of the sends to destination
+	// at or after since (recorded, and in flight in any process, the
+	// message's own earlier attempt left out) and, if decide lets message
+	// id, which owner is sending, go now, records its send slot at now.
+	// It returns what decide returned.
+	ReserveSend(ctx context.Context, owner, id, destination string, since, now time.Time,
+		decide func(history []time.Time) (time.Time, string)) (time.Time, string, error)
+}
+
 // MessageLeases is implemented by stores that extend and give back the
 // claims of messages (sqlstore). With it the sender keeps short leases
 // alive with a heartbeat (Config.Heartbeat) and gives back at once the
@@ -560,7 +576,9 @@ func (s *Sender) cancelled(ctx context.Context, m *notify.Outbox) (string, error
 }
 
 // throttled returns when the message may go to its destination and why
-// it waits, or "" if it may go now.
+// it waits, or "" if it may go now; then, with a SendReserver store, the
+// send's slot is taken, so that it counts for every process's throttle
+// decisions from now on.
 func (s *Sender) throttled(ctx context.Context, b *sendBatch, m *notify.Outbox) (time.Time, string, error) {
 	t, ok := s.p.cfg.Throttles[m.Channel]
 	if !ok {
@@ -578,6 +596,12 @@ func (s *Sender) throttled(ctx context.Context, b *sendBatch, m *notify.Outbox) 
 		return time.Time{}, "", nil
 	}
 	now := s.p.cfg.Now()
+	if r, ok := s.p.cfg.Store.(SendReserver); ok {
+		// This process's sends not recorded yet are in flight in the
+		// store too: they count there, once.
+		return r.ReserveSend(ctx, s.p.cfg.Owner, m.ID, m.Destination, now.Add(-longest), now,
+			func(history []time.Time) (time.Time, string) { return t.NextAllowed(m.Destination, history, now) })
+	}
 	history, err := s.p.cfg.Store.RecentSends(ctx, m.Destination, now.Add(-longest))
 	if err != nil {
 		return time.Time{}, "", err

@@ -328,7 +328,8 @@ func (s *Store) claimMessages(ctx context.Context, queue, owner string, now time
 // failed), not throttles or cancellations; LastError is the detail of the
 // last retry or failure; ThrottleReason is the detail of a throttled
 // outcome and is cleared by any other. Sent sets SentAt to a.At, which
-// RecentSends then counts. EInvalid for another state or an unknown
+// RecentSends and ReserveSend then count; any outcome ends the attempt's
+// send slot (ReserveSend). EInvalid for another state or an unknown
 // outcome; ENotFound; EConflict if owner no longer holds the message.
 func (s *Store) FinishMessage(ctx context.Context, id, owner string, state notify.State, dueAt time.Time, a notify.Attempt) error {
 	if err := validFinish(state, a); err != nil {
@@ -415,7 +416,7 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 			providerSet[i] = &attempts[i].ProviderID
 		}
 	}
-	rows, err := txRows(ctx, t, `UPDATE messages AS m SET state = u.state, owner = NULL, lease_until = NULL,
+	rows, err := txRows(ctx, t, `UPDATE messages AS m SET state = u.state, owner = NULL, lease_until = NULL, send_started_at = NULL,
 		due_at = coalesce(u.due, m.due_at), attempts = m.attempts + u.tried, last_error = coalesce(u.last_error, m.last_error),
 		throttle_reason = u.throttle, provider_id = coalesce(u.provider, m.provider_id), sent_at = coalesce(u.sent_at, m.sent_at)
 		FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
@@ -513,7 +514,7 @@ func finishMessage(ctx context.Context, t *tx, owner string, state notify.State,
 	if a.ProviderID != "" {
 		provider = a.ProviderID
 	}
-	res, err := t.exec(ctx, `UPDATE messages SET state = ?, owner = NULL, lease_until = NULL,
+	res, err := t.exec(ctx, `UPDATE messages SET state = ?, owner = NULL, lease_until = NULL, send_started_at = NULL,
 		due_at = coalesce(?, due_at), attempts = attempts + ?, last_error = coalesce(?, last_error),
 		throttle_reason = ?, provider_id = coalesce(?, provider_id), sent_at = coalesce(?, sent_at)
 		WHERE id = ? AND owner = ? AND state = 'sending'`,
