@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -136,24 +135,4 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 			t.Errorf("%s: %s, want the error unavailable", name, truncate(r))
 		}
 	}
-}
-
-// newPagingEnvOnDSN is newPagingEnv on the store at dsn.
-func newPagingEnvOnDSN(t *testing.T, dsn string) *pagingEnv {
-	t.Helper()
-	e := newEnvOn(t, dsn, nil)
-	sent := &sentLog{}
-	p := withPaging(t, e, sent, recorders(sent), nil)
-	p.service = &warroom.Service{Slug: "checkout", Name: "Checkout", CreatedAt: epoch}
-	if err := e.store.CreateService(context.Background(), p.service); err != nil {
-		t.Fatal(err)
-	}
-	for _, kk := range []struct {
-		kind warroom.IntegrationKind
-		key  string
-	}{{warroom.IntegrationAlertmanager, amKey}, {warroom.IntegrationPagerDuty, pdKey}, {warroom.IntegrationWebhook, genericKey}} {
-		ok[newIntegration](t, e.do("root", "POST", "/api/v1/services/checkout/integrations",
-			map[string]string{"kind": string(kk.kind), "name": string(kk.kind), "key": kk.key}), 201)
-	}
-	return p
 }

@@ -97,12 +97,17 @@ func newPagingEnvOn(t *testing.T, db string) *pagingEnv {
 	if db == "postgres" {
 		dsn = acceptancePostgres(t)
 	}
+	return newPagingEnvOnDSN(t, dsn)
+}
+
+// newPagingEnvOnDSN is newPagingEnv on the store at dsn.
+func newPagingEnvOnDSN(t *testing.T, dsn string) *pagingEnv {
+	t.Helper()
 	e := newEnvOn(t, dsn, nil)
 	sent := &sentLog{}
 	p := withPaging(t, e, sent, recorders(sent), nil)
-	ctx := context.Background()
 	p.service = &warroom.Service{Slug: "checkout", Name: "Checkout", CreatedAt: epoch}
-	if err := e.store.CreateService(ctx, p.service); err != nil {
+	if err := e.store.CreateService(context.Background(), p.service); err != nil {
 		t.Fatal(err)
 	}
 	// The integrations are made through the API with the keys their

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -11,16 +10,6 @@ import (
 
 	"github.com/warroom/warroom"
 )
-
-// newPagingEnvOn is newPagingEnv on db ("sqlite" or "postgres").
-func newPagingEnvOn(t *testing.T, db string) *pagingEnv {
-	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "w.db")
-	if db == "postgres" {
-		dsn = acceptancePostgres(t)
-	}
-	return newPagingEnvOnDSN(t, dsn)
-}
 
 // TestUnstorableInputRefusedOnEveryDatabase: what PostgreSQL cannot store
 // (a NUL character, bytes that are not UTF-8, a key longer than its index
