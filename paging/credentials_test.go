@@ -1,9 +1,13 @@
 package paging_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +16,9 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
+	"github.com/warroom/warroom/notify/outbound"
+	"github.com/warroom/warroom/notify/webhook"
+	"github.com/warroom/warroom/paging"
 )
 
 // rawMessageRows returns every column of every stored message as text,
@@ -122,6 +129,62 @@ func TestMessagesKeepNoCredentialsAndResendsCarryValidOnes(t *testing.T) {
 			if strings.Contains(r, hookSecret) || strings.Contains(r, "/ack/") {
 				t.Fatalf("a message row holds a credential after sending:\n%s", r)
 			}
+		}
+	})
+}
+
+// mapResolver resolves names to fixed addresses, as DNS would once a
+// name was pointed somewhere else.
+type mapResolver map[string]netip.Addr
+
+func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := m[host]; ok {
+		return []netip.Addr{a}, nil
+	}
+	return nil, fmt.Errorf("no such host %s", host)
+}
+
+// A responder's webhook names a host that resolves to 127.0.0.1 when the
+// page is sent (it passed the create-time check: it is a name). The
+// sender's guarded transport refuses the connection: nothing reaches the
+// service listening there, the page fails at once (retrying reaches the
+// same address), and its history says why. An announcement webhook the
+// admin configured on the same loopback server goes out.
+func TestUserWebhookResolvingToLoopbackRefusedWhenDialed(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		port := w.hook.srv.Listener.Addr().(*net.TCPAddr).Port
+		guard := outbound.Policy{Resolver: mapResolver{"pager.example.test": netip.MustParseAddr("127.0.0.1")}}
+		dest := "http://pager.example.test:" + strconv.Itoa(port) + "/ada"
+		if err := guard.CheckURL(dest); err != nil {
+			t.Fatal(err)
+		}
+		announce := w.hook.url("/announce")
+		p := w.start("proc-1", func(c *paging.Config) {
+			c.Announce = []paging.Destination{{Channel: notify.ChannelWebhook, Address: announce, Secret: hookSecret}}
+			reg, err := notify.NewRegistry(webhook.New(webhook.Config{Trusted: []string{announce}}, guard.Client(0), w.clock.Now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Notifiers = reg
+		})
+		who := p.people()
+		p.reach(who.ada, contactRule{warroom.ContactWebhook, dest, 0})
+		_, in := p.service("checkout", p.policy("primary", 0, time.Hour, users(who.ada)))
+		alert := p.alert(in, "trigger", "fp-1", "critical", "Checkout down")
+		p.drain()
+
+		m := onlyPage(t, p, alert, dest)
+		as := history(t, p, m.ID)
+		const why = "pager.example.test resolves to 127.0.0.1, a loopback address; destinations set by users may not reach it"
+		if m.State != notify.StateFailed || m.Attempts != 1 || outcomes(as) != "failed" || !strings.Contains(m.LastError, why) {
+			t.Fatalf("ada's page: state %s, attempts %d, history %s, last error %q; want failed once saying %q",
+				m.State, m.Attempts, outcomes(as), m.LastError, why)
+		}
+		if n := len(w.hook.to("/ada")); n != 0 {
+			t.Fatalf("the loopback service got %d requests from a user's webhook", n)
+		}
+		if n := len(w.hook.to("/announce")); n != 1 {
+			t.Fatalf("the admin's announcement webhook got %d requests, want 1", n)
 		}
 	})
 }
