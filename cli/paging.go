@@ -215,6 +215,9 @@ type message struct {
 		At      time.Time
 		Outcome string
 		Detail  string
+		// Response is what the receiver answered; the API shows it to
+		// admins only.
+		Response string
 	}
 }
 
@@ -248,6 +251,9 @@ func (a *app) alertsMessagesCommand() *cobra.Command {
 					}
 					for _, h := range m.History {
 						fmt.Fprintf(a.stdout, "    %s %s %s\n", fmtTime(h.At), h.Outcome, h.Detail)
+						if h.Response != "" {
+							fmt.Fprintf(a.stdout, "      receiver answered: %s\n", h.Response)
+						}
 					}
 				}
 				if len(v.Messages) == 0 {

@@ -40,15 +40,15 @@ type pagingRuntime struct {
 // its jobs in the same transaction) and the engine. baseURL is where
 // people reach the server; ack links are built on it.
 func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, baseURL string, log *slog.Logger) (*pagingRuntime, error) {
-	notifiers, err := a.notifiers(cfg.Paging)
+	announce, err := cfg.Paging.announce()
+	if err != nil {
+		return nil, err
+	}
+	notifiers, err := a.notifiers(cfg.Paging, announce)
 	if err != nil {
 		return nil, err
 	}
 	secret, err := ackSecret(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	announce, err := cfg.Paging.announce()
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +147,19 @@ func (p *pagingRuntime) listenJobs(ctx context.Context) {
 // webhooks and signed webhooks need no server-wide settings, so they are
 // always there; email and the Slack Web API only when configured (a page
 // to an unconfigured channel fails visibly in its message's history).
-func (a *app) notifiers(c pagingConfig) (*notify.Registry, error) {
+// Signed webhooks to the destinations users set (contact methods) go
+// through the outbound guard (--outbound-allow); those of announce, set
+// by the admin, do not.
+func (a *app) notifiers(c pagingConfig, announce []paging.Destination) (*notify.Registry, error) {
+	var trusted []string
+	for _, d := range announce {
+		if d.Channel == notify.ChannelWebhook {
+			trusted = append(trusted, d.Address)
+		}
+	}
 	list := []notify.Notifier{
 		slack.NewWebhook(slack.WebhookConfig{}, nil, a.now),
-		webhook.New(webhook.Config{}, nil, a.now),
+		webhook.New(webhook.Config{Trusted: trusted}, c.outboundPolicy().Client(30*time.Second), a.now),
 	}
 	if c.SMTPAddr != "" {
 		_, port, _ := net.SplitHostPort(c.SMTPAddr)

@@ -38,6 +38,9 @@ type pagingConfig struct {
 	// Throttle limits the sends to each destination, by channel (paging
 	// Config.Throttles); defaultThrottles for the channels not set.
 	Throttle throttleSetting
+	// OutboundAllow lists the internal ranges user-set destinations may
+	// reach (outbound.go).
+	OutboundAllow allowSetting
 }
 
 func pagingSettings() []setting[serveConfig] {
@@ -56,6 +59,9 @@ func pagingSettings() []setting[serveConfig] {
 		{"webhook-secret", "HMAC key signing webhook pages and announcements; required for webhook contact methods", p(func(c *pagingConfig) any { return &c.WebhookSecret })},
 		{"announce", "where incidents are announced, comma-separated: slack:CHANNEL_ID, slack-webhook:URL, email:ADDRESS, webhook:URL", p(func(c *pagingConfig) any { return &c.Announce })},
 		{"ic-escalation-policy", "escalation policy (name or ID) paged when no Incident Commander joined in time", p(func(c *pagingConfig) any { return &c.ICEscalationPolicy })},
+		{"outbound-allow", "CIDR ranges (comma-separated) that webhook contact methods set by users may reach although they are loopback, " +
+			"private, link-local, CGNAT or cloud-metadata addresses, which are refused otherwise, e.g. 10.20.0.0/16; " +
+			"announcement webhooks, set by the admin, are never refused", p(func(c *pagingConfig) any { return &c.OutboundAllow })},
 		{"throttle", "limits on sends to one destination (inbox, URL, Slack channel), by channel: CHANNEL=COUNT/WINDOW[,COUNT/WINDOW...], " +
 			"CHANNEL email, webhook, slack or slack-webhook, WINDOW at most 24h, e.g. --throttle email=10/1m,30/1h --throttle webhook=60/1m,600/1h " +
 			"(repeatable; in the environment and config file separate channels with ';'); a message over a limit waits, and says why; " +

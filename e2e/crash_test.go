@@ -95,7 +95,9 @@ type batch struct {
 
 func runCrash(t *testing.T, dsn string) {
 	secret := randomHex(16)
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16)}
+	// The page receiver listens on 127.0.0.1, which people's webhook
+	// contact methods reach only when an admin allows it.
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8"}
 	rcv := newPageReceiver(t, secret)
 	s := startServer(t, dsn, flags...)
 	admin := crashAdmin(t, s)

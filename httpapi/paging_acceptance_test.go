@@ -126,7 +126,10 @@ func newAcceptance(t *testing.T, db string, t0 time.Time, configure func(*paging
 	t.Cleanup(recv.Close)
 	a.hook = recv.URL
 
-	notifiers := []notify.Notifier{webhook.New(webhook.Config{}, recv.Client(), e.clock.Now)}
+	// The receiver listens on 127.0.0.1, which people's webhooks reach
+	// only when an admin allows it (--outbound-allow).
+	e.api.outbound = loopbackAllowed
+	notifiers := []notify.Notifier{webhook.New(webhook.Config{}, loopbackAllowed.Client(0), e.clock.Now)}
 	for _, ch := range []string{notify.ChannelEmail, notify.ChannelSlack, notify.ChannelSlackWebhook} {
 		notifiers = append(notifiers, clockedNotifier{channel: ch, now: e.clock.Now, out: a.out})
 	}

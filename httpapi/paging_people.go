@@ -79,6 +79,13 @@ func (s *Server) listContactMethods(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) createContactMethod(w http.ResponseWriter, r *http.Request) error {
 	var in contactInput
 	return s.ownerRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		if in.Channel == warroom.ContactWebhook {
+			// Refused here already when the URL names an internal
+			// address; a name is checked each time it is dialed.
+			if err := s.outbound.CheckURL(in.Address); err != nil {
+				return nil, warroom.Invalid("address", "%s", strings.TrimPrefix(err.Error(), "outbound: "))
+			}
+		}
 		m := &warroom.ContactMethod{UserID: u.ID, Channel: in.Channel, Address: in.Address}
 		if err := store.CreateContactMethod(ctx, m); err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
 )
 
@@ -47,6 +48,11 @@ type Config struct {
 	// PublicURL is where people and senders reach this server; it prefixes
 	// the intake URLs shown when an integration is created. Optional.
 	PublicURL string
+	// Outbound is the guard of the destinations users set: a webhook
+	// contact method whose URL is an address it refuses (loopback,
+	// private, metadata...) is refused when created. The zero value
+	// refuses every such range; the notifier checks again when it dials.
+	Outbound outbound.Policy
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -60,6 +66,7 @@ type Server struct {
 	readyWait time.Duration
 	mux       *http.ServeMux
 	paging    *pagingDeps
+	outbound  outbound.Policy
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -77,6 +84,7 @@ func New(cfg Config) *Server {
 		maxBody:   cfg.MaxBodyBytes,
 		readyWait: cfg.ReadyTimeout,
 		mux:       http.NewServeMux(),
+		outbound:  cfg.Outbound,
 	}
 	if s.store == nil {
 		s.store = cfg.Incidents.Store

@@ -26,8 +26,17 @@ type DeliveryError struct {
 	// Status is the provider's status: the HTTP status code or the SMTP
 	// reply code; 0 when no answer was received (a network error).
 	Status int
-	// Err is the underlying error, for the delivery history.
+	// Err is the underlying error, for the delivery history. It says
+	// what went wrong in the provider's terms (a status and its reason,
+	// "HTTP 500 Internal Server Error"), never what the provider's body
+	// said, so that it may be shown to anyone who sees the message.
 	Err error
+	// Response is the start of the provider's response body, printable
+	// and on one line (BodySnippet), or "". It is kept apart from Err
+	// because a receiver that a user chose may answer with anything,
+	// an internal page's contents included: the engine stores it
+	// separately and shows it to admins only.
+	Response string
 }
 
 // Error describes the failure, including how it was classified, so the
@@ -127,9 +136,19 @@ func ParseRetryAfter(value string, now time.Time) time.Duration {
 	return 0
 }
 
-// maxBodyInError bounds how much of a provider's response goes into an
-// error: enough to show "channel_not_found" or an HTML error title, not
-// enough to bloat the delivery history.
+// ResponseOf returns the provider's response body carried by err (see
+// DeliveryError.Response), or "".
+func ResponseOf(err error) string {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Response
+	}
+	return ""
+}
+
+// maxBodyInError bounds how much of a provider's response is kept with
+// an error: enough to show "channel_not_found" or an HTML error title,
+// not enough to bloat the delivery history.
 const maxBodyInError = 256
 
 // HTTPStatusError classifies a non-2xx HTTP response the way webhook-style
@@ -137,16 +156,17 @@ const maxBodyInError = 256
 // retryable, honouring Retry-After; any other status (4xx, or a 3xx the
 // client did not follow) is permanent, because the same request would get
 // the same answer. body is the start of the response body; a printable
-// prefix of it is kept in the error.
+// prefix of it is kept in Response, not in the error's text.
 func HTTPStatusError(status int, header http.Header, body []byte, now time.Time) *DeliveryError {
 	err := fmt.Errorf("HTTP %d %s", status, http.StatusText(status))
-	if snippet := BodySnippet(body); snippet != "" {
-		err = fmt.Errorf("HTTP %d %s: %s", status, http.StatusText(status), snippet)
-	}
+	var de *DeliveryError
 	if status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 {
-		return Temporary(status, ParseRetryAfter(header.Get("Retry-After"), now), err)
+		de = Temporary(status, ParseRetryAfter(header.Get("Retry-After"), now), err)
+	} else {
+		de = Permanent(status, err)
 	}
-	return Permanent(status, err)
+	de.Response = BodySnippet(body)
+	return de
 }
 
 // BodySnippet returns a single-line, printable, truncated form of a response

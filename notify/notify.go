@@ -29,7 +29,8 @@ import (
 // Message kinds. The kind changes how urgently a message is rendered (a page
 // asks for acknowledgement, an update does not); it never changes routing.
 const (
-	// KindPage asks a responder to act. Every page carries an AckURL.
+	// KindPage asks a responder to act. Every page is about an alert or
+	// an incident, and carries an AckURL when it is sent.
 	KindPage = "page"
 	// KindAnnouncement tells stakeholders an incident was declared.
 	KindAnnouncement = "announcement"
@@ -110,23 +111,28 @@ type Message struct {
 	Text string
 	// Fields are shown after Text, in order.
 	Fields []Field
-	// AckURL is the signed one-click acknowledgement link. The engine puts
-	// one in every page; channels render it as a button or a trailing link.
+	// AckURL is the signed one-click acknowledgement link, a credential.
+	// The engine adds one to every page when it sends it, computed from
+	// the page's alert or incident and person: it is never stored with
+	// the message. Channels render it as a button or a trailing link.
 	AckURL string
 	// IncidentID and AlertID tie the message to what caused it. Either may
 	// be empty (an announcement has no alert).
 	IncidentID string
 	AlertID    string
-	// Secret is the HMAC key for ChannelWebhook. It is per destination and
-	// travels with the message so that the webhook notifier stays
+	// Secret is the HMAC key for ChannelWebhook. The engine adds it when
+	// it sends the message, from the server's settings (it is never
+	// stored with the message), so that the webhook notifier stays
 	// stateless; it must never be rendered anywhere.
 	Secret string
 }
 
 // Validate reports whether m can be enqueued. The engine calls it when it
 // creates the outbox row, so a malformed message fails loudly at once rather
-// than after its retries. Notifiers deliberately do not call it: a page that
-// somehow lost its AckURL is still better delivered than dropped.
+// than after its retries. The credentials (AckURL, Secret) are not part of
+// it: they are added when the message is sent. Notifiers deliberately do
+// not call it: a page that somehow lost its AckURL is still better
+// delivered than dropped.
 func (m Message) Validate() error {
 	var problems []string
 	if m.ID == "" {
@@ -143,11 +149,8 @@ func (m Message) Validate() error {
 	if strings.TrimSpace(m.Destination) == "" {
 		problems = append(problems, "destination is empty")
 	}
-	if m.Kind == KindPage && m.AckURL == "" {
-		problems = append(problems, "a page needs an AckURL")
-	}
-	if m.Channel == ChannelWebhook && m.Secret == "" {
-		problems = append(problems, "a webhook needs a signing secret")
+	if m.Kind == KindPage && m.AlertID == "" && m.IncidentID == "" {
+		problems = append(problems, "a page needs an alert or an incident to acknowledge")
 	}
 	if m.Subject == "" && m.Text == "" {
 		problems = append(problems, "subject and text are both empty")

@@ -168,12 +168,17 @@ func TestHTTPStatusError(t *testing.T) {
 			t.Errorf("HTTPStatusError(%d) = %+v, want retryable=%v retryAfter=%s", c.status, e, c.retryable, c.retryAfter)
 		}
 	}
+	// The body is kept apart from the error's text, which anyone who sees
+	// the message may read: a receiver may answer with anything.
 	e := HTTPStatusError(404, nil, []byte("no_service\r\nInjected: header\x00"), now)
-	if got, want := e.Err.Error(), "HTTP 404 Not Found: no_service Injected: header"; got != want {
+	if got, want := e.Error(), "permanent delivery failure (status 404): HTTP 404 Not Found"; got != want {
 		t.Errorf("error text = %q, want %q", got, want)
 	}
-	long := HTTPStatusError(500, nil, []byte(strings.Repeat("é", 300)), now).Err.Error()
-	if want := "HTTP 500 Internal Server Error: " + strings.Repeat("é", 128) + "…"; long != want {
+	if got, want := ResponseOf(fmt.Errorf("wrapped: %w", e)), "no_service Injected: header"; got != want {
+		t.Errorf("response = %q, want %q", got, want)
+	}
+	long := HTTPStatusError(500, nil, []byte(strings.Repeat("é", 300)), now).Response
+	if want := strings.Repeat("é", 128) + "…"; long != want {
 		t.Errorf("long body not truncated on a rune boundary: %q", long)
 	}
 }
@@ -340,7 +345,7 @@ func TestMessagePlainText(t *testing.T) {
 }
 
 func TestMessageValidate(t *testing.T) {
-	ok := Message{ID: "m1", Kind: KindPage, Channel: ChannelEmail, Destination: "a@example.com", Subject: "s", AckURL: "https://x/ack"}
+	ok := Message{ID: "m1", Kind: KindPage, Channel: ChannelEmail, Destination: "a@example.com", Subject: "s", AlertID: "a1"}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid message: %v", err)
 	}
@@ -349,7 +354,7 @@ func TestMessageValidate(t *testing.T) {
 	if err == nil {
 		t.Fatal("invalid message passed Validate")
 	}
-	want := `notify: invalid message: ID is empty; destination is empty; a page needs an AckURL; a webhook needs a signing secret; subject and text are both empty`
+	want := `notify: invalid message: ID is empty; destination is empty; a page needs an alert or an incident to acknowledge; subject and text are both empty`
 	if err.Error() != want {
 		t.Errorf("Validate = %q, want %q", err, want)
 	}

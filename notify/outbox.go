@@ -10,16 +10,19 @@ import (
 // delivery history.
 type Outbox struct {
 	Message
-	Queue          string     `json:"queue"` // QueuePage or QueueChat
-	State          State      `json:"state"`
-	UserID         string     `json:"user_id,omitempty"` // the person paged, if any
-	DueAt          time.Time  `json:"due_at"`            // not before; moved by retries and throttles
-	Attempts       int        `json:"attempts"`
-	ThrottleReason string     `json:"throttle_reason,omitempty"` // why a throttle delayed it, while it does
-	LastError      string     `json:"last_error,omitempty"`
-	ProviderID     string     `json:"provider_id,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	SentAt         *time.Time `json:"sent_at,omitempty"`
+	Queue          string    `json:"queue"` // QueuePage or QueueChat
+	State          State     `json:"state"`
+	UserID         string    `json:"user_id,omitempty"` // the person paged, if any
+	DueAt          time.Time `json:"due_at"`            // not before; moved by retries and throttles
+	Attempts       int       `json:"attempts"`
+	ThrottleReason string    `json:"throttle_reason,omitempty"` // why a throttle delayed it, while it does
+	LastError      string    `json:"last_error,omitempty"`
+	// LastResponse is the start of the provider's answer to the last
+	// retry or failure (DeliveryError.Response): for admins only.
+	LastResponse string     `json:"last_response,omitempty"`
+	ProviderID   string     `json:"provider_id,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	SentAt       *time.Time `json:"sent_at,omitempty"`
 }
 
 // Attempt is one try at delivering a message.
@@ -29,6 +32,10 @@ type Attempt struct {
 	Outcome    string    `json:"outcome"` // "sent", "retry", "failed", "throttled", "cancelled"
 	Detail     string    `json:"detail,omitempty"`
 	ProviderID string    `json:"provider_id,omitempty"`
+	// Response is the start of the provider's response body, when it
+	// refused the message (DeliveryError.Response). A receiver a user
+	// chose may answer with anything, so only admins are shown it.
+	Response string `json:"response,omitempty"`
 }
 
 // OutboxStore keeps outbox messages. A message moves pending → sending

@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/warroom/warroom/internal/testclock"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/email"
+	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/notify/slack"
 	"github.com/warroom/warroom/notify/webhook"
 	"github.com/warroom/warroom/paging"
@@ -135,7 +139,7 @@ func (w *world) start(owner string, edit ...func(*paging.Config)) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := notify.NewRegistry(mailer, slackAPI, webhook.New(webhook.Config{}, nil, w.clock.Now))
+	reg, err := notify.NewRegistry(mailer, slackAPI, webhook.New(webhook.Config{}, loopbackClient(), w.clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,4 +395,21 @@ func ackToken(t *testing.T, ackURL string) string {
 		t.Fatalf("ack URL %q has no /ack/", ackURL)
 	}
 	return tok
+}
+
+// loopbackClient is the guarded client of user-set webhook destinations
+// with 127.0.0.0/8 allowed (as --outbound-allow would): the tests'
+// receivers listen there.
+func loopbackClient() *http.Client {
+	return outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(0)
+}
+
+// ackLinkIn returns the first ack link in a rendered message.
+func ackLinkIn(t *testing.T, text string) string {
+	t.Helper()
+	link := regexp.MustCompile(`https://warroom\.example\.com/ack/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`).FindString(text)
+	if link == "" {
+		t.Fatalf("no ack link in %q", text)
+	}
+	return link
 }

@@ -129,10 +129,7 @@ func TestNotificationRulesAckLinkStopsLaterEmail(t *testing.T) {
 	if len(posts) != 1 || posts[0].Channel != "U-ADA" || !strings.Contains(posts[0].Raw, "https://warroom.example.com/ack/") {
 		t.Fatalf("slack posts = %+v", posts)
 	}
-	var ackURL string
-	for _, m := range p.messages("", alertID) {
-		ackURL = m.AckURL
-	}
+	ackURL := ackLinkIn(t, posts[0].Raw)
 
 	w.clock.Advance(time.Minute)
 	res, err := p.pager.AcknowledgeByToken(w.ctx, ackToken(t, ackURL))

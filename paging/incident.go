@@ -80,7 +80,7 @@ func (p *Pager) broadcast(ctx context.Context, jobID string, m notify.Message, n
 	for i, d := range p.cfg.Announce {
 		mm := m
 		mm.ID = derivedID(jobID, fmt.Sprint("announce-", i))
-		mm.Channel, mm.Destination, mm.Secret = d.Channel, d.Address, d.Secret
+		mm.Channel, mm.Destination = d.Channel, d.Address
 		msgs = append(msgs, notify.Outbox{Message: mm, Queue: notify.Queue(d.Channel), State: notify.StatePending,
 			DueAt: now, CreatedAt: now})
 	}

@@ -78,8 +78,9 @@ func (p *Pager) userMessages(ctx context.Context, rd *reads, idBase string, subj
 		m := base
 		m.ID = derivedID(idBase, fmt.Sprint(i, ":", c.methodID))
 		m.Channel, m.Destination = c.channel, c.address
-		if c.channel == notify.ChannelWebhook {
-			m.Secret = p.cfg.WebhookSecret
+		if c.channel == notify.ChannelWebhook && p.cfg.WebhookSecret == "" {
+			p.cfg.Logger.Warn("paging: cannot notify by a webhook contact method: no webhook secret is set to sign it", "user", u.Handle)
+			continue
 		}
 		if err := m.Validate(); err != nil {
 			p.cfg.Logger.Warn("paging: cannot notify by this contact method", "user", u.Handle, "channel", c.channel, "err", err)
@@ -201,14 +202,13 @@ func (p *Pager) incidentLink(inc *warroom.Incident) string {
 	return p.cfg.BaseURL + "/incidents/" + inc.Ref
 }
 
-// pageMessage renders a page (without ID and destination).
+// pageMessage renders a page (without ID and destination). Its ack link
+// is added when it is sent (credentials).
 func (p *Pager) pageMessage(ctx context.Context, rd *reads, subj *pageSubject, n NotifyPayload, now time.Time) (notify.Message, error) {
-	expires := now.Add(p.cfg.AckTTL)
 	m := notify.Message{Kind: notify.KindPage}
 	inc := subj.incident
 	if n.Purpose == PurposeIC {
 		m.IncidentID = inc.ID
-		m.AckURL = p.ackLink(ackClaims{IncidentID: inc.ID, UserID: n.UserID, Expires: expires.Unix()})
 		m.Subject = fmt.Sprintf("%s needs an Incident Commander: %s", inc.Ref, inc.Title)
 		m.Text = fmt.Sprintf("No Incident Commander has joined %s within %s of its announcement and service is not recovered. "+
 			"Join the bridge and take command: acknowledging this page makes you the Incident Commander.",
@@ -219,7 +219,6 @@ func (p *Pager) pageMessage(ctx context.Context, rd *reads, subj *pageSubject, n
 	}
 	a := subj.alert
 	m.AlertID = a.ID
-	m.AckURL = p.AckLink(a.ID, n.UserID, expires)
 	sev := "[" + strings.ToUpper(a.Severity) + "] "
 	if inc != nil {
 		m.IncidentID = inc.ID

@@ -525,7 +525,7 @@ func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) er
 		return s.finish(ctx, b, m, notify.StatePending, next, OutcomeThrottled, reason, "")
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.SendTimeout)
-	providerID, err := cfg.Notifiers.Send(sctx, m.Message)
+	providerID, err := cfg.Notifiers.Send(sctx, s.p.credentials(m, cfg.Now()))
 	cancel()
 	now := cfg.Now()
 	attempts := m.Attempts + 1
@@ -543,10 +543,11 @@ func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) er
 			// waits. Pages run on their own queue and do not notice.
 			s.pause(m.Queue, now.Add(ra))
 		}
-		return s.finish(ctx, b, m, notify.StatePending, now.Add(delay), OutcomeRetry,
-			fmt.Sprintf("%v; attempt %d of %d, next in %s", err, attempts, cfg.MaxAttempts, delay), "")
+		return s.finishAttempt(ctx, b, m, notify.StatePending, now.Add(delay), notify.Attempt{Outcome: OutcomeRetry,
+			Detail: fmt.Sprintf("%v; attempt %d of %d, next in %s", err, attempts, cfg.MaxAttempts, delay), Response: notify.ResponseOf(err)})
 	}
-	return s.finish(ctx, b, m, notify.StateFailed, now, OutcomeFailed, fmt.Sprintf("%v; attempt %d, giving up", err, attempts), "")
+	return s.finishAttempt(ctx, b, m, notify.StateFailed, now, notify.Attempt{Outcome: OutcomeFailed,
+		Detail: fmt.Sprintf("%v; attempt %d, giving up", err, attempts), Response: notify.ResponseOf(err)})
 }
 
 // cancelled says why a page must not go out any more ("" if it must):
@@ -617,6 +618,12 @@ func (s *Sender) throttled(ctx context.Context, b *sendBatch, m *notify.Outbox) 
 // finish records an attempt and moves the message to state (with the
 // batch, see sendBatch).
 func (s *Sender) finish(ctx context.Context, b *sendBatch, m *notify.Outbox, state notify.State, dueAt time.Time, outcome, detail, providerID string) error {
-	a := notify.Attempt{MessageID: m.ID, At: s.p.cfg.Now(), Outcome: outcome, Detail: detail, ProviderID: providerID}
+	return s.finishAttempt(ctx, b, m, state, dueAt, notify.Attempt{Outcome: outcome, Detail: detail, ProviderID: providerID})
+}
+
+// finishAttempt is finish for an attempt that says more (the provider's
+// Response); its message and time are set here.
+func (s *Sender) finishAttempt(ctx context.Context, b *sendBatch, m *notify.Outbox, state notify.State, dueAt time.Time, a notify.Attempt) error {
+	a.MessageID, a.At = m.ID, s.p.cfg.Now()
 	return b.record(ctx, m, state, dueAt, a)
 }

@@ -34,7 +34,7 @@ func (n *stuckNotifier) Send(ctx context.Context, m notify.Message) (string, err
 // (Config.SendConcurrency).
 func TestSlowDestinationHoldsUpOnlyItsOwnPages(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
-		hooks := &stuckNotifier{Notifier: webhook.New(webhook.Config{}, nil, w.clock.Now),
+		hooks := &stuckNotifier{Notifier: webhook.New(webhook.Config{}, loopbackClient(), w.clock.Now),
 			stuck: make(chan struct{}), release: make(chan struct{})}
 		p := w.startWithWebhooks(hooks)
 		who := p.people()

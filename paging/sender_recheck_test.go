@@ -37,7 +37,7 @@ func TestAlertStoppedDuringBatchCancelsItsPage(t *testing.T) {
 		var stopped string // the alert resolved during the batch
 		var in *warroom.Integration
 		dedupKeys := []string{"fp-1", "fp-2"}
-		hooks := &duringNotifier{Notifier: webhook.New(webhook.Config{}, nil, w.clock.Now), during: func(m notify.Message) {
+		hooks := &duringNotifier{Notifier: webhook.New(webhook.Config{}, loopbackClient(), w.clock.Now), during: func(m notify.Message) {
 			for i, id := range alerts {
 				if id != m.AlertID {
 					p.alert(in, "resolve", dedupKeys[i], "critical", "resolved")

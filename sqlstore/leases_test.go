@@ -190,7 +190,7 @@ func testEnqueueClaimedMessages(t *testing.T, s *Store) {
 	}
 	sameMessages(t, claimed, "m1", "m2")
 	if m := claimed[slices.IndexFunc(claimed, func(m notify.Outbox) bool { return m.ID == "m1" })]; m.State != notify.StateSending || m.Queue != notify.QueuePage ||
-		m.AckURL == "" || len(m.Fields) != 2 || m.CreatedAt.IsZero() || m.Attempts != 0 {
+		len(m.Fields) != 2 || m.CreatedAt.IsZero() || m.Attempts != 0 {
 		t.Errorf("claimed message = %+v", m)
 	}
 	if m := mustFind(t, s, "m1"); m.State != notify.StateSending {
@@ -222,7 +222,7 @@ func testFinishMessages(t *testing.T, s *Store) {
 		[]time.Time{{}, at.Add(time.Minute), {}, {}},
 		[]notify.Attempt{
 			{MessageID: "m1", At: at, Outcome: outcomeSent, ProviderID: "250 OK"},
-			{MessageID: "m2", At: at, Outcome: outcomeRetry, Detail: "421 try later"},
+			{MessageID: "m2", At: at, Outcome: outcomeRetry, Detail: "421 try later", Response: "relay busy"},
 			{MessageID: "m3", At: at, Outcome: outcomeCancelled, Detail: "not sent: alert acknowledged"},
 			{MessageID: "m4", At: at, Outcome: outcomeSent},
 		})
@@ -232,7 +232,8 @@ func testFinishMessages(t *testing.T, s *Store) {
 	if m := mustFind(t, s, "m1"); m.State != notify.StateSent || m.SentAt == nil || !m.SentAt.Equal(at) || m.ProviderID != "250 OK" || m.Attempts != 1 {
 		t.Errorf("m1 = %+v", m)
 	}
-	if m := mustFind(t, s, "m2"); m.State != notify.StatePending || !m.DueAt.Equal(at.Add(time.Minute)) || m.LastError != "421 try later" || m.Attempts != 1 {
+	if m := mustFind(t, s, "m2"); m.State != notify.StatePending || !m.DueAt.Equal(at.Add(time.Minute)) || m.LastError != "421 try later" ||
+		m.LastResponse != "relay busy" || m.Attempts != 1 {
 		t.Errorf("m2 = %+v", m)
 	}
 	if m := mustFind(t, s, "m3"); m.State != notify.StateFailed || m.Attempts != 0 {
@@ -248,7 +249,7 @@ func testFinishMessages(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	as, err := s.ListAttempts(ctx, "m2")
-	if err != nil || len(as) != 2 || as[0].Outcome != outcomeRetry || as[1].Outcome != outcomeSent {
+	if err != nil || len(as) != 2 || as[0].Outcome != outcomeRetry || as[0].Response != "relay busy" || as[1].Outcome != outcomeSent {
 		t.Fatalf("m2 history %+v, %v", as, err)
 	}
 	if got, err := s.RecentSends(ctx, "ada@example.com", t0); err != nil || len(got) != 1 {

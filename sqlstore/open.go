@@ -67,6 +67,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("sqlstore: SQLite DSN %q must be sqlite:PATH with a plain file path", path)
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction
 	// never fails later trying to upgrade a read lock.
 	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas+sqliteWriterPragmas+"&_txlock=immediate")
@@ -78,6 +81,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, db, sqliteDialect); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	// The writer's first connection made the -wal and -shm files.
+	if err := tightenSidecars(path); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	rdb, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=query_only(1)")

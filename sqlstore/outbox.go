@@ -19,8 +19,8 @@ import (
 
 var _ notify.OutboxStore = (*Store)(nil)
 
-const messageColumns = `id, queue, kind, channel, destination, subject, body, fields, ack_url, incident_id, alert_id,
-	user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at, sent_at`
+const messageColumns = `id, queue, kind, channel, destination, subject, body, fields, incident_id, alert_id,
+	user_id, state, due_at, attempts, throttle_reason, last_error, last_response, provider_id, created_at, sent_at`
 
 // Attempt outcomes, as notify.Attempt documents them.
 const (
@@ -32,13 +32,16 @@ const (
 )
 
 // messageRowsPerInsert bounds one INSERT of messages: on SQLite a
-// multi-row INSERT of 18 (20 claimed) arguments a row; on PostgreSQL
+// multi-row INSERT of 14 (16 claimed) arguments a row; on PostgreSQL
 // arrays of as many rows.
 const messageRowsPerInsert = 100
 
 // EnqueueMessages stores new pending messages in one transaction; a
 // message whose ID is already stored is skipped, so enqueueing is safe to
-// repeat. Each message must pass notify.Message.Validate (EInvalid). An
+// repeat. Each message must pass notify.Message.Validate and carry no
+// credential, neither a Secret nor an AckURL (EInvalid): a message row
+// keeps nothing that could be used again, and its sender adds both when it
+// sends (paging). An
 // empty Queue is set from the channel (notify.Queue), a zero CreatedAt to
 // the time of the call, and a zero DueAt is due at once; State, Attempts
 // and the delivery fields start empty.
@@ -70,6 +73,10 @@ func insertMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner stri
 		m := msgs[i]
 		if err := m.Validate(); err != nil {
 			return nil, 0, warroom.Invalid("message", "message %s: %v", m.ID, err)
+		}
+		if m.Secret != "" || m.AckURL != "" {
+			return nil, 0, warroom.Invalid("message", "message %s carries a signing secret or an ack link; "+
+				"messages are stored without credentials, which are added when they are sent", m.ID)
 		}
 		if m.Queue == "" {
 			m.Queue = notify.Queue(m.Channel)
@@ -119,22 +126,22 @@ func insertMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner stri
 // owner, it returns the IDs it inserted.
 func insertMessageRowsSQLite(ctx context.Context, t *tx, rows []notify.Outbox, fields []string, owner string, leaseUntil time.Time) ([]string, int64, error) {
 	var q strings.Builder
-	q.WriteString("INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url, " +
-		"incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at")
+	q.WriteString("INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, " +
+		"incident_id, alert_id, user_id, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at")
 	claim := ""
 	if owner != "" {
 		q.WriteString(", owner, lease_until")
 		claim = ", ?, ?"
 	}
 	q.WriteString(") VALUES ")
-	args := make([]any, 0, 18*len(rows))
+	args := make([]any, 0, 16*len(rows))
 	for i, m := range rows {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '', ?" + claim + ")")
-		args = append(args, m.ID, m.Queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields[i], m.AckURL,
-			nullString(m.IncidentID), nullString(m.AlertID), nullString(m.UserID), m.Secret, string(m.State),
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '', ?" + claim + ")")
+		args = append(args, m.ID, m.Queue, m.Kind, m.Channel, m.Destination, m.Subject, m.Text, fields[i],
+			nullString(m.IncidentID), nullString(m.AlertID), nullString(m.UserID), string(m.State),
 			t.d.timeArg(m.DueAt), t.d.timeArg(m.CreatedAt))
 		if owner != "" {
 			args = append(args, owner, t.d.timeArg(leaseUntil))
@@ -186,20 +193,20 @@ func insertMessageRowsPG(ctx context.Context, t *tx, rows []notify.Outbox, field
 		str(func(m *notify.Outbox) string { return m.ID }), str(func(m *notify.Outbox) string { return m.Queue }),
 		str(func(m *notify.Outbox) string { return m.Kind }), str(func(m *notify.Outbox) string { return m.Channel }),
 		str(func(m *notify.Outbox) string { return m.Destination }), str(func(m *notify.Outbox) string { return m.Subject }),
-		str(func(m *notify.Outbox) string { return m.Text }), fields, str(func(m *notify.Outbox) string { return m.AckURL }),
+		str(func(m *notify.Outbox) string { return m.Text }), fields,
 		opt(func(m *notify.Outbox) string { return m.IncidentID }), opt(func(m *notify.Outbox) string { return m.AlertID }),
-		opt(func(m *notify.Outbox) string { return m.UserID }), str(func(m *notify.Outbox) string { return m.Secret }),
+		opt(func(m *notify.Outbox) string { return m.UserID }),
 		str(func(m *notify.Outbox) string { return string(m.State) }), due, created,
 	}
-	rs, err := txRows(ctx, t, `INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields, ack_url,
-			incident_id, alert_id, user_id, secret, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at,
+	rs, err := txRows(ctx, t, `INSERT INTO messages (id, queue, kind, channel, destination, subject, body, fields,
+			incident_id, alert_id, user_id, state, due_at, attempts, throttle_reason, last_error, provider_id, created_at,
 			owner, lease_until)
-		SELECT u.id, u.queue, u.kind, u.channel, u.destination, u.subject, u.body, u.fields::json, u.ack_url,
-			u.incident_id, u.alert_id, u.user_id, u.secret, u.state, u.due_at, 0, '', '', '', u.created_at, ?::text, ?::timestamptz
-		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-			?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
-			AS u(id, queue, kind, channel, destination, subject, body, fields, ack_url, incident_id, alert_id, user_id,
-				secret, state, due_at, created_at)
+		SELECT u.id, u.queue, u.kind, u.channel, u.destination, u.subject, u.body, u.fields::json,
+			u.incident_id, u.alert_id, u.user_id, u.state, u.due_at, 0, '', '', '', u.created_at, ?::text, ?::timestamptz
+		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+			?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+			AS u(id, queue, kind, channel, destination, subject, body, fields, incident_id, alert_id, user_id,
+				state, due_at, created_at)
 		ON CONFLICT DO NOTHING RETURNING id`, args...)
 	ids, k, err := returnedIDs(rs, err)
 	if owner == "" {
@@ -247,9 +254,6 @@ func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox
 // sender died mid-send, so they are sent again with the same ID, counted
 // as an attempt and noted in their history. On PostgreSQL messages that
 // another claim is locking are skipped (FOR UPDATE SKIP LOCKED).
-//
-// ClaimMessages is the only method that returns a message's Secret, which
-// its sender needs; FindMessage and ListMessages leave it out.
 func (s *Store) ClaimMessages(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n int) ([]notify.Outbox, error) {
 	return claimLeased(owner, n, messageDue, func() ([]notify.Outbox, error) {
 		at := s.d.timeArg(now)
@@ -292,7 +296,8 @@ func (s *Store) claimMessages(ctx context.Context, queue, owner string, now time
 		}
 		rows, err = txRows(ctx, t, `UPDATE messages SET state = 'sending', owner = ?, lease_until = ?,
 			attempts = attempts + CASE WHEN state = 'sending' THEN 1 ELSE 0 END,
-			last_error = CASE WHEN state = 'sending' THEN ? ELSE last_error END
+			last_error = CASE WHEN state = 'sending' THEN ? ELSE last_error END,
+			last_response = CASE WHEN state = 'sending' THEN '' ELSE last_response END
 			WHERE id IN (?`+strings.Repeat(", ?", len(cands)-1)+`) RETURNING `+messageColumns, args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: claim messages: %w", err)
@@ -392,16 +397,18 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 	ids, state, outcome, detail, provider := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at := make([]time.Time, n)
 	due, sentAt := make([]*time.Time, n), make([]*time.Time, n)
-	lastErr, throttle, providerSet := make([]*string, n), make([]string, n), make([]*string, n)
+	lastErr, lastResp, throttle, providerSet := make([]*string, n), make([]*string, n), make([]string, n), make([]*string, n)
+	response := make([]string, n)
 	tried := make([]int32, n)
 	for i, a := range attempts {
 		ids[i], state[i], outcome[i], detail[i], provider[i] = a.MessageID, string(states[i]), a.Outcome, a.Detail, a.ProviderID
+		response[i] = a.Response
 		at[i] = normTime(a.At)
 		switch a.Outcome {
 		case outcomeSent:
 			tried[i] = 1
 		case outcomeRetry, outcomeFailed:
-			tried[i], lastErr[i] = 1, &attempts[i].Detail
+			tried[i], lastErr[i], lastResp[i] = 1, &attempts[i].Detail, &attempts[i].Response
 		case outcomeThrottled:
 			throttle[i] = a.Detail
 		}
@@ -418,11 +425,12 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 	}
 	rows, err := txRows(ctx, t, `UPDATE messages AS m SET state = u.state, owner = NULL, lease_until = NULL, send_started_at = NULL,
 		due_at = coalesce(u.due, m.due_at), attempts = m.attempts + u.tried, last_error = coalesce(u.last_error, m.last_error),
+		last_response = coalesce(u.last_response, m.last_response),
 		throttle_reason = u.throttle, provider_id = coalesce(u.provider, m.provider_id), sent_at = coalesce(u.sent_at, m.sent_at)
-		FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
-			AS u(id, state, due, tried, last_error, throttle, provider, sent_at)
+		FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+			AS u(id, state, due, tried, last_error, last_response, throttle, provider, sent_at)
 		WHERE m.id = u.id AND m.owner = ? AND (m.state = 'sending') IS TRUE RETURNING m.id`,
-		ids, state, due, tried, lastErr, throttle, providerSet, sentAt, owner)
+		ids, state, due, tried, lastErr, lastResp, throttle, providerSet, sentAt, owner)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: finish messages: %w", err)
 	}
@@ -483,9 +491,9 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 	for i, id := range keptIDs {
 		next[i] = last[id] + 1
 	}
-	_, err = t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id)
-		SELECT * FROM unnest(?::text[], ?::int[], ?::timestamptz[], ?::text[], ?::text[], ?::text[])`,
-		keptIDs, next, keptAt, keep(outcome), keep(detail), keep(provider))
+	_, err = t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id, response)
+		SELECT * FROM unnest(?::text[], ?::int[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[])`,
+		keptIDs, next, keptAt, keep(outcome), keep(detail), keep(provider), keep(response))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: record attempts: %w", err)
 	}
@@ -495,13 +503,13 @@ func finishMessagesPG(ctx context.Context, t *tx, owner string, states []notify.
 // finishMessage records attempt a of a message owner holds inside t and
 // moves the message to state (see FinishMessage).
 func finishMessage(ctx context.Context, t *tx, owner string, state notify.State, dueAt time.Time, a notify.Attempt) error {
-	var due, lastErr, provider, sentAt any
+	var due, lastErr, lastResp, provider, sentAt any
 	tried, throttle := 0, ""
 	switch a.Outcome {
 	case outcomeSent:
 		tried = 1
 	case outcomeRetry, outcomeFailed:
-		tried, lastErr = 1, a.Detail
+		tried, lastErr, lastResp = 1, a.Detail, a.Response
 	case outcomeThrottled:
 		throttle = a.Detail
 	}
@@ -516,9 +524,10 @@ func finishMessage(ctx context.Context, t *tx, owner string, state notify.State,
 	}
 	res, err := t.exec(ctx, `UPDATE messages SET state = ?, owner = NULL, lease_until = NULL, send_started_at = NULL,
 		due_at = coalesce(?, due_at), attempts = attempts + ?, last_error = coalesce(?, last_error),
+		last_response = coalesce(?, last_response),
 		throttle_reason = ?, provider_id = coalesce(?, provider_id), sent_at = coalesce(?, sent_at)
 		WHERE id = ? AND owner = ? AND state = 'sending'`,
-		string(state), due, tried, lastErr, throttle, provider, sentAt, a.MessageID, owner)
+		string(state), due, tried, lastErr, lastResp, throttle, provider, sentAt, a.MessageID, owner)
 	if err != nil {
 		return fmt.Errorf("sqlstore: finish message: %w", err)
 	}
@@ -573,9 +582,9 @@ func addAttempt(ctx context.Context, t *tx, a notify.Attempt) error {
 	if err := t.durable(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id)
-		VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM message_attempts WHERE message_id = ?), ?, ?, ?, ?)`,
-		a.MessageID, a.MessageID, t.d.timeArg(a.At), a.Outcome, a.Detail, a.ProviderID)
+	_, err := t.exec(ctx, `INSERT INTO message_attempts (message_id, seq, at, outcome, detail, provider_id, response)
+		VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM message_attempts WHERE message_id = ?), ?, ?, ?, ?, ?)`,
+		a.MessageID, a.MessageID, t.d.timeArg(a.At), a.Outcome, a.Detail, a.ProviderID, a.Response)
 	if err != nil {
 		return fmt.Errorf("sqlstore: record attempt: %w", err)
 	}
@@ -593,7 +602,7 @@ func (s *Store) RecentSends(ctx context.Context, destination string, since time.
 	return collect(rows, func(r scanner) (t time.Time, err error) { return t, r.Scan(timeCol{&t}) })
 }
 
-// FindMessage returns a message without its Secret; ENotFound.
+// FindMessage returns a message; ENotFound.
 func (s *Store) FindMessage(ctx context.Context, id string) (*notify.Outbox, error) {
 	m, err := scanMessage(s.queryRow(ctx, "SELECT "+messageColumns+" FROM messages WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -602,25 +611,23 @@ func (s *Store) FindMessage(ctx context.Context, id string) (*notify.Outbox, err
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find message: %w", err)
 	}
-	m.Secret = ""
 	return &m, nil
 }
 
 // ListAttempts returns a message's delivery history, oldest first; none
 // for an unknown message.
 func (s *Store) ListAttempts(ctx context.Context, id string) ([]notify.Attempt, error) {
-	rows, err := s.query(ctx, "SELECT message_id, at, outcome, detail, provider_id FROM message_attempts WHERE message_id = ? ORDER BY seq", id)
+	rows, err := s.query(ctx, "SELECT message_id, at, outcome, detail, provider_id, response FROM message_attempts WHERE message_id = ? ORDER BY seq", id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list attempts: %w", err)
 	}
 	return collect(rows, func(r scanner) (a notify.Attempt, err error) {
-		return a, r.Scan(&a.MessageID, timeCol{&a.At}, &a.Outcome, &a.Detail, &a.ProviderID)
+		return a, r.Scan(&a.MessageID, timeCol{&a.At}, &a.Outcome, &a.Detail, &a.ProviderID, &a.Response)
 	})
 }
 
 // ListMessages returns the messages about an incident or an alert (either
-// may be empty, not both), oldest first, without their Secret. EInvalid if
-// both are empty.
+// may be empty, not both), oldest first. EInvalid if both are empty.
 func (s *Store) ListMessages(ctx context.Context, incidentID, alertID string) ([]*notify.Outbox, error) {
 	var conds []string
 	var args []any
@@ -639,7 +646,6 @@ func (s *Store) ListMessages(ctx context.Context, incidentID, alertID string) ([
 	}
 	return collect(rows, func(r scanner) (*notify.Outbox, error) {
 		m, err := scanMessage(r)
-		m.Secret = ""
 		return &m, err
 	})
 }
@@ -658,9 +664,9 @@ func (s *Store) NextMessageDue(ctx context.Context, queue string) (time.Time, bo
 func scanMessage(r scanner) (notify.Outbox, error) {
 	var m notify.Outbox
 	var state string
-	err := r.Scan(&m.ID, &m.Queue, &m.Kind, &m.Channel, &m.Destination, &m.Subject, &m.Text, jsonCol{&m.Fields}, &m.AckURL,
-		strCol{&m.IncidentID}, strCol{&m.AlertID}, strCol{&m.UserID}, &m.Secret, &state, timeCol{&m.DueAt}, &m.Attempts,
-		&m.ThrottleReason, &m.LastError, &m.ProviderID, timeCol{&m.CreatedAt}, nullTimeCol{&m.SentAt})
+	err := r.Scan(&m.ID, &m.Queue, &m.Kind, &m.Channel, &m.Destination, &m.Subject, &m.Text, jsonCol{&m.Fields},
+		strCol{&m.IncidentID}, strCol{&m.AlertID}, strCol{&m.UserID}, &state, timeCol{&m.DueAt}, &m.Attempts,
+		&m.ThrottleReason, &m.LastError, &m.LastResponse, &m.ProviderID, timeCol{&m.CreatedAt}, nullTimeCol{&m.SentAt})
 	m.State = notify.State(state)
 	if len(m.Fields) == 0 {
 		m.Fields = nil

@@ -30,8 +30,8 @@ func pageMsg(id, dest string, due time.Time) notify.Outbox {
 	return notify.Outbox{
 		Message: notify.Message{ID: id, Kind: notify.KindPage, Channel: notify.ChannelEmail, Destination: dest,
 			Subject: "[SEV2] INC-7 checkout fails", Text: "Error rate 12% on the edge proxies.",
-			Fields: []notify.Field{{Name: "Severity", Value: "SEV2"}, {Name: "Service", Value: "checkout"}},
-			AckURL: "https://warroom.example.com/ack/" + id, IncidentID: "inc-1", AlertID: "alert-1"},
+			Fields:     []notify.Field{{Name: "Severity", Value: "SEV2"}, {Name: "Service", Value: "checkout"}},
+			IncidentID: "inc-1", AlertID: "alert-1"},
 		UserID: "user-ada",
 		DueAt:  due,
 	}
@@ -85,26 +85,26 @@ func testOutboxLifecycle(t *testing.T, s *Store) {
 	m := pageMsg("m1", "ada@example.com", t0)
 	m.CreatedAt = t0.Add(-time.Second)
 	hook := notify.Outbox{Message: notify.Message{ID: "m2", Kind: notify.KindUpdate, Channel: notify.ChannelWebhook,
-		Destination: "https://hooks.example.com/warroom", Subject: "INC-7 update", Text: "mitigated", Secret: "s3cret"}, DueAt: t0}
+		Destination: "https://hooks.example.com/warroom", Subject: "INC-7 update", Text: "mitigated"}, DueAt: t0}
 	mustEnqueueMessages(t, s, m, hook)
 
-	// Pending, with its queue from its channel; FindMessage hides secrets.
+	// Pending, with its queue from its channel.
 	want := m
 	want.Queue, want.State = notify.QueuePage, notify.StatePending
 	want.DueAt, want.CreatedAt = normTime(t0), normTime(m.CreatedAt)
 	if got := mustFind(t, s, "m1"); !reflect.DeepEqual(*got, want) {
 		t.Fatalf("found\n%+v\nwant\n%+v", *got, want)
 	}
-	if got := mustFind(t, s, "m2"); got.Secret != "" || got.Queue != notify.QueuePage {
-		t.Fatalf("found %+v: want the page queue and no secret", got)
+	if got := mustFind(t, s, "m2"); got.Queue != notify.QueuePage {
+		t.Fatalf("found %+v: want the page queue", got)
 	}
 	_, err := s.FindMessage(ctx, "nope")
 	wantError(t, err, warroom.ENotFound, `no message "nope"`)
 
-	// Claimed: sending, with the secret its sender needs.
+	// Claimed: sending.
 	got := mustClaimMessages(t, s, notify.QueuePage, "w1", t0, 30*time.Second, 10)
 	wantMessages(t, got, "m1", "m2")
-	if got[1].Secret != "s3cret" || got[0].State != notify.StateSending {
+	if got[0].State != notify.StateSending {
 		t.Fatalf("claimed %+v", got)
 	}
 	wantMessages(t, mustClaimMessages(t, s, notify.QueuePage, "w2", t0.Add(time.Second), 30*time.Second, 10))
@@ -116,9 +116,10 @@ func testOutboxLifecycle(t *testing.T, s *Store) {
 	wantError(t, s.FinishMessage(ctx, "m1", "w2", notify.StatePending, t0, notify.Attempt{At: t0, Outcome: "retry"}),
 		warroom.EConflict, "message m1 is being sent by w1; w2 no longer holds it")
 	mustFinish(t, s, "m1", "w1", notify.StatePending, t0.Add(15*time.Second),
-		notify.Attempt{At: t0.Add(time.Second), Outcome: "retry", Detail: "smtp: 451 4.7.1 try again later"})
+		notify.Attempt{At: t0.Add(time.Second), Outcome: "retry", Detail: "smtp: 451 4.7.1 try again later", Response: "greylisted"})
 	m1 := mustFind(t, s, "m1")
-	if m1.State != notify.StatePending || m1.Attempts != 1 || m1.LastError != "smtp: 451 4.7.1 try again later" ||
+	// The provider's answer is kept apart from the error (admins see it).
+	if m1.State != notify.StatePending || m1.Attempts != 1 || m1.LastError != "smtp: 451 4.7.1 try again later" || m1.LastResponse != "greylisted" ||
 		!m1.DueAt.Equal(normTime(t0.Add(15*time.Second))) {
 		t.Fatalf("after a retry: %+v", m1)
 	}
@@ -130,7 +131,7 @@ func testOutboxLifecycle(t *testing.T, s *Store) {
 	// Failed for good.
 	mustFinish(t, s, "m2", "w1", notify.StateFailed, time.Time{},
 		notify.Attempt{At: t0.Add(2 * time.Second), Outcome: "failed", Detail: "410 Gone"})
-	if m2 := mustFind(t, s, "m2"); m2.State != notify.StateFailed || m2.LastError != "410 Gone" || m2.Attempts != 1 || m2.SentAt != nil {
+	if m2 := mustFind(t, s, "m2"); m2.State != notify.StateFailed || m2.LastError != "410 Gone" || m2.LastResponse != "" || m2.Attempts != 1 || m2.SentAt != nil {
 		t.Fatalf("after failing: %+v", m2)
 	}
 
@@ -166,7 +167,7 @@ func testOutboxLifecycle(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	wantAttempts := []notify.Attempt{
-		{MessageID: "m1", At: normTime(t0.Add(time.Second)), Outcome: "retry", Detail: "smtp: 451 4.7.1 try again later"},
+		{MessageID: "m1", At: normTime(t0.Add(time.Second)), Outcome: "retry", Detail: "smtp: 451 4.7.1 try again later", Response: "greylisted"},
 		{MessageID: "m1", At: normTime(t0.Add(15 * time.Second)), Outcome: "throttled", Detail: reason},
 		{MessageID: "m1", At: normTime(sentAt), Outcome: "sent", ProviderID: "<m1@warroom.example.com>"},
 	}
@@ -207,9 +208,25 @@ func testOutboxEnqueue(t *testing.T, s *Store) {
 	if m := mustFind(t, s, "c1"); m.Queue != notify.QueueChat || m.CreatedAt.IsZero() {
 		t.Fatalf("chat message %+v: want the chat queue and a creation time", m)
 	}
-	noAck := pageMsg("m3", "ada@example.com", t0)
-	noAck.AckURL = ""
-	wantCode(t, s.EnqueueMessages(ctx, []notify.Outbox{pageMsg("m4", "x@example.com", t0), noAck}), warroom.EInvalid)
+	noSubject := pageMsg("m3", "ada@example.com", t0)
+	noSubject.AlertID, noSubject.IncidentID = "", ""
+	wantCode(t, s.EnqueueMessages(ctx, []notify.Outbox{pageMsg("m4", "x@example.com", t0), noSubject}), warroom.EInvalid)
+	if n := countRows(t, s, "messages"); n != 2 {
+		t.Fatalf("a refused enqueue stored messages: %d, want 2", n)
+	}
+	// A message row keeps no credential: one that carries an ack link
+	// or a signing secret is refused, and nothing of its batch stored.
+	withLink := pageMsg("m5", "ada@example.com", t0)
+	withLink.AckURL = "https://warroom.example.com/ack/x.y"
+	signed := notify.Outbox{Message: notify.Message{ID: "m6", Kind: notify.KindUpdate, Channel: notify.ChannelWebhook,
+		Destination: "https://hooks.example.com/warroom", Subject: "update", Secret: "s3cret"}, DueAt: t0}
+	for _, bad := range []notify.Outbox{withLink, signed} {
+		wantError(t, s.EnqueueMessages(ctx, []notify.Outbox{pageMsg("m7", "x@example.com", t0), bad}), warroom.EInvalid,
+			"message "+bad.ID+" carries a signing secret or an ack link; messages are stored without credentials, which are added when they are sent")
+		if _, err := s.EnqueueClaimedMessages(ctx, []notify.Outbox{bad}, "w1", t0, time.Minute); warroom.ErrorCode(err) != warroom.EInvalid {
+			t.Fatalf("EnqueueClaimedMessages stored a credential: %v", err)
+		}
+	}
 	if n := countRows(t, s, "messages"); n != 2 {
 		t.Fatalf("a refused enqueue stored messages: %d, want 2", n)
 	}
@@ -354,9 +371,6 @@ func testListMessages(t *testing.T, s *Store) {
 		ids := []string{}
 		for _, m := range got {
 			ids = append(ids, m.ID)
-			if m.Secret != "" {
-				t.Fatal("ListMessages returned a secret")
-			}
 		}
 		if !slices.Equal(ids, tt.want) {
 			t.Errorf("ListMessages(%q, %q) = %v, want %v", tt.incident, tt.alert, ids, tt.want)

@@ -124,7 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.resolveFraction, "resolve-fraction", 0, "fraction (0-1) of alerts sent as resolutions of alerts this run fired")
 	fs.StringVar(&c.severity, "severity", "warning", "severity of the load's alerts: critical, error, warning or info (critical alerts may declare incidents and page)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request")
-	fs.BoolVar(&c.pageLatency, "page-latency", false, "also measure alert accepted → first page (needs --token, and a server started with --webhook-secret)")
+	fs.BoolVar(&c.pageLatency, "page-latency", false, "also measure alert accepted → first page (needs --token, and a server started with --webhook-secret and --outbound-allow 127.0.0.0/8)")
 	fs.StringVar(&c.pageService, "page-service", "warroom-load-pages", "service (slug) the --page-latency probes go to; its paging is replaced (created if missing)")
 	fs.DurationVar(&c.pageInterval, "page-interval", 1500*time.Millisecond, "time between --page-latency probes (webhook pages are throttled to 60 per minute and 600 per hour per destination by default: keep runs under 15 minutes)")
 	fs.DurationVar(&c.pageWait, "page-wait", 30*time.Second, "how long to wait for outstanding pages after the load stops")
@@ -236,7 +236,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "warroom-load: no request was accepted")
 		return 1
 	case rep.Pages != nil && rep.Pages.Probes > 0 && rep.Pages.Paged == 0:
-		fmt.Fprintf(stderr, "warroom-load: no probe was paged within --page-wait %s: the server is behind (see the routing line), or was not started with --webhook-secret (webhook contact methods need it)\n", cfg.pageWait)
+		fmt.Fprintf(stderr, "warroom-load: no probe was paged within --page-wait %s: the server is behind (see the routing line), "+
+			"or was not started with --webhook-secret (webhook contact methods need it) and --outbound-allow 127.0.0.0/8 (the page receiver listens on 127.0.0.1)\n", cfg.pageWait)
 		return 1
 	}
 	return 0

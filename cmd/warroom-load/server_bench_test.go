@@ -61,7 +61,7 @@ func serveInProcess(b testing.TB, dsn string) (string, string) {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Execute(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn,
-			"--webhook-secret", "bench-webhook-secret"}, pw, io.Discard)
+			"--webhook-secret", "bench-webhook-secret", "--outbound-allow", "127.0.0.0/8"}, pw, io.Discard)
 		pw.Close()
 	}()
 	b.Cleanup(func() {

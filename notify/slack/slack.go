@@ -28,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -121,7 +122,13 @@ func (w *Webhook) Send(ctx context.Context, m notify.Message) (string, error) {
 		return "", notify.Temporary(0, 0, fmt.Errorf("slack webhook: %w", err))
 	}
 	if status != http.StatusOK {
-		return "", wrap("slack webhook", notify.HTTPStatusError(status, header, respBody, w.clock()))
+		de := notify.HTTPStatusError(status, header, respBody, w.clock())
+		if code := de.Response; slackErrorCode.MatchString(code) {
+			// Slack's documented reason (no_service, channel_is_archived)
+			// is the short reason everyone needs, not a receiver's page.
+			de.Err = fmt.Errorf("%w: %s", de.Err, code)
+		}
+		return "", wrap("slack webhook", de)
 	}
 	if got := strings.TrimSpace(string(respBody)); got != "ok" {
 		return "", notify.Permanent(status, fmt.Errorf("slack webhook: unexpected response %q, want \"ok\"", notify.BodySnippet(respBody)))
@@ -272,6 +279,10 @@ func post(ctx context.Context, client *http.Client, endpoint string, body []byte
 }
 
 // wrap prefixes a classified error's message without losing its class.
+// slackErrorCode is the body Slack's incoming webhooks answer a failure
+// with: one lower-case code such as channel_is_archived.
+var slackErrorCode = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
 func wrap(prefix string, de *notify.DeliveryError) *notify.DeliveryError {
 	de.Err = fmt.Errorf("%s: %w", prefix, de.Err)
 	return de

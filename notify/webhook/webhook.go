@@ -36,8 +36,11 @@
 // # Outcome
 //
 // Any 2xx is success. 408, 429 and 5xx are retried, honouring Retry-After;
-// any other status is permanent. A receiver that is down (connection
-// refused, timeout) is retried.
+// any other status is permanent, including a redirect, which is never
+// followed. A receiver that is down (connection refused, timeout) is
+// retried. A destination a user set that resolves to a loopback, private,
+// link-local or metadata address is refused when it is dialed (package
+// notify/outbound), permanently.
 package webhook
 
 import (
@@ -57,6 +60,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/notify"
+	"github.com/warroom/warroom/notify/outbound"
 )
 
 var _ notify.Notifier = (*Notifier)(nil)
@@ -141,21 +145,32 @@ type Config struct {
 	// MaxResponseBytes bounds how much of a response is read (to allow
 	// connection reuse and to quote it in errors); 0 means 64 KiB.
 	MaxResponseBytes int64
+	// Trusted lists the destination URLs an admin configured in the
+	// server's settings (announcement webhooks). They are reached with
+	// TrustedClient, without the outbound guard: an admin may point them
+	// at an internal address. Every other destination was set by a user
+	// (a webhook contact method) and goes through the guarded client.
+	Trusted []string
+	// TrustedClient performs the requests to Trusted destinations; nil
+	// means a client with a 30-second timeout.
+	TrustedClient *http.Client
 }
 
 // Notifier delivers ChannelWebhook messages. It is safe for concurrent use.
 type Notifier struct {
-	cfg    Config
-	client *http.Client
-	clock  func() time.Time
+	cfg     Config
+	client  *http.Client
+	trusted map[string]bool
+	clock   func() time.Time
 }
 
-// New returns a webhook notifier. client performs the requests; nil means a
-// client with a 30-second timeout (http.DefaultClient has none, and a
-// receiver that never answers must not hold a page worker forever). The
-// client's redirect policy applies; Go's default re-sends the body and
-// headers only for 307/308. clock supplies the signed timestamp; nil means
-// time.Now.
+// New returns a webhook notifier. client performs the requests to
+// destinations users set; nil means outbound.Policy{}.Client: no loopback,
+// private, link-local or metadata address, checked on every connection,
+// no redirects followed, a 30-second timeout (a receiver that never
+// answers must not hold a page worker forever). Pass a client of an
+// outbound.Policy with Allow to open ranges. clock supplies the signed
+// timestamp; nil means time.Now.
 func New(cfg Config, client *http.Client, clock func() time.Time) *Notifier {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "warroom-webhook/1"
@@ -164,12 +179,27 @@ func New(cfg Config, client *http.Client, clock func() time.Time) *Notifier {
 		cfg.MaxResponseBytes = 64 << 10
 	}
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = outbound.Policy{}.Client(30 * time.Second)
+	}
+	if cfg.TrustedClient == nil {
+		cfg.TrustedClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Notifier{cfg: cfg, client: client, clock: clock}
+	trusted := make(map[string]bool, len(cfg.Trusted))
+	for _, u := range cfg.Trusted {
+		trusted[u] = true
+	}
+	return &Notifier{cfg: cfg, client: client, trusted: trusted, clock: clock}
+}
+
+// clientFor returns the client that may reach destination.
+func (n *Notifier) clientFor(destination string) *http.Client {
+	if n.trusted[destination] {
+		return n.cfg.TrustedClient
+	}
+	return n.client
 }
 
 // Channel returns notify.ChannelWebhook.
@@ -208,13 +238,18 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (string, error) {
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Sign(m.Secret, ts, body))
 
-	resp, err := n.client.Do(req)
+	resp, err := n.clientFor(m.Destination).Do(req)
 	if err != nil {
 		// Connection refused, TLS failure, timeout, cancellation: the
 		// receiver may be back later. Strip the URL from the error.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
+		}
+		var blocked *outbound.BlockedError
+		if errors.As(err, &blocked) {
+			// The address is refused: retrying reaches the same one.
+			return "", notify.Permanent(0, fmt.Errorf("webhook: %w", blocked))
 		}
 		return "", notify.Temporary(0, 0, fmt.Errorf("webhook: %w", err))
 	}

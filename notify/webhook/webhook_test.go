@@ -7,14 +7,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/warroom/warroom/notify"
+	"github.com/warroom/warroom/notify/outbound"
 )
 
 var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // unix 1772366400
@@ -212,8 +216,8 @@ func TestSendClassifiesResponses(t *testing.T) {
 			t.Errorf("status %d: got status=%d retryable=%v retryAfter=%s; want retryable=%v retryAfter=%s",
 				c.status, de.Status, notify.IsRetryable(err), notify.RetryAfter(err), c.retryable, c.wait)
 		}
-		if !strings.Contains(err.Error(), "receiver says no") {
-			t.Errorf("status %d: error %q does not quote the response", c.status, err)
+		if notify.ResponseOf(err) != "receiver says no" || strings.Contains(err.Error(), "receiver says no") {
+			t.Errorf("status %d: error %q, response %q: the body belongs in Response only", c.status, err, notify.ResponseOf(err))
 		}
 	}
 }
@@ -224,7 +228,7 @@ func TestSendFailuresBeforeAnyResponse(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL + "/hook?token=topsecret"
 	srv.Close()
-	_, err := New(Config{}, nil, clock).Send(context.Background(), page(url))
+	_, err := New(Config{}, loopbackClient(), clock).Send(context.Background(), page(url))
 	if err == nil || !notify.IsRetryable(err) {
 		t.Errorf("receiver down: err=%v, want retryable", err)
 	}
@@ -273,5 +277,71 @@ func TestChannel(t *testing.T) {
 	var n notify.Notifier = New(Config{}, nil, nil)
 	if n.Channel() != "webhook" || notify.Queue(n.Channel()) != notify.QueuePage {
 		t.Errorf("Channel = %q", n.Channel())
+	}
+}
+
+// loopbackClient is the guarded client with 127.0.0.0/8 allowed, as the
+// tests' receivers listen there.
+func loopbackClient() *http.Client {
+	return outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(0)
+}
+
+// mapResolver resolves names to fixed addresses.
+type mapResolver map[string]netip.Addr
+
+func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := m[host]; ok {
+		return []netip.Addr{a}, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+// A destination a user set that is, or resolves to, a loopback address is
+// refused when dialed, permanently, and the receiver sees nothing: the
+// default client is guarded. An admin's destination (Config.Trusted) is
+// not.
+func TestSendRefusesUserDestinationsOnInternalAddresses(t *testing.T) {
+	srv, requests := receiver(t, func(w http.ResponseWriter) { io.WriteString(w, "internal admin data") })
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	_, err := New(Config{}, nil, clock).Send(context.Background(), page(srv.URL+"/internal/admin"))
+	if err == nil || notify.IsRetryable(err) || !outbound.IsBlocked(err) || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("IP literal: err=%v, want a permanent refusal naming loopback", err)
+	}
+
+	// The name passes any create-time check; it resolves to 127.0.0.1
+	// only when the page is sent.
+	guard := outbound.Policy{Resolver: mapResolver{"hooks.example.test": netip.MustParseAddr("127.0.0.1")}}
+	dest := "http://hooks.example.test:" + strconv.Itoa(port) + "/internal/admin"
+	if err := guard.CheckURL(dest); err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Config{}, guard.Client(0), clock).Send(context.Background(), page(dest))
+	if err == nil || notify.IsRetryable(err) || !strings.Contains(err.Error(), "hooks.example.test resolves to 127.0.0.1") {
+		t.Fatalf("name resolving to loopback: err=%v, want a permanent refusal", err)
+	}
+	if n := len(requests()); n != 0 {
+		t.Fatalf("the internal receiver got %d requests", n)
+	}
+
+	// The same address configured by an admin is reached.
+	n := New(Config{Trusted: []string{srv.URL + "/announce"}}, nil, clock)
+	if _, err := n.Send(context.Background(), page(srv.URL+"/announce")); err != nil {
+		t.Fatalf("trusted destination: %v", err)
+	}
+	if got := requests(); len(got) != 1 || got[0].path != "/announce" {
+		t.Fatalf("requests %+v, want one to /announce", got)
+	}
+}
+
+// A redirect is not followed, even to an allowed address: it is a
+// permanent failure that says so.
+func TestSendDoesNotFollowRedirects(t *testing.T) {
+	target, hits := receiver(t, func(w http.ResponseWriter) {})
+	redirect := httptest.NewServer(http.RedirectHandler(target.URL+"/internal", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	_, err := New(Config{}, loopbackClient(), clock).Send(context.Background(), page(redirect.URL))
+	if err == nil || notify.IsRetryable(err) || !strings.Contains(err.Error(), "HTTP 307") || len(hits()) != 0 {
+		t.Fatalf("err=%v, %d requests to the redirect's target; want a permanent 307 and none", err, len(hits()))
 	}
 }

@@ -1,0 +1,54 @@
+package paging
+
+import (
+	"time"
+
+	"github.com/warroom/warroom/notify"
+)
+
+// credentials returns m as it goes out: with its one-click ack link (a
+// page) and its webhook's signing secret. Neither is stored with the
+// message, so that no message row holds anything that could be used
+// again (an ack link works for AckTTL; the secret signs anything). Both
+// are made again for every attempt, from the message's alert or incident
+// and person and from the server's settings: a retry, or a message sent
+// again under its ID after the process sending it died, carries a link
+// valid for AckTTL from that send and the destination's current secret.
+func (p *Pager) credentials(m *notify.Outbox, now time.Time) notify.Message {
+	msg := m.Message
+	msg.AckURL, msg.Secret = "", ""
+	if msg.Kind == notify.KindPage && m.UserID != "" {
+		c := ackClaims{UserID: m.UserID, Expires: now.Add(p.cfg.AckTTL).Unix()}
+		// As pageMessage renders them: a page about an alert
+		// acknowledges the alert; one without asks for an Incident
+		// Commander.
+		if msg.AlertID != "" {
+			c.AlertID = msg.AlertID
+		} else {
+			c.IncidentID = msg.IncidentID
+		}
+		if c.AlertID != "" || c.IncidentID != "" {
+			msg.AckURL = p.ackLink(c)
+		}
+	}
+	if msg.Channel == notify.ChannelWebhook {
+		msg.Secret = p.webhookSecret(m)
+	}
+	return msg
+}
+
+// webhookSecret is the key that signs a webhook message: WebhookSecret
+// for a person's contact method, the announcement destination's own for
+// an announcement; "" if the setting is gone, which the notifier refuses
+// (a receiver that checks signatures would reject the message anyway).
+func (p *Pager) webhookSecret(m *notify.Outbox) string {
+	if m.UserID != "" {
+		return p.cfg.WebhookSecret
+	}
+	for _, d := range p.cfg.Announce {
+		if d.Channel == notify.ChannelWebhook && d.Address == m.Destination {
+			return d.Secret
+		}
+	}
+	return ""
+}
