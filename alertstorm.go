@@ -148,3 +148,31 @@ func NoteFoldedGroup(n int) bool {
 	}
 	return n == 1 || n == 2 || n == 5
 }
+
+// AlertDeclareOutcome is what a declaration for an alert did when it did
+// not declare: the alert's group had an open incident (Joined), or the
+// limit folded the group into its service's newest open incident
+// (Folded).
+type AlertDeclareOutcome struct {
+	// Joined: the group's own incident is open; the alert joins it.
+	Joined bool
+	// Folded: the service is at its AlertIncidentLimit; the group joins
+	// the service's newest open incident instead of declaring.
+	Folded bool
+	// FoldedGroups counts the groups folded into that incident so far,
+	// this one included (for NoteFoldedGroup).
+	FoldedGroups int
+	// Recent is how many incidents the service declared from alerts
+	// within the limit's window: why it was folded.
+	Recent int
+}
+
+// AlertSplit is what a person's declaration from an alert moved: the
+// incident the alert was attached to (nil if it was attached to none) and
+// the alerts moved from it to the new incident (the alert and, when its
+// group was attached or folded there by routing, the group's other
+// alerts there).
+type AlertSplit struct {
+	From  *Incident
+	Moved []string
+}

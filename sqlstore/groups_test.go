@@ -33,12 +33,19 @@ func (p *pagingFixture) declareFor(group, alertID string, key ...string) (*warro
 // declareForAt is declareFor at a given time, reporting the error; safe
 // for concurrent use.
 func (p *pagingFixture) declareForAt(now time.Time, group, alertID string, key ...string) (*warroom.CommandResult, bool, error) {
+	res, out, err := p.declareLimited(now, warroom.AlertIncidentLimit{}, group, alertID, key...)
+	return res, out.Joined, err
+}
+
+// declareLimited is declareForAt with the service's alert incident
+// limit, reporting what DeclareForAlert did.
+func (p *pagingFixture) declareLimited(now time.Time, limit warroom.AlertIncidentLimit, group, alertID string, key ...string) (*warroom.CommandResult, warroom.AlertDeclareOutcome, error) {
 	k := "route:" + alertID
 	if len(key) > 0 {
 		k = key[0]
 	}
 	id := "inc-" + randomHex(p.t, 8)
-	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
+	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, limit, now, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
 		func(number int64) ([]warroom.Event, error) {
 			return warroom.Declare(id, warroom.Declaration{Number: number, Title: "Alert " + alertID, Severity: warroom.SEV2,
 				Impact: warroom.Impact{ServiceIDs: []string{p.svc.ID}}}, warroom.Actor{Handle: "warroom", Role: warroom.AccountAdmin}, now, p.policy)
