@@ -43,7 +43,9 @@ func TestMultiProcessPostgres(t *testing.T) {
 	dsn := freshDatabase(t, base)
 	secret := randomHex(16)
 	// Both processes sign with the same keys, as replicas would.
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16)}
+	// Every critical group pages: the alert incident limit is not what
+	// this test is about.
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--alert-incident-limit", "off"}
 	rcv := newPageReceiver(t, secret)
 	// One after the other: each migrates the database as it starts.
 	servers := []*server{startServer(t, dsn, flags...), startServer(t, dsn, flags...)}
