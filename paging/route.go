@@ -393,7 +393,11 @@ func (r *router) groupIncident(ctx context.Context, a *warroom.Alert, peers bool
 // joins.
 func (r *router) attachByRule(ctx context.Context, a *warroom.Alert, inc *warroom.Incident) error {
 	why := "the service's rules attach " + a.Severity + " alerts to its open incident"
-	if a.GroupKey != "" {
+	if cur := r.groups[groupID(a)]; a.GroupKey != "" && cur != nil {
+		// An alert of the group before it in this batch recorded it: one
+		// write per group, not per alert of a storm.
+		inc, why = cur, "it belongs to the same alert group"
+	} else if a.GroupKey != "" {
 		cur, err := r.p.cfg.Store.AttachGroup(ctx, a.ServiceID, a.GroupKey, a.ID, inc.ID)
 		if err != nil {
 			return err
