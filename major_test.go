@@ -384,6 +384,7 @@ func TestPolicy(t *testing.T) {
 		MajorSeverity: warroom.SEV2, MajorDuration: 4 * time.Hour, MajorTeams: 1,
 		FirstResponderICTimeout: 10 * time.Minute, CustomerUpdateInterval: time.Hour,
 		HandoffGrace: 30 * time.Minute, PostmortemReviewBusinessDays: 5, AssessTarget: 5 * time.Minute,
+		AlertIncidentLimit: warroom.AlertIncidentLimit{Count: 3, Window: 10 * time.Minute},
 	}
 	if got := warroom.DefaultPolicy(); got != want {
 		t.Fatalf("DefaultPolicy = %+v, want %+v", got, want)
@@ -406,6 +407,8 @@ func TestPolicy(t *testing.T) {
 		{"zero review days", func(p *warroom.Policy) { p.PostmortemReviewBusinessDays = 0 }, "postmortem_review_business_days"},
 		{"zero assess target", func(p *warroom.Policy) { p.AssessTarget = 0 }, "assess_target"},
 		{"negative assess target", func(p *warroom.Policy) { p.AssessTarget = -time.Minute }, "assess_target"},
+		{"no alert incident limit", func(p *warroom.Policy) { p.AlertIncidentLimit = warroom.AlertIncidentLimit{} }, ""},
+		{"alert incident limit without window", func(p *warroom.Policy) { p.AlertIncidentLimit.Window = 0 }, "alert_incident_limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

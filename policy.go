@@ -32,6 +32,11 @@ type Policy struct {
 	// AssessTarget: the initial impact assessment should take less than
 	// this. Default 5m.
 	AssessTarget time.Duration `json:"assess_target"`
+	// AlertIncidentLimit: warroom declares at most this many incidents
+	// from the alerts of one service per window; further new alert groups
+	// join the service's newest open incident (alertstorm.go), so that an
+	// alert storm does not become an incident storm. Default 3/10m.
+	AlertIncidentLimit AlertIncidentLimit `json:"alert_incident_limit"`
 }
 
 // DefaultPolicy returns the process's documented defaults.
@@ -45,6 +50,7 @@ func DefaultPolicy() Policy {
 		HandoffGrace:                 30 * time.Minute,
 		PostmortemReviewBusinessDays: 5,
 		AssessTarget:                 5 * time.Minute,
+		AlertIncidentLimit:           DefaultAlertIncidentLimit(),
 	}
 }
 
@@ -68,5 +74,5 @@ func (p Policy) Validate() error {
 	case p.AssessTarget <= 0:
 		return Invalid("assess_target", "assessment target must be positive")
 	}
-	return nil
+	return p.AlertIncidentLimit.Validate()
 }

@@ -67,6 +67,8 @@ func serveSettings() []setting[serveConfig] {
 		{"handoff-grace", "policy: outgoing responders disengage this long after handoff", p(func(p *warroom.Policy) any { return &p.HandoffGrace })},
 		{"postmortem-review-business-days", "policy: business days after recovery for the post mortem review", p(func(p *warroom.Policy) any { return &p.PostmortemReviewBusinessDays })},
 		{"assess-target", "policy: target time for the initial impact assessment", p(func(p *warroom.Policy) any { return &p.AssessTarget })},
+		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
+			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
 	return append(append(settings, pagingSettings()...), retentionSettings()...)
 }

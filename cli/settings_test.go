@@ -149,3 +149,38 @@ func TestSettingNames(t *testing.T) {
 		t.Errorf("parseInto severity = %s, %v", sev, err)
 	}
 }
+
+// --alert-incident-limit is read from each source, and a bad value names
+// where it came from.
+func TestAlertIncidentLimitSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		file string
+		want warroom.AlertIncidentLimit
+	}{
+		{"default", nil, nil, "", warroom.AlertIncidentLimit{Count: 3, Window: 10 * time.Minute}},
+		{"config file", nil, nil, `{"alert_incident_limit": "5/1h"}`, warroom.AlertIncidentLimit{Count: 5, Window: time.Hour}},
+		{"environment", nil, map[string]string{"WARROOM_ALERT_INCIDENT_LIMIT": "2/5m"}, `{"alert_incident_limit": "5/1h"}`, warroom.AlertIncidentLimit{Count: 2, Window: 5 * time.Minute}},
+		{"flag", []string{"--alert-incident-limit", "off"}, map[string]string{"WARROOM_ALERT_INCIDENT_LIMIT": "2/5m"}, "", warroom.AlertIncidentLimit{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseServeFlags(t, tt.args, tt.env, tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Policy.AlertIncidentLimit != tt.want {
+				t.Errorf("limit = %v, want %v", cfg.Policy.AlertIncidentLimit, tt.want)
+			}
+			if err := cfg.validate(); err != nil {
+				t.Errorf("validate: %v", err)
+			}
+		})
+	}
+	_, err := parseServeFlags(t, nil, map[string]string{"WARROOM_ALERT_INCIDENT_LIMIT": "3 per 10m"}, "")
+	if err == nil || !strings.Contains(err.Error(), "environment variable WARROOM_ALERT_INCIDENT_LIMIT") {
+		t.Errorf("bad value: %v", err)
+	}
+}

@@ -96,8 +96,9 @@ type batch struct {
 func runCrash(t *testing.T, dsn string) {
 	secret := randomHex(16)
 	// The page receiver listens on 127.0.0.1, which people's webhook
-	// contact methods reach only when an admin allows it.
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8"}
+	// contact methods reach only when an admin allows it; every critical
+	// group must page, so the alert incident limit is off.
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8", "--alert-incident-limit", "off"}
 	rcv := newPageReceiver(t, secret)
 	s := startServer(t, dsn, flags...)
 	admin := crashAdmin(t, s)

@@ -44,8 +44,9 @@ func TestMultiProcessPostgres(t *testing.T) {
 	secret := randomHex(16)
 	// Both processes sign with the same keys, as replicas would.
 	// The page receiver listens on 127.0.0.1, which people's webhook
-	// contact methods reach only when an admin allows it.
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8"}
+	// contact methods reach only when an admin allows it; every critical
+	// group must page, so the alert incident limit is off.
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8", "--alert-incident-limit", "off"}
 	rcv := newPageReceiver(t, secret)
 	// One after the other: each migrates the database as it starts.
 	servers := []*server{startServer(t, dsn, flags...), startServer(t, dsn, flags...)}

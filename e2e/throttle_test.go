@@ -31,7 +31,10 @@ func TestThrottleAcrossReplicasPostgres(t *testing.T) {
 	const alerts, limit = 15, 5
 	dsn := freshDatabase(t, base)
 	secret := randomHex(16)
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--throttle", fmt.Sprintf("webhook=%d/1h", limit)}
+	// The receiver listens on 127.0.0.1 (allowed by --outbound-allow), and
+	// every critical alert must page (the alert incident limit is off).
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--throttle", fmt.Sprintf("webhook=%d/1h", limit),
+		"--outbound-allow", "127.0.0.0/8", "--alert-incident-limit", "off"}
 	rcv := newPageReceiver(t, secret)
 	slow := func(delivery) { time.Sleep(400 * time.Millisecond) } // before the receiver answers
 	rcv.onPage.Store(&slow)

@@ -932,6 +932,10 @@ func TestAcceptanceThrottle(t *testing.T) {
 		a := newAcceptance(t, db, t0, func(c *paging.Config) {
 			c.Throttles = map[string]notify.Throttle{notify.ChannelEmail: {Windows: []notify.Window{
 				{Count: 2, Per: time.Minute}, {Count: 3, Per: time.Hour}}}}
+			// One incident per alert, as many as the throttle needs: not
+			// the alert incident limit's test.
+			c.Policy = warroom.DefaultPolicy()
+			c.Policy.AlertIncidentLimit = warroom.AlertIncidentLimit{}
 		})
 		a.rules("ada", a.contact("ada", warroom.ContactEmail, "ada@example.com"), "0s")
 		pol := a.policy("ada-only", "5m", 0, "ada")

@@ -4,17 +4,24 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom"
 )
 
 // DeclareFromAlert declares an incident for an alert as actor (a person
-// deciding about an alert that waits): the incident takes the alert's
-// summary and service, actor is its first responder, and the alert is
-// linked to it and acknowledged, so paging for it stops. Errors: those of
+// deciding about an alert that waits, or splitting out an alert that
+// routing attached to an incident that is not its own): the incident
+// takes the alert's summary and service, actor is its first responder,
+// and the alert is linked to it and acknowledged, so paging for it stops.
+// An alert attached to another open incident (by an attach rule, by the
+// alert incident limit, or by a person) moves to the new incident, and
+// so do the other alerts of its group there when routing put the group
+// there; both timelines say so. Errors: those of
 // warroom.Incidents.Declare; ENotFound for an alert that does not exist
 // or that actor may not see (warroom.FindVisibleAlert); EConflict if the
-// alert already belongs to an incident; EInvalid for a bad severity.
+// alert belongs to an incident that is no longer open, or to the one
+// declared for it or its group; EInvalid for a bad severity.
 func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alertID string, severity warroom.Severity) (*warroom.CommandResult, error) {
 	if !actor.Role.CanWrite() {
 		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read alerts but not declare incidents")
@@ -22,32 +29,71 @@ func (p *Pager) DeclareFromAlert(ctx context.Context, actor warroom.Actor, alert
 	if !severity.Valid() {
 		return nil, warroom.Invalid("severity", "severity must be one of SEV1, SEV2, SEV3, SEV4")
 	}
-	a, linked, err := warroom.FindVisibleAlert(ctx, p.cfg.Store, p.cfg.Store, actor, alertID)
+	// An alert of an incident actor may not see is refused here, before
+	// anything is written; one attached to another open incident is split
+	// out below.
+	a, _, err := warroom.FindVisibleAlert(ctx, p.cfg.Store, p.cfg.Store, actor, alertID)
 	if err != nil {
 		return nil, err
 	}
-	if a.IncidentID != "" {
-		return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to %s; open that one", a.ID, incidentName(linked))
-	}
-	res, err := p.cfg.Incidents.Declare(ctx, actor, alertDeclaration(a, severity, p.cfg.Now()), warroom.Idempotency{})
+	// The declaration and the move of the alert are one transaction
+	// (RoutingStore.DeclareFromAlert), which also refuses, before it
+	// writes anything, an alert whose incident is its own.
+	now := p.cfg.Now().UTC()
+	incs := *p.cfg.Incidents
+	ds := &splitDeclarer{Store: incs.Store, rs: p.cfg.Store, alertID: a.ID, now: now}
+	incs.Store = ds
+	res, err := incs.Declare(ctx, actor, alertDeclaration(a, severity, now), warroom.Idempotency{})
 	if err != nil {
 		return nil, err
 	}
 	inc := res.Incident
-	if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, p.cfg.Now().UTC(), func(x *warroom.Alert) error {
-		if x.IncidentID == "" {
-			x.IncidentID = inc.ID
-		}
+	if _, err := p.cfg.Store.UpdateAlert(ctx, a.ID, now, func(x *warroom.Alert) error {
 		if x.Status == warroom.AlertFiring {
-			at := p.cfg.Now().UTC()
-			x.Status, x.AcknowledgedAt, x.UpdatedAt = warroom.AlertAcknowledged, &at, at
+			x.Status, x.AcknowledgedAt, x.UpdatedAt = warroom.AlertAcknowledged, &now, now
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	_, err = p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote,
-		Text: "Declared from alert " + describeAlert(a) + "."}, warroom.Idempotency{})
+	text := "Declared from alert " + describeAlert(a) + "."
+	if from := ds.split.From; from != nil {
+		others := len(ds.split.Moved) - 1
+		// The new incident names the one it came from only if that one is
+		// not private: its participants alone may know it exists.
+		if from.Private {
+			text += " It was split out of another incident"
+		} else {
+			text += " It was split out of " + from.Ref
+		}
+		if others > 0 {
+			text += fmt.Sprintf(", with %d other alert(s) of its group", others)
+		}
+		text += "."
+		// A system note: the person may not be a participant of a private
+		// incident, and the incident must say where its alerts went.
+		if err := p.note(ctx, from.ID, "split-note:"+inc.ID, fmt.Sprintf("Alert %s split out into %s by %s, with %d other alert(s) of its group: they are handled there now.",
+			describeAlert(a), inc.Ref, firstNonEmpty(actor.Handle, actor.UserID), max(others, 0))); err != nil {
+			return nil, err
+		}
+	}
+	_, err = p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: text}, warroom.Idempotency{})
+	return res, err
+}
+
+// splitDeclarer is an incident store whose DeclareIncident is
+// RoutingStore.DeclareFromAlert for one alert.
+type splitDeclarer struct {
+	warroom.Store
+	rs      RoutingStore
+	alertID string
+	now     time.Time
+	split   warroom.AlertSplit
+}
+
+func (d *splitDeclarer) DeclareIncident(ctx context.Context, key warroom.Idempotency, build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
+	res, split, err := d.rs.DeclareFromAlert(ctx, d.alertID, d.now, key, build)
+	d.split = split
 	return res, err
 }
 

@@ -2,6 +2,7 @@ package paging
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -23,11 +24,27 @@ import (
 type RoutingStore interface {
 	// DeclareForAlert declares an incident with build, as DeclareIncident
 	// does, for an alert of a group (groupKey "" for none), unless the
-	// incident routing declared for the group is still open: then it
-	// returns that incident, with joined true unless it was declared for
-	// this alert. It deletes the alert's mark in the same transaction.
-	DeclareForAlert(ctx context.Context, serviceID, groupKey, alertID string, idem warroom.Idempotency,
-		build func(number int64) ([]warroom.Event, error)) (res *warroom.CommandResult, joined bool, err error)
+	// group's incident is still open: then it returns that incident, with
+	// out.Joined true unless it was declared for this alert. Unless the
+	// limit is off, it also declares nothing when the service declared
+	// limit.Count incidents from alerts within limit.Window before now and
+	// has an open incident: it folds the group into the newest one and
+	// returns it (out.Folded). It deletes the alert's mark in the same
+	// transaction.
+	DeclareForAlert(ctx context.Context, serviceID, groupKey, alertID string, limit warroom.AlertIncidentLimit, now time.Time,
+		idem warroom.Idempotency, build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, warroom.AlertDeclareOutcome, error)
+	// AttachGroup records that an attach rule joins an alert of a group to
+	// the open incident incidentID, unless the group has an open incident
+	// already: then it returns that one, which the alert joins instead.
+	AttachGroup(ctx context.Context, serviceID, groupKey, alertID, incidentID string) (*warroom.Incident, error)
+	// DeclareFromAlert declares an incident a person declares from an
+	// alert with build, and links the alert to it in the same
+	// transaction, splitting it (and its group, when routing attached or
+	// folded the group there) out of the incident it was attached to.
+	// EConflict if the alert belongs to an incident that is not open or
+	// was declared for it or its group.
+	DeclareFromAlert(ctx context.Context, alertID string, now time.Time, idem warroom.Idempotency,
+		build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, warroom.AlertSplit, error)
 	// GroupIncident returns the incident routing declared for an alert
 	// group and the alert it declared it for, or nil.
 	GroupIncident(ctx context.Context, serviceID, groupKey string) (*warroom.Incident, string, error)
@@ -41,13 +58,16 @@ type RoutingStore interface {
 }
 
 // declareForAlert declares an incident for a as the system, once however
-// often it runs (the idempotency key derives from the alert). The
+// often it runs (the idempotency key derives from the alert), with note
+// as the first entry of its timeline, in the declaring transaction (so
+// that nothing attached to the incident comes before it). The
 // declaration is marked first, so that alerts of the service that would
 // attach to it do not wait while it is being made, and the store
-// re-checks a's group in the declaring transaction: joined reports that
-// another process declared for the group meanwhile, and inc is that
-// incident.
-func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time) (inc *warroom.Incident, joined bool, err error) {
+// re-checks a's group and the service's alert incident limit in the
+// declaring transaction: out says whether another process declared for
+// the group meanwhile (Joined) or the limit folded the group into the
+// service's newest open incident (Folded); inc is that incident.
+func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time, note string) (inc *warroom.Incident, out warroom.AlertDeclareOutcome, err error) {
 	d, key := alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID)
 	rs := p.cfg.Store
 	// Intake (for alerts it routes on the page queue) and bulk routing
@@ -55,47 +75,75 @@ func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warr
 	// cheaper than a write, which on SQLite waits for the writer.
 	marked, err := rs.Declaring(ctx, a.ServiceID)
 	if err != nil {
-		return nil, false, err
+		return nil, out, err
 	}
 	if !slices.Contains(marked, a.ID) {
 		if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
-			return nil, false, err
+			return nil, out, err
 		}
 	}
 	// The declaration goes through Incidents (validation, IDs, bridge link,
 	// the domain's events) with its store's DeclareIncident swapped for
-	// DeclareForAlert, which adds the group's lock and re-check to the
-	// same transaction.
+	// DeclareForAlert, which adds the group's lock and re-check, and the
+	// service's limit, to the same transaction.
 	incs := *p.cfg.Incidents
-	ds := &groupDeclarer{Store: incs.Store, rs: rs, a: a}
+	ds := &groupDeclarer{Store: incs.Store, rs: rs, a: a, limit: p.cfg.Policy.AlertIncidentLimit, now: now, note: note, policy: incs.Policy}
 	incs.Store = ds
 	res, err := incs.Declare(ctx, system, d, key)
 	if err != nil {
-		return nil, false, err
+		return nil, out, err
 	}
 	if res.Replayed {
 		// An earlier run declared (and deleted the mark); the mark made
 		// above would otherwise stand until the alert is linked.
 		if err := rs.UnmarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
-			return nil, false, err
+			return nil, out, err
 		}
 	}
-	return res.Incident, ds.joined, nil
+	return res.Incident, ds.out, nil
 }
 
 // groupDeclarer is an incident store whose DeclareIncident is
-// RoutingStore.DeclareForAlert for one alert.
+// RoutingStore.DeclareForAlert for one alert, with a note after the
+// declaration's events.
 type groupDeclarer struct {
 	warroom.Store
 	rs     RoutingStore
 	a      *warroom.Alert
-	joined bool
+	limit  warroom.AlertIncidentLimit
+	now    time.Time
+	note   string
+	policy warroom.Policy
+	out    warroom.AlertDeclareOutcome
 }
 
 func (g *groupDeclarer) DeclareIncident(ctx context.Context, key warroom.Idempotency, build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
-	res, joined, err := g.rs.DeclareForAlert(ctx, g.a.ServiceID, g.a.GroupKey, g.a.ID, key, build)
-	g.joined = joined
+	res, out, err := g.rs.DeclareForAlert(ctx, g.a.ServiceID, g.a.GroupKey, g.a.ID, g.limit, g.now, key, g.withNote(build))
+	g.out = out
 	return res, err
+}
+
+// withNote returns build with a system note appended to the events it
+// returns, as the incident's next entry.
+func (g *groupDeclarer) withNote(build func(number int64) ([]warroom.Event, error)) func(number int64) ([]warroom.Event, error) {
+	if g.note == "" {
+		return build
+	}
+	return func(number int64) ([]warroom.Event, error) {
+		events, err := build(number)
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		inc, err := warroom.Fold(events)
+		if err != nil {
+			return nil, err
+		}
+		note, err := warroom.Decide(inc, system, warroom.AddEntry{Type: warroom.EntryNote, Text: g.note}, events[0].At, g.policy)
+		if err != nil {
+			return nil, err
+		}
+		return append(events, note...), nil
+	}
 }
 
 // groupIncident returns the open incident a's group (same service and
@@ -105,18 +153,11 @@ func (g *groupDeclarer) DeclareIncident(ctx context.Context, key warroom.Idempot
 // none. The first comes from the database, so that it holds across
 // processes.
 func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
+	if inc, err := p.recordedGroupIncident(ctx, a); inc != nil || err != nil {
+		return inc, err
+	}
 	if a.GroupKey == "" {
 		return nil, nil
-	}
-	inc, forAlert, err := p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
-	if err != nil {
-		return nil, err
-	}
-	if inc != nil && inc.Stage.Open() {
-		if forAlert == a.ID {
-			return nil, nil
-		}
-		return inc, nil
 	}
 	peers, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{ServiceID: a.ServiceID, GroupKey: a.GroupKey, Limit: 100})
 	if err != nil {
@@ -135,6 +176,52 @@ func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.I
 		}
 	}
 	return nil, nil
+}
+
+// recordedGroupIncident is groupIncident without the look at the group's
+// other alerts: the open incident the store records for a's group
+// (declared for it, or which routing attached or folded it into), unless
+// it was declared for a itself; nil if none.
+func (p *Pager) recordedGroupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
+	if a.GroupKey == "" {
+		return nil, nil
+	}
+	inc, forAlert, err := p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
+	if err != nil || inc == nil || !inc.Stage.Open() || forAlert == a.ID {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// attachFolded links a, whose new group the alert incident limit folded
+// into its service's newest open incident inc, and says so on inc's
+// timeline: for each of the first groups folded into it, then in a
+// rolled-up note at every NoteFoldedGroup count, so that a storm of
+// thousands of groups writes a few notes, not thousands.
+func (p *Pager) attachFolded(ctx context.Context, a *warroom.Alert, inc *warroom.Incident, out warroom.AlertDeclareOutcome) error {
+	limit := p.cfg.Policy.AlertIncidentLimit
+	if warroom.NoteFoldedGroup(out.FoldedGroups) {
+		group := "its alert group"
+		if a.GroupKey != "" {
+			group = fmt.Sprintf("its alert group %q", clip(a.GroupKey, 200))
+		}
+		why := fmt.Sprintf("the service has declared %d incidents from alerts within its limit of %s (alert-incident-limit), "+
+			"so new alert groups join its newest open incident instead of declaring more: an alert storm must not become an incident storm",
+			out.Recent, limit)
+		var text string
+		if out.FoldedGroups <= 5 {
+			text = fmt.Sprintf("Alert %q (%s, %s) attached: %s would have declared an incident, but %s. "+
+				"To handle it apart, declare an incident from the alert: its group moves there.", a.Summary, a.Severity, a.ID, group, why)
+		} else {
+			text = fmt.Sprintf("%d new alert groups of the service have joined this incident so far, the latest with alert %q (%s, %s): %s. "+
+				"List them with `warroom alerts list --incident %s`; to handle one apart, declare an incident from one of its alerts.",
+				out.FoldedGroups, a.Summary, a.Severity, a.ID, why, inc.Ref)
+		}
+		if err := p.note(ctx, inc.ID, "route-note:"+a.ID, clip(text, 10000)); err != nil {
+			return err
+		}
+	}
+	return p.linkAlert(ctx, a.ID, inc.ID)
 }
 
 // attaches reports whether a's service's rules would attach it to an open

@@ -83,6 +83,18 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 			}
 		}
 		r.routed[a.ID] = true
+		// Once a group has an open incident, its every later alert goes
+		// there, whatever its rule: a group is one problem.
+		grp, err := r.groupIncident(ctx, a, true)
+		if err != nil {
+			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
+		}
+		if grp != nil {
+			if err := p.attachRouted(ctx, a, grp, "it belongs to the same alert group"); err != nil {
+				return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
+			}
+			continue
+		}
 		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
 		if err := r.routeAlert(ctx, a, svc, rule); err != nil {
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
@@ -199,7 +211,20 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				touched = append(touched, a.ServiceID)
 			}
 			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+			var grp *warroom.Incident
+			if !svc.handedOff && rule.Action != warroom.AlertDeclare {
+				// A group with an open incident takes its every later
+				// alert (alerts that declare are routed whole, which
+				// checks the same).
+				if grp, err = r.groupIncident(ctx, a, false); err != nil {
+					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+				}
+			}
 			switch {
+			case grp != nil:
+				r.target[a.ID] = grp
+				attach[i] = append(attach[i], a.ID)
+				attachAll = append(attachAll, a.ID)
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
@@ -258,7 +283,12 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			if a == nil || a.Status != warroom.AlertFiring || a.IncidentID != "" {
 				continue
 			}
-			err := p.attachRouted(ctx, a, r.services[a.ServiceID].open, "the service's rules attach "+a.Severity+" alerts to its open incident")
+			var err error
+			if grp := r.target[a.ID]; grp != nil {
+				err = p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
+			} else {
+				err = r.attachByRule(ctx, a, r.services[a.ServiceID].open)
+			}
 			if err != nil {
 				results[i].Err = fmt.Errorf("route alert %s: %w", a.ID, err)
 				break
@@ -317,10 +347,67 @@ type router struct {
 	missing  []string            // alerts (or their services) that do not exist
 	unpaged  map[string][]string // service ID → alerts that wait with nobody to page
 	routed   map[string]bool     // alerts routed whole, so that settle routes none twice
+	// groups holds the open incident of each alert group met (nil for
+	// none), by groupID; target, the group incident bulk routing attaches
+	// an alert to.
+	groups map[string]*warroom.Incident
+	target map[string]*warroom.Incident
 }
 
 func newRouter(p *Pager, now time.Time) *router {
-	return &router{p: p, now: now, services: map[string]*routedService{}, routed: map[string]bool{}}
+	return &router{p: p, now: now, services: map[string]*routedService{}, routed: map[string]bool{},
+		groups: map[string]*warroom.Incident{}, target: map[string]*warroom.Incident{}}
+}
+
+// groupID names an alert group in router.groups.
+func groupID(a *warroom.Alert) string { return a.ServiceID + "\x00" + a.GroupKey }
+
+// groupIncident returns the open incident a's group has (see
+// Pager.groupIncident; with peers false only the one the store records
+// for the group), or nil; once per group and router.
+func (r *router) groupIncident(ctx context.Context, a *warroom.Alert, peers bool) (*warroom.Incident, error) {
+	if a.GroupKey == "" {
+		return nil, nil
+	}
+	if inc, ok := r.groups[groupID(a)]; ok {
+		return inc, nil
+	}
+	var inc *warroom.Incident
+	var err error
+	if peers {
+		inc, err = r.p.groupIncident(ctx, a)
+	} else {
+		inc, err = r.p.recordedGroupIncident(ctx, a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.groups[groupID(a)] = inc
+	return inc, nil
+}
+
+// attachByRule attaches a, by an attach rule, to the service's open
+// incident inc, and makes inc its group's incident, so that the group's
+// later alerts go there too however many incidents the service declares
+// meanwhile; unless the group has an open incident already, which a then
+// joins.
+func (r *router) attachByRule(ctx context.Context, a *warroom.Alert, inc *warroom.Incident) error {
+	why := "the service's rules attach " + a.Severity + " alerts to its open incident"
+	if cur := r.groups[groupID(a)]; a.GroupKey != "" && cur != nil {
+		// An alert of the group before it in this batch recorded it: one
+		// write per group, not per alert of a storm.
+		inc, why = cur, "it belongs to the same alert group"
+	} else if a.GroupKey != "" {
+		cur, err := r.p.cfg.Store.AttachGroup(ctx, a.ServiceID, a.GroupKey, a.ID, inc.ID)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			inc, why = cur, "it belongs to the same alert group"
+		}
+		r.groups[groupID(a)] = inc
+	}
+	return r.p.attachRouted(ctx, a, inc, why)
 }
 
 // routedService is what routing reads of a service, once per job.
@@ -366,37 +453,44 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 	p := r.p
 	switch rule.Action {
 	case warroom.AlertDeclare:
-		grp, err := p.groupIncident(ctx, a)
+		grp, err := r.groupIncident(ctx, a, true)
 		if err != nil {
 			return err
 		}
 		if grp != nil {
 			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
 		}
-		inc, joined, err := p.declareForAlert(ctx, a, rule, r.now)
-		if err != nil {
-			return err
-		}
-		if joined {
-			// Another process declared for the group meanwhile.
-			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
-		}
-		if inc.Stage.Open() {
-			svc.open = inc // the service's newest open incident now
-		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
 			a.Summary, a.Severity, a.ID, rule.IncidentSeverity, rule.MinSeverity)
 		if svc.paging.EscalationPolicyID == "" {
 			text += " The service has no escalation policy, so nobody is paged."
-		} else {
+		}
+		inc, out, err := p.declareForAlert(ctx, a, rule, r.now, text)
+		if err != nil {
+			return err
+		}
+		if a.GroupKey != "" {
+			r.groups[groupID(a)] = inc
+		}
+		switch {
+		case out.Joined:
+			// Another process declared for the group meanwhile.
+			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
+		case out.Folded:
+			return p.attachFolded(ctx, a, inc, out)
+		}
+		if inc.Stage.Open() {
+			svc.open = inc // the service's newest open incident now
+		}
+		if svc.paging.EscalationPolicyID != "" {
 			r.follow = append(r.follow, p.escalationJob(EscalationPayload{Purpose: PurposeAlert, AlertID: a.ID,
 				IncidentID: inc.ID, PolicyID: svc.paging.EscalationPolicyID, Escalation: warroom.StartEscalation(r.now)}))
 		}
-		r.follow = append(r.follow, p.pageJob(KindAlertLink, "link:"+a.ID, r.now,
-			LinkPayload{AlertID: a.ID, IncidentID: inc.ID, Note: text}))
+		// The note why it was declared is the declaration's own entry.
+		r.follow = append(r.follow, p.pageJob(KindAlertLink, "link:"+a.ID, r.now, LinkPayload{AlertID: a.ID, IncidentID: inc.ID}))
 		return nil
 	case warroom.AlertAttach:
-		return p.attachRouted(ctx, a, svc.open, "the service's rules attach "+a.Severity+" alerts to its open incident")
+		return r.attachByRule(ctx, a, svc.open)
 	}
 	if svc.paging.EscalationPolicyID == "" {
 		r.waits(a)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom"
 )
@@ -20,22 +21,28 @@ import (
 // DeclareForAlert declares an incident as DeclareIncident does, for alert
 // alertID of a service, and decides in the same transaction whether the
 // alert's group (groupKey, "" for none) has an incident already: it locks
-// the group's row, and if the incident routing declared for the group is
-// still open it declares nothing and returns that incident, with joined
-// true unless that incident was declared for alertID itself (by a
-// concurrent run for the same alert). A group whose incident is resolved
-// or closed gets a new one. Either way the alert's mark (MarkDeclaring)
-// is deleted in the same transaction, so that whoever reads the marks and
-// then the open incidents sees one or the other.
+// the group's row, and if the incident the group has is still open it
+// declares nothing and returns that incident, with out.Joined true unless
+// that incident was declared for alertID itself (by a concurrent run for
+// the same alert). A group whose incident is resolved or closed gets a
+// new one. Otherwise, with a limit (warroom.AlertIncidentLimit), it takes
+// the service's limit lock and, if the service declared its Count of
+// incidents from alerts within the window before now and has an open
+// incident, declares nothing either: it folds the group into the
+// service's newest open incident and returns that (out.Folded). Either
+// way the alert's mark (MarkDeclaring) is deleted in the same
+// transaction, so that whoever reads the marks and then the open
+// incidents sees one or the other.
 //
-// Idempotency is as for DeclareIncident; a replayed declaration is not
-// joined.
-func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertID string, idem warroom.Idempotency,
-	build func(number int64) ([]warroom.Event, error)) (res *warroom.CommandResult, joined bool, err error) {
+// Idempotency is as for DeclareForAlert's DeclareIncident; a replayed
+// declaration is neither joined nor folded.
+func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertID string, limit warroom.AlertIncidentLimit,
+	now time.Time, idem warroom.Idempotency, build func(number int64) ([]warroom.Event, error),
+) (res *warroom.CommandResult, out warroom.AlertDeclareOutcome, err error) {
 	res, err = s.command(ctx, idem, func(t *tx) (*warroom.CommandResult, error) {
-		joined = false // command may run this twice (errKeyRace)
+		out = warroom.AlertDeclareOutcome{} // command may run this twice (errKeyRace)
 		if groupKey != "" {
-			inc, forAlert, err := t.lockGroup(ctx, serviceID, groupKey)
+			inc, forAlert, how, err := t.lockGroupHow(ctx, serviceID, groupKey)
 			if err != nil {
 				return nil, err
 			}
@@ -43,9 +50,24 @@ func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertI
 				if err := t.unmarkDeclaring(ctx, serviceID, alertID); err != nil {
 					return nil, err
 				}
-				joined = forAlert != alertID
+				// Declared for this very alert (a concurrent run for it):
+				// its own. Folded or attached with it: a join.
+				out.Joined = forAlert != alertID || how != groupDeclared
 				// No events: nothing to remember under the key, and a
 				// later run decides again.
+				return &warroom.CommandResult{Incident: inc, Events: []warroom.Event{}}, nil
+			}
+		}
+		if limit.Limited() {
+			inc, folded, err := t.foldForLimit(ctx, serviceID, groupKey, alertID, limit, now)
+			if err != nil {
+				return nil, err
+			}
+			out = folded
+			if inc != nil {
+				if err := t.unmarkDeclaring(ctx, serviceID, alertID); err != nil {
+					return nil, err
+				}
 				return &warroom.CommandResult{Incident: inc, Events: []warroom.Event{}}, nil
 			}
 		}
@@ -54,10 +76,12 @@ func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertI
 			return nil, err
 		}
 		if groupKey != "" {
-			if _, err := t.exec(ctx, "UPDATE alert_group_incidents SET incident_id = ?, alert_id = ? WHERE service_id = ? AND group_key = ?",
-				res.Incident.ID, alertID, serviceID, groupKey); err != nil {
-				return nil, fmt.Errorf("sqlstore: record the incident of alert group: %w", err)
+			if err := t.setGroup(ctx, serviceID, groupKey, res.Incident.ID, alertID, groupDeclared); err != nil {
+				return nil, err
 			}
+		}
+		if err := t.recordDeclaration(ctx, serviceID, res.Incident.ID, alertID, now, true); err != nil {
+			return nil, err
 		}
 		if err := t.unmarkDeclaring(ctx, serviceID, alertID); err != nil {
 			return nil, err
@@ -65,9 +89,9 @@ func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertI
 		return res, nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, warroom.AlertDeclareOutcome{}, err
 	}
-	return res, joined, nil
+	return res, out, nil
 }
 
 // lockGroup takes the row of an alert group, inserting it if there is
@@ -78,36 +102,46 @@ func (s *Store) DeclareForAlert(ctx context.Context, serviceID, groupKey, alertI
 // another transaction) and then reads what that one committed. SQLite's
 // single writer serializes the transactions anyway.
 func (t *tx) lockGroup(ctx context.Context, serviceID, groupKey string) (*warroom.Incident, string, error) {
-	var incidentID, alertID string
+	inc, alertID, _, err := t.lockGroupHow(ctx, serviceID, groupKey)
+	return inc, alertID, err
+}
+
+// lockGroupHow is lockGroup that also says how the group came to its
+// incident (groupDeclared, groupAttached, groupFolded).
+func (t *tx) lockGroupHow(ctx context.Context, serviceID, groupKey string) (_ *warroom.Incident, alertID, how string, _ error) {
+	var incidentID string
 	err := t.queryRow(ctx, `INSERT INTO alert_group_incidents (service_id, group_key) VALUES (?, ?)
 		ON CONFLICT (service_id, group_key) DO UPDATE SET service_id = excluded.service_id
-		RETURNING incident_id, alert_id`, serviceID, groupKey).Scan(strCol{&incidentID}, strCol{&alertID})
+		RETURNING incident_id, alert_id, how`, serviceID, groupKey).Scan(strCol{&incidentID}, strCol{&alertID}, &how)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: lock alert group: %w", err)
+		return nil, "", "", fmt.Errorf("sqlstore: lock alert group: %w", err)
 	}
 	if incidentID == "" {
-		return nil, "", nil
+		return nil, "", "", nil
 	}
 	// A statement of its own, after the lock: on PostgreSQL it sees what
 	// the transaction that held the lock committed.
 	inc := &warroom.Incident{}
 	err = t.queryRow(ctx, "SELECT state FROM incidents WHERE id = ?", incidentID).Scan(jsonCol{inc})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", nil
+		return nil, "", "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: read the incident of alert group: %w", err)
+		return nil, "", "", fmt.Errorf("sqlstore: read the incident of alert group: %w", err)
 	}
-	return inc, alertID, nil
+	return inc, alertID, how, nil
 }
 
-// GroupIncident returns the incident routing declared for an alert group
-// and the alert it declared it for; nil if there is none. It reads
+// GroupIncident returns the incident of an alert group (declared for it,
+// or which routing attached or folded it into) and the alert it was
+// declared for ("" if it was not declared for the group); nil if there is
+// none. It reads
 // without locking: DeclareForAlert decides again.
 func (s *Store) GroupIncident(ctx context.Context, serviceID, groupKey string) (*warroom.Incident, string, error) {
 	inc := &warroom.Incident{}
 	var alertID string
-	err := s.queryRow(ctx, `SELECT i.state, g.alert_id FROM alert_group_incidents g JOIN incidents i ON i.id = g.incident_id
+	err := s.queryRow(ctx, `SELECT i.state, CASE WHEN g.how = 'declared' THEN g.alert_id ELSE '' END
+		FROM alert_group_incidents g JOIN incidents i ON i.id = g.incident_id
 		WHERE g.service_id = ? AND g.group_key = ?`, serviceID, groupKey).Scan(jsonCol{inc}, strCol{&alertID})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil

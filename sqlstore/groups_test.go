@@ -15,6 +15,8 @@ func TestAlertGroups(t *testing.T) {
 		{"DeclareForAlertOncePerOpenGroup", testDeclareForAlertOncePerOpenGroup},
 		{"DeclareForAlertConcurrently", testDeclareForAlertConcurrently},
 		{"DeclaringMarks", testDeclaringMarks},
+		{"AlertIncidentLimitFolds", testAlertIncidentLimitFolds},
+		{"AlertIncidentLimitConcurrently", testAlertIncidentLimitConcurrently},
 	})
 }
 
@@ -33,13 +35,35 @@ func (p *pagingFixture) declareFor(group, alertID string, key ...string) (*warro
 // declareForAt is declareFor at a given time, reporting the error; safe
 // for concurrent use.
 func (p *pagingFixture) declareForAt(now time.Time, group, alertID string, key ...string) (*warroom.CommandResult, bool, error) {
+	res, out, err := p.declareLimited(now, warroom.AlertIncidentLimit{}, group, alertID, key...)
+	return res, out.Joined, err
+}
+
+// declareLimited is declareForAt with the service's alert incident
+// limit, reporting what DeclareForAlert did.
+func (p *pagingFixture) declareLimited(now time.Time, limit warroom.AlertIncidentLimit, group, alertID string, key ...string) (*warroom.CommandResult, warroom.AlertDeclareOutcome, error) {
 	k := "route:" + alertID
 	if len(key) > 0 {
 		k = key[0]
 	}
 	id := "inc-" + randomHex(p.t, 8)
-	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
+	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, limit, now, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
 		func(number int64) ([]warroom.Event, error) {
+			return warroom.Declare(id, warroom.Declaration{Number: number, Title: "Alert " + alertID, Severity: warroom.SEV2,
+				Impact: warroom.Impact{ServiceIDs: []string{p.svc.ID}}}, warroom.Actor{Handle: "warroom", Role: warroom.AccountAdmin}, now, p.policy)
+		})
+}
+
+// declareBlocking is declareLimited whose build waits for release: it
+// runs inside the declaring transaction, after the limit was decided.
+func (p *pagingFixture) declareBlocking(now time.Time, limit warroom.AlertIncidentLimit, group, alertID string, entered chan<- struct{},
+	release <-chan struct{}) (*warroom.CommandResult, warroom.AlertDeclareOutcome, error) {
+	k := "route:" + alertID
+	id := "inc-" + randomHex(p.t, 8)
+	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, limit, now, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
+		func(number int64) ([]warroom.Event, error) {
+			entered <- struct{}{}
+			<-release
 			return warroom.Declare(id, warroom.Declaration{Number: number, Title: "Alert " + alertID, Severity: warroom.SEV2,
 				Impact: warroom.Impact{ServiceIDs: []string{p.svc.ID}}}, warroom.Actor{Handle: "warroom", Role: warroom.AccountAdmin}, now, p.policy)
 		})
@@ -195,4 +219,110 @@ func testDeclaringMarks(t *testing.T, p *pagingFixture) {
 	p.ingest(p.webhook, update(p.webhook, "resolve", "k2", "two"))
 	p.declareFor("", a1)
 	declaring(0)
+}
+
+// The limit: three declarations from alerts of the service in ten
+// minutes; a fourth new group folds into the newest open incident (its
+// later alerts join it), an alert of no group too; the window moving on
+// lets the service declare again; with no open incident to join, a new
+// group declares whatever the count.
+func testAlertIncidentLimitFolds(t *testing.T, p *pagingFixture) {
+	limit := warroom.AlertIncidentLimit{Count: 3, Window: 10 * time.Minute}
+	now := p.tick()
+	declare := func(at time.Time, group, alertID string) (*warroom.CommandResult, warroom.AlertDeclareOutcome) {
+		t.Helper()
+		res, out, err := p.declareLimited(at, limit, group, alertID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, out
+	}
+	var incs []*warroom.Incident
+	for i := range 3 {
+		res, out := declare(now.Add(time.Duration(i)*time.Minute), fmt.Sprint("g", i), fmt.Sprint("a", i))
+		if out.Joined || out.Folded || len(res.Events) == 0 {
+			t.Fatalf("declaration %d under the limit: %+v", i, out)
+		}
+		incs = append(incs, res.Incident)
+	}
+	at := now.Add(5 * time.Minute)
+	res, out := declare(at, "g3", "a3")
+	if !out.Folded || out.Recent != 3 || out.FoldedGroups != 1 || len(res.Events) != 0 || res.Incident.ID != incs[2].ID {
+		t.Fatalf("fourth group: %+v into %s, want folded into %s", out, res.Incident.Ref, incs[2].Ref)
+	}
+	if got, forAlert, err := p.s.GroupIncident(p.ctx, p.svc.ID, "g3"); err != nil || got == nil || got.ID != incs[2].ID || forAlert != "" {
+		t.Fatalf("the folded group's incident: %v, %q, %v", got, forAlert, err)
+	}
+	if res, out := declare(at, "g3", "a3b"); !out.Joined || res.Incident.ID != incs[2].ID {
+		t.Fatalf("a later alert of the folded group: %+v into %s", out, res.Incident.Ref)
+	}
+	if res, out := declare(at, "g3", "a3"); !out.Joined || res.Incident.ID != incs[2].ID {
+		t.Fatalf("the folded alert routed again: %+v into %s, want a join", out, res.Incident.Ref)
+	}
+	if _, out := declare(at, "", "lone"); !out.Folded || out.FoldedGroups != 2 {
+		t.Fatalf("an alert of no group: %+v", out)
+	}
+	if n := p.incidentCount(); n != 3 {
+		t.Fatalf("%d incidents, want 3", n)
+	}
+	// a0 was declared at now: ten minutes later it is out of the window.
+	res, out = declare(now.Add(10*time.Minute), "g4", "a4")
+	if out.Folded || len(res.Events) == 0 || out.Recent != 2 {
+		t.Fatalf("after the window moved: %+v", out)
+	}
+	incs = append(incs, res.Incident)
+	// Nothing open: a new group declares at the limit.
+	for _, inc := range incs {
+		for _, st := range []warroom.Stage{warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved} {
+			p.mustExec(p.ada, inc.ID, warroom.ChangeStage{Stage: st})
+		}
+	}
+	if res, out := declare(now.Add(10*time.Minute+time.Second), "g5", "a5"); out.Folded || len(res.Events) == 0 {
+		t.Fatalf("with no open incident: %+v", out)
+	}
+}
+
+// Declarations for many new groups at once, as several processes make
+// them: each waits, inside its transaction, until the others have begun
+// theirs; together they declare the limit and no more, the others fold.
+func testAlertIncidentLimitConcurrently(t *testing.T, p *pagingFixture) {
+	const n = 6
+	limit := warroom.AlertIncidentLimit{Count: 3, Window: 10 * time.Minute}
+	now := p.tick()
+	entered, release := make(chan struct{}, n), make(chan struct{})
+	go func() {
+		// Let the declarations pile up: all of them, or as many as can
+		// get past the limit's lock before the first one commits.
+		timeout := time.After(300 * time.Millisecond)
+		for range n {
+			select {
+			case <-entered:
+			case <-timeout:
+				close(release)
+				return
+			}
+		}
+		close(release)
+	}()
+	var wg sync.WaitGroup
+	outs := make([]warroom.AlertDeclareOutcome, n)
+	for i := range n {
+		wg.Go(func() {
+			_, out, err := p.declareBlocking(now, limit, fmt.Sprint("g", i), fmt.Sprint("a", i), entered, release)
+			if err != nil {
+				t.Error(err)
+			}
+			outs[i] = out
+		})
+	}
+	wg.Wait()
+	folded := 0
+	for _, out := range outs {
+		if out.Folded {
+			folded++
+		}
+	}
+	if got := p.incidentCount(); got != 3 || folded != n-3 {
+		t.Errorf("%d incidents, %d groups folded; want 3 and %d", got, folded, n-3)
+	}
 }

@@ -468,7 +468,11 @@ func newIngestAlert(integ *warroom.Integration, in *incoming, at time.Time) (*in
 	if r.severity == "" {
 		r.severity = "warning"
 	}
-	if !in.startsAt.IsZero() {
+	// A start after warroom received the alert is not a start: Alertmanager
+	// sends one when a sender gave only endsAt, and a clock ahead of ours
+	// does too. It would show as "firing since" a time still to come, so
+	// the alert started, as far as anyone knows, when it arrived.
+	if !in.startsAt.IsZero() && !in.startsAt.After(at) {
 		r.startsAt = normTime(in.startsAt)
 	}
 	return &ingestAlert{row: r}, nil

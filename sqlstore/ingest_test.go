@@ -33,7 +33,29 @@ func TestIngestAlerts(t *testing.T) {
 		{"Invalid", testIngestInvalid},
 		{"Concurrent", testIngestConcurrent},
 		{"AlertmanagerFixtures", testIngestFixtures},
+		{"FutureStartIsWhenReceived", testIngestFutureStart},
 	})
+}
+
+// An alert whose startsAt is after it was received (Alertmanager sends
+// that when a sender gave only endsAt) started when warroom received it,
+// not at a time still to come; a start in the past is kept.
+func testIngestFutureStart(t *testing.T, p *pagingFixture) {
+	at := p.tick()
+	trigger := func(key string, starts time.Time) warroom.AlertUpdate {
+		return warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{Source: "alertmanager", DedupKey: key,
+			Summary: "Disk full", Severity: "warning", StartsAt: starts}}
+	}
+	res, err := p.s.IngestAlerts(p.ctx, []warroom.IngestRequest{{Integration: p.am, ReceivedAt: at, Updates: []warroom.AlertUpdate{
+		trigger("future", at.Add(5*time.Minute)), trigger("past", at.Add(-time.Hour)), trigger("now", at)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []time.Time{at, at.Add(-time.Hour), at} {
+		if got := p.alert(res[0][i].AlertID).StartsAt; !got.Equal(normTime(want)) {
+			t.Errorf("alert %s starts at %s, want %s", res[0][i].DedupKey, got, want)
+		}
+	}
 }
 
 func testIngestCreate(t *testing.T, p *pagingFixture) {
@@ -107,7 +129,7 @@ func testIngestDuplicates(t *testing.T, p *pagingFixture) {
 	first := warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{
 		Source: "alertmanager", DedupKey: "k", Summary: "disk full", Severity: "warning",
 		Labels: map[string]string{"a": "1", "b": "2"}, Details: json.RawMessage(`{"x":1}`),
-		StartsAt: time.Date(2026, 11, 22, 0, 8, 58, 0, time.UTC),
+		StartsAt: time.Date(2025, 3, 1, 0, 8, 58, 0, time.UTC), // before the fixture's clock
 	}}
 	id := p.ingest(p.am, first)[0].AlertID
 	created := p.alert(id)
@@ -123,7 +145,7 @@ func testIngestDuplicates(t *testing.T, p *pagingFixture) {
 		t.Fatalf("duplicate of %s reported for %s", id, res[0].AlertID)
 	}
 	a := p.alert(id)
-	if a.Duplicates != 1 || a.DuplicateReason != `same dedup key "k" already firing since 2026-11-22T00:08:58Z` {
+	if a.Duplicates != 1 || a.DuplicateReason != `same dedup key "k" already firing since 2025-03-01T00:08:58Z` {
 		t.Fatalf("after a duplicate: %d, %q", a.Duplicates, a.DuplicateReason)
 	}
 	if !a.UpdatedAt.Equal(created.UpdatedAt) {
@@ -352,7 +374,7 @@ func amUpdate(action string, i int) warroom.AlertUpdate {
 		Summary: "Pod is crash looping", Severity: "critical", Labels: labels,
 		Annotations: map[string]string{"summary": "Pod is crash looping", "runbook_url": "https://runbooks.example.com/crashloop"},
 		Details:     details, Links: []warroom.Link{{Title: "Source", URL: "http://prometheus.example.com/graph?g0.expr=rate"}},
-		StartsAt: time.Date(2026, 11, 22, 0, 8, 58, 0, time.UTC),
+		StartsAt: time.Date(2025, 3, 1, 0, 8, 58, 0, time.UTC), // before the fixture's clock
 	}}
 }
 

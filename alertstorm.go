@@ -1,0 +1,178 @@
+package warroom
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// An alert storm must not become an incident storm: when the alerts of one
+// service open many new groups at once (a new Alertmanager group per
+// instance, say), each would declare an incident of its own and page for
+// it, and responders would drown in incidents about one outage. So
+// warroom declares at most AlertIncidentLimit.Count incidents from alerts
+// per service in any AlertIncidentLimit.Window; the groups past the limit
+// are folded into the service's newest open incident, whose timeline says
+// so, and a person may split any of them out (declare from one of its
+// alerts).
+
+// AlertIncidentLimit is the most incidents warroom declares from alerts of
+// one service in any window of Window. Count 0 means no limit.
+type AlertIncidentLimit struct {
+	Count  int
+	Window time.Duration
+}
+
+// DefaultAlertIncidentLimit is 3 incidents per 10 minutes: a service with
+// three distinct problems at once still gets three incidents (and three
+// pages), while a storm of a hundred new alert groups gets no more.
+func DefaultAlertIncidentLimit() AlertIncidentLimit {
+	return AlertIncidentLimit{Count: 3, Window: 10 * time.Minute}
+}
+
+// Limited reports whether the limit applies at all.
+func (l AlertIncidentLimit) Limited() bool { return l.Count > 0 }
+
+// String writes the limit as ParseAlertIncidentLimit reads it: "3/10m",
+// or "off".
+func (l AlertIncidentLimit) String() string {
+	if !l.Limited() {
+		return "off"
+	}
+	return strconv.Itoa(l.Count) + "/" + shortDuration(l.Window)
+}
+
+// shortDuration writes 10m0s as "10m" and 1h0m0s as "1h".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// ParseAlertIncidentLimit reads "COUNT/WINDOW" ("3/10m") or "off" (also
+// "0"): no limit.
+func ParseAlertIncidentLimit(s string) (AlertIncidentLimit, error) {
+	s = strings.TrimSpace(s)
+	if s == "off" || s == "0" {
+		return AlertIncidentLimit{}, nil
+	}
+	count, window, ok := strings.Cut(s, "/")
+	if !ok {
+		return AlertIncidentLimit{}, fmt.Errorf("%q is not COUNT/WINDOW like 3/10m, or off", s)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if err != nil || n < 1 {
+		return AlertIncidentLimit{}, fmt.Errorf("count %q of %q is not a whole number of at least 1 (use off for no limit)", count, s)
+	}
+	w, err := time.ParseDuration(strings.TrimSpace(window))
+	if err != nil || w <= 0 {
+		return AlertIncidentLimit{}, fmt.Errorf("window %q of %q is not a positive duration like 10m or 1h", window, s)
+	}
+	return AlertIncidentLimit{Count: n, Window: w}, nil
+}
+
+// Set parses s into l (a configuration setting's value).
+func (l *AlertIncidentLimit) Set(s string) error {
+	v, err := ParseAlertIncidentLimit(s)
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}
+
+// MarshalText writes the limit as "3/10m" or "off", in JSON too.
+func (l AlertIncidentLimit) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (l *AlertIncidentLimit) UnmarshalText(b []byte) error { return l.Set(string(b)) }
+
+// Validate reports a limit that makes no sense.
+func (l AlertIncidentLimit) Validate() error {
+	if l.Count < 0 || (l.Count > 0 && l.Window <= 0) {
+		return Invalid("alert_incident_limit", "alert incident limit must be COUNT/WINDOW with a count of at least 1 and a positive window, or off")
+	}
+	return nil
+}
+
+// StormDecision is what MayDeclareFromAlert decided for a new alert group.
+type StormDecision struct {
+	// Declare: the group declares an incident of its own.
+	Declare bool
+	// Recent is how many incidents the service declared from alerts
+	// within the window before now: the reason when it may not.
+	Recent int
+}
+
+// MayDeclareFromAlert decides whether a new alert group of a service (one
+// with no incident of its own) may declare an incident at now, given when
+// the service's incidents were declared from alerts (any order, older
+// ones too) and whether the service has an open incident the group could
+// join instead. With no limit, or fewer than Count declarations in the
+// window (now-Window, now], it may. At the limit it may not, unless the
+// service has no open incident: an alert the rules declare for must never
+// be left with no incident at all (the earlier ones were resolved).
+func MayDeclareFromAlert(l AlertIncidentLimit, declared []time.Time, hasOpen bool, now time.Time) StormDecision {
+	if !l.Limited() {
+		return StormDecision{Declare: true}
+	}
+	recent := 0
+	for _, at := range declared {
+		if at.After(now.Add(-l.Window)) && !at.After(now) {
+			recent++
+		}
+	}
+	return StormDecision{Declare: recent < l.Count || !hasOpen, Recent: recent}
+}
+
+// NoteFoldedGroup reports whether the timeline of an incident notes the
+// nth alert group (1-based) the limit folded into it: each of the first
+// five, then the 10th, 20th, 50th, 100th, 200th, 500th, and so on, so
+// that a storm of 10,000 groups writes 5 + 10 notes instead of 10,000,
+// each saying how many groups joined so far.
+func NoteFoldedGroup(n int) bool {
+	if n <= 0 {
+		return false
+	}
+	if n <= 5 {
+		return true
+	}
+	for n%10 == 0 {
+		n /= 10
+	}
+	return n == 1 || n == 2 || n == 5
+}
+
+// AlertDeclareOutcome is what a declaration for an alert did when it did
+// not declare: the alert's group had an open incident (Joined), or the
+// limit folded the group into its service's newest open incident
+// (Folded).
+type AlertDeclareOutcome struct {
+	// Joined: the group's own incident is open; the alert joins it.
+	Joined bool
+	// Folded: the service is at its AlertIncidentLimit; the group joins
+	// the service's newest open incident instead of declaring.
+	Folded bool
+	// FoldedGroups counts the groups folded into that incident so far,
+	// this one included (for NoteFoldedGroup).
+	FoldedGroups int
+	// Recent is how many incidents the service declared from alerts
+	// within the limit's window: why it was folded.
+	Recent int
+}
+
+// AlertSplit is what a person's declaration from an alert moved: the
+// incident the alert was attached to (nil if it was attached to none) and
+// the alerts moved from it to the new incident (the alert and, when its
+// group was attached or folded there by routing, the group's other
+// alerts there).
+type AlertSplit struct {
+	From  *Incident
+	Moved []string
+}

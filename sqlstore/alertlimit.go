@@ -1,0 +1,241 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/warroom/warroom"
+)
+
+// The alert incident limit (migration 00006, warroom.AlertIncidentLimit):
+// the incidents declared from alerts (alert_declarations), the lock and
+// fold counter of each service (alert_incident_limits), and how each
+// alert group came to its incident (alert_group_incidents.how).
+
+// How an alert group came to its incident (alert_group_incidents.how).
+const (
+	groupDeclared = "declared" // routing or a person declared it for the group
+	groupAttached = "attached" // an attach rule joined the service's open incident
+	groupFolded   = "folded"   // the limit folded the group into the service's newest open incident
+)
+
+// foldForLimit decides, inside the declaring transaction t, whether the
+// service may declare one more incident from an alert at now
+// (warroom.MayDeclareFromAlert). It first takes the service's row of
+// alert_incident_limits (an upsert, held until t ends), so that on
+// PostgreSQL concurrent declarations for the service decide one after
+// the other and each counts what the others committed. If the service
+// may not, it folds the group into the service's newest open incident:
+// records it as the group's incident (groupFolded), counts it, and
+// returns that incident; nil if the alert may declare.
+func (t *tx) foldForLimit(ctx context.Context, serviceID, groupKey, alertID string, limit warroom.AlertIncidentLimit,
+	now time.Time) (*warroom.Incident, warroom.AlertDeclareOutcome, error) {
+	var out warroom.AlertDeclareOutcome
+	if _, err := t.exec(ctx, `INSERT INTO alert_incident_limits (service_id) VALUES (?)
+		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
+		return nil, out, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
+	}
+	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
+		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
+	if err != nil {
+		return nil, out, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
+	}
+	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	if err != nil {
+		return nil, out, err
+	}
+	open, err := t.newestOpenIncident(ctx, serviceID)
+	if err != nil {
+		return nil, out, err
+	}
+	decision := warroom.MayDeclareFromAlert(limit, declared, open != nil, now)
+	out.Recent = decision.Recent
+	if decision.Declare {
+		return nil, out, nil
+	}
+	var folded int64
+	err = t.queryRow(ctx, `UPDATE alert_incident_limits SET
+		folded = CASE WHEN folded_into = ? THEN folded + 1 ELSE 1 END, folded_into = ?
+		WHERE service_id = ? RETURNING folded`, open.ID, open.ID, serviceID).Scan(&folded)
+	if err != nil {
+		return nil, out, fmt.Errorf("sqlstore: count the groups folded into %s: %w", open.Ref, err)
+	}
+	if groupKey != "" {
+		if err := t.setGroup(ctx, serviceID, groupKey, open.ID, alertID, groupFolded); err != nil {
+			return nil, out, err
+		}
+	}
+	out.Folded, out.FoldedGroups = true, int(folded)
+	return open, out, nil
+}
+
+// newestOpenIncident returns the open incident of a service with the
+// highest number, or nil: what alerts of the service join.
+func (t *tx) newestOpenIncident(ctx context.Context, serviceID string) (*warroom.Incident, error) {
+	inc := &warroom.Incident{}
+	err := t.queryRow(ctx, `SELECT i.state FROM incidents i WHERE i.open = ? AND EXISTS (SELECT 1 FROM incident_services sv
+		WHERE sv.incident_id = i.id AND sv.service_id = ?) ORDER BY i.number DESC LIMIT 1`, true, serviceID).Scan(jsonCol{inc})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read the open incident of service %s: %w", serviceID, err)
+	}
+	return inc, nil
+}
+
+// setGroup records the incident of an alert group (whose row lockGroup
+// took), the alert it came with and how.
+func (t *tx) setGroup(ctx context.Context, serviceID, groupKey, incidentID, alertID, how string) error {
+	if _, err := t.exec(ctx, "UPDATE alert_group_incidents SET incident_id = ?, alert_id = ?, how = ? WHERE service_id = ? AND group_key = ?",
+		incidentID, alertID, how, serviceID, groupKey); err != nil {
+		return fmt.Errorf("sqlstore: record the incident of alert group: %w", err)
+	}
+	return nil
+}
+
+// recordDeclaration notes an incident declared from an alert: by routing
+// (routed, counted against the limit) or by a person.
+func (t *tx) recordDeclaration(ctx context.Context, serviceID, incidentID, alertID string, at time.Time, routed bool) error {
+	if _, err := t.exec(ctx, `INSERT INTO alert_declarations (service_id, incident_id, alert_id, declared_at, routed)
+		VALUES (?, ?, ?, ?, ?)`, serviceID, incidentID, alertID, t.d.timeArg(at), routed); err != nil {
+		return fmt.Errorf("sqlstore: record the declaration for alert %s: %w", alertID, err)
+	}
+	return nil
+}
+
+// AttachGroup records that routing attaches an alert of a group (by an
+// attach rule) to the service's open incident incidentID, so that the
+// group's later alerts go there too, however many incidents are declared
+// after it; unless the group has an open incident already: then it
+// records nothing and returns that incident, which the alert joins
+// instead. Nil means incidentID is now the group's. The group's row is
+// locked as for DeclareForAlert, so concurrent routers agree.
+func (s *Store) AttachGroup(ctx context.Context, serviceID, groupKey, alertID, incidentID string) (*warroom.Incident, error) {
+	if groupKey == "" {
+		return nil, nil
+	}
+	var cur *warroom.Incident
+	err := s.inTx(ctx, func(t *tx) error {
+		inc, _, err := t.lockGroup(ctx, serviceID, groupKey)
+		if err != nil {
+			return err
+		}
+		if inc != nil && inc.Stage.Open() {
+			if inc.ID != incidentID {
+				cur = inc
+			}
+			return nil
+		}
+		return t.setGroup(ctx, serviceID, groupKey, incidentID, alertID, groupAttached)
+	})
+	return cur, err
+}
+
+// DeclareFromAlert declares, as DeclareIncident does, an incident a person
+// declares from alert alertID, and moves the alert to it in the same
+// transaction. An alert attached to no incident is linked to the new one
+// (and its group, if the group has no open incident, follows it). An
+// alert that routing attached or folded into an open incident that is
+// not its own is split out: the alert moves, and with it the other
+// alerts of its group in that incident when the group came there by an
+// attach rule or the alert incident limit; the group's later alerts then
+// go to the new incident. EConflict, before anything is written, if the
+// alert belongs to an incident that is not open, or to the open incident
+// declared for it or for its group (declaring again would add nothing).
+// ENotFound for the alert.
+func (s *Store) DeclareFromAlert(ctx context.Context, alertID string, now time.Time, idem warroom.Idempotency,
+	build func(number int64) ([]warroom.Event, error)) (*warroom.CommandResult, warroom.AlertSplit, error) {
+	var split warroom.AlertSplit
+	res, err := s.command(ctx, idem, func(t *tx) (*warroom.CommandResult, error) {
+		split = warroom.AlertSplit{}
+		var a alertRow
+		err := scanAlertRow(t.queryRow(ctx, "SELECT "+alertColumns+" FROM alerts WHERE id = ?"+t.d.forUpdate, alertID), &a)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, warroom.Errorf(warroom.ENotFound, "no alert %q", alertID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: read alert: %w", err)
+		}
+		var group *warroom.Incident
+		var how string
+		if a.groupKey != "" {
+			if group, _, how, err = t.lockGroupHow(ctx, a.serviceID, a.groupKey); err != nil {
+				return nil, err
+			}
+		}
+		moveGroup := false
+		if a.incidentID != "" {
+			from := &warroom.Incident{}
+			if err := t.queryRow(ctx, "SELECT state FROM incidents WHERE id = ?", a.incidentID).Scan(jsonCol{from}); err != nil {
+				return nil, fmt.Errorf("sqlstore: read the incident of alert %s: %w", alertID, err)
+			}
+			if !from.Stage.Open() {
+				return nil, warroom.Errorf(warroom.EConflict, "alert %s belongs to %s, which is %s; declaring from it again is not possible", alertID, from.Ref, from.Stage)
+			}
+			own, err := t.declaredFor(ctx, a.serviceID, from.ID, alertID)
+			if err != nil {
+				return nil, err
+			}
+			if own || (group != nil && group.ID == from.ID && how == groupDeclared) {
+				return nil, warroom.Errorf(warroom.EConflict, "alert %s already belongs to %s, the incident declared for it or its group; open that one", alertID, from.Ref)
+			}
+			split.From = from
+			moveGroup = group != nil && group.ID == from.ID
+		}
+		res, err := s.declareIn(ctx, t, build)
+		if err != nil {
+			return nil, err
+		}
+		to := res.Incident.ID
+		if moveGroup {
+			rows, err := t.tx.QueryContext(ctx, t.d.q(`UPDATE alerts SET incident_id = ?, updated_at = ?
+				WHERE service_id = ? AND group_key = ? AND group_key <> '' AND incident_id = ? RETURNING id`),
+				to, t.d.timeArg(now), a.serviceID, a.groupKey, split.From.ID)
+			if err != nil {
+				return nil, fmt.Errorf("sqlstore: move the alerts of group: %w", err)
+			}
+			if split.Moved, err = collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) }); err != nil {
+				return nil, err
+			}
+		} else {
+			if _, err := t.exec(ctx, "UPDATE alerts SET incident_id = ?, updated_at = ? WHERE id = ?", to, t.d.timeArg(now), alertID); err != nil {
+				return nil, fmt.Errorf("sqlstore: link alert: %w", err)
+			}
+			if split.From != nil {
+				split.Moved = []string{alertID}
+			}
+		}
+		if a.groupKey != "" && (moveGroup || group == nil || !group.Stage.Open()) {
+			if err := t.setGroup(ctx, a.serviceID, a.groupKey, to, alertID, groupDeclared); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.recordDeclaration(ctx, a.serviceID, to, alertID, now, false); err != nil {
+			return nil, err
+		}
+		return res, nil
+	})
+	if err != nil {
+		return nil, warroom.AlertSplit{}, err
+	}
+	return res, split, nil
+}
+
+// declaredFor reports whether incidentID was declared for alertID (by
+// routing or by a person).
+func (t *tx) declaredFor(ctx context.Context, serviceID, incidentID, alertID string) (bool, error) {
+	var one int
+	err := t.queryRow(ctx, "SELECT 1 FROM alert_declarations WHERE service_id = ? AND incident_id = ? AND alert_id = ?",
+		serviceID, incidentID, alertID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: read the declarations of alert %s: %w", alertID, err)
+	}
+	return true, nil
+}
