@@ -53,7 +53,36 @@ func (p *Pager) notifyUser(ctx context.Context, job engine.Job, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	if n.Kind == notify.KindPage && n.Purpose == PurposeIC && subj.incident != nil {
+		return nil, p.enqueueInviting(ctx, invitation{incidentID: subj.incident.ID, userIDs: []string{u.ID}}, msgs)
+	}
 	return nil, p.enqueue(ctx, msgs)
+}
+
+// invitation names the people paged to take command of an incident.
+type invitation struct {
+	incidentID string
+	userIDs    []string
+}
+
+// enqueueInviting stores pages that ask people to take command of an
+// incident together with their invitation into it (warroom.InvitePaged),
+// in one transaction, and hands those due now to this process's sender.
+// A person paged to take command is needed there: a private incident
+// must let them see it, and their page's link (taking command) must work;
+// a page stored without the invitation, or the reverse, never happens.
+// Alert pages invite nobody (docs/api-routes.md, "Alerts of private
+// incidents").
+func (p *Pager) enqueueInviting(ctx context.Context, inv invitation, msgs []notify.Outbox) error {
+	now := p.cfg.Now()
+	_, claimed, err := p.cfg.Store.UpdateIncidentEnqueuing(ctx, inv.incidentID, func(inc *warroom.Incident) ([]warroom.Event, error) {
+		return warroom.InvitePaged(inc, inv.userIDs, warroom.ReasonPagedToTakeCommand, now.UTC(), p.cfg.Policy)
+	}, msgs, p.cfg.Owner, now, p.cfg.Lease)
+	if err != nil {
+		return err
+	}
+	p.sender.handOver(claimed, now.Add(p.cfg.Lease))
+	return nil
 }
 
 // userMessages renders the messages that notify u as n says, one per
