@@ -222,9 +222,29 @@ func subjectFor(subj *pageSubject, u *warroom.User, purpose string) *pageSubject
 	return &shown
 }
 
-// incidentLink is the incident's page in warroom.
+// incidentLink is where a person paged opens the incident in warroom,
+// "" while nothing there serves them: every message's "Link" field
+// (linkField) comes from here alone.
+//
+// warroom has no web UI yet, so BaseURL + "/incidents/" + ref answers
+// 404, and the incident's JSON (/api/v1/incidents/INC-n) needs an API
+// token, which a phone's browser opening a page has not: a link that
+// fails is worse than none (the page names the incident, and carries its
+// one-click ack link). The web UI issue returns
+// p.cfg.BaseURL + "/incidents/" + inc.Ref here once its handler serves
+// that path to a person signed in (httpapi's TestNoPageLinkAnswers404
+// then checks it answers).
 func (p *Pager) incidentLink(inc *warroom.Incident) string {
-	return p.cfg.BaseURL + "/incidents/" + inc.Ref
+	return ""
+}
+
+// linkField is the "Link" field of a message about inc, none while
+// incidentLink has no link to give.
+func (p *Pager) linkField(inc *warroom.Incident) []notify.Field {
+	if link := p.incidentLink(inc); link != "" {
+		return []notify.Field{{Name: "Link", Value: link}}
+	}
+	return nil
 }
 
 // pageMessage renders a page (without ID and destination). Its ack link
@@ -274,8 +294,8 @@ func (p *Pager) updateMessage(subj *pageSubject, n NotifyPayload) notify.Message
 	}
 	if inc := subj.incident; inc != nil {
 		m.IncidentID = inc.ID
-		m.Fields = []notify.Field{{Name: "Incident", Value: fmt.Sprintf("%s (%s): %s", inc.Ref, inc.Severity, inc.Title)},
-			{Name: "Link", Value: p.incidentLink(inc)}}
+		m.Fields = append([]notify.Field{{Name: "Incident", Value: fmt.Sprintf("%s (%s): %s", inc.Ref, inc.Severity, inc.Title)}},
+			p.linkField(inc)...)
 		if inc.BridgeURL != "" {
 			m.Fields = append(m.Fields, notify.Field{Name: "Bridge", Value: inc.BridgeURL})
 		}
@@ -289,9 +309,8 @@ func (p *Pager) incidentFields(ctx context.Context, rd *reads, inc *warroom.Inci
 	if inc.BridgeURL != "" {
 		f = append(f, notify.Field{Name: "Bridge", Value: inc.BridgeURL})
 	}
-	f = append(f, notify.Field{Name: "First responder", Value: p.handle(ctx, rd, inc.FirstResponderID)},
-		notify.Field{Name: "Link", Value: p.incidentLink(inc)})
-	return f
+	f = append(f, notify.Field{Name: "First responder", Value: p.handle(ctx, rd, inc.FirstResponderID)})
+	return append(f, p.linkField(inc)...)
 }
 
 // handle returns "@handle" for a user ID, or says there is nobody.
