@@ -175,7 +175,7 @@ func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e Escalatio
 		msgs = append(msgs, um...)
 	}
 	var inv *invitation
-	if e.Purpose == PurposeIC && subj.incident != nil {
+	if e.Purpose == PurposeIC && subj.incident != nil && len(users) > 0 {
 		inv = &invitation{incidentID: subj.incident.ID}
 		for _, u := range users {
 			inv.userIDs = append(inv.userIDs, u.ID)
