@@ -31,7 +31,8 @@ func TestThrottleAcrossReplicasPostgres(t *testing.T) {
 	const alerts, limit = 15, 5
 	dsn := freshDatabase(t, base)
 	secret := randomHex(16)
-	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--throttle", fmt.Sprintf("webhook=%d/1h", limit)}
+	flags := []string{"--webhook-secret", secret, "--ack-secret", randomHex(16), "--outbound-allow", "127.0.0.0/8",
+		"--throttle", fmt.Sprintf("webhook=%d/1h", limit)}
 	rcv := newPageReceiver(t, secret)
 	slow := func(delivery) { time.Sleep(400 * time.Millisecond) } // before the receiver answers
 	rcv.onPage.Store(&slow)
