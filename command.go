@@ -352,10 +352,12 @@ func (c SetPrivacy) decide(inc *Incident, _ Actor, _ time.Time) ([]Event, error)
 }
 
 // AddParticipant brings a person into an incident, which lets them see it
-// if it is private.
+// if it is private. Reason, if given, says why they were invited (the
+// system invites people it pages to take command: InvitePaged).
 type AddParticipant struct {
 	UserID     string `json:"user_id"`
 	UserTeamID string `json:"-"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // Name implements Command.
@@ -365,10 +367,13 @@ func (c AddParticipant) decide(inc *Incident, _ Actor, _ time.Time) ([]Event, er
 	if c.UserID == "" {
 		return nil, Invalid("user", "say who joins")
 	}
+	if err := checkText("reason", c.Reason, maxReasonText, false); err != nil {
+		return nil, err
+	}
 	if inc.IsParticipant(c.UserID) {
 		return nil, Errorf(EConflict, "that person already takes part in %s", inc.Ref)
 	}
-	return []Event{{Type: EventParticipantAdded, UserID: c.UserID, UserTeamID: c.UserTeamID}}, nil
+	return []Event{{Type: EventParticipantAdded, UserID: c.UserID, UserTeamID: c.UserTeamID, Reason: c.Reason}}, nil
 }
 
 // AddEntry writes a note, action, decision, hypothesis or link on the

@@ -133,6 +133,9 @@ func Describe(e *Event, name func(userID string) string) string {
 		}
 		return "incident made public" + by
 	case EventParticipantAdded:
+		if e.Reason != "" {
+			return "invited " + name(e.UserID) + withReason(e.Reason) + by
+		}
 		return name(e.UserID) + " joined the incident"
 	case EventEntryStarred:
 		return fmt.Sprintf("starred entry #%d for the postmortem", e.Ref)

@@ -42,14 +42,14 @@ func TestOutboundAllowSetting(t *testing.T) {
 // The server refuses a webhook contact method on a loopback address
 // unless --outbound-allow opens it.
 func TestServeRefusesLoopbackWebhookContactUnlessAllowed(t *testing.T) {
-	url, _, token := startServe(t)
+	url, _, token := startServe(t, "--webhook-secret", "whsec-0123456789abcdef")
 	c := cliRunner{t: t, env: map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": token}}
 	out, errOut, code := runCLI(t, c.env, "contact", "add", "--channel", "webhook", "--address", "http://127.0.0.1:9/internal/admin")
 	if code == 0 || !strings.Contains(errOut, "127.0.0.1 is a loopback address") || !strings.Contains(errOut, "--outbound-allow") {
 		t.Fatalf("contact add on loopback: exit %d\n%s%s", code, out, errOut)
 	}
 
-	url, _, token = startServe(t, "--outbound-allow", "127.0.0.0/8")
+	url, _, token = startServe(t, "--outbound-allow", "127.0.0.0/8", "--webhook-secret", "whsec-0123456789abcdef")
 	c = cliRunner{t: t, env: map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": token}}
 	c.ok("contact", "add", "--channel", "webhook", "--address", "http://127.0.0.1:9/hook")
 }
@@ -71,4 +71,24 @@ func TestAlertsMessagesShowsTheReceiversAnswer(t *testing.T) {
 		!strings.Contains(out, "receiver answered: upstream exploded") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+// A server started without --webhook-secret cannot sign webhook pages:
+// `contact add --channel webhook` is refused, naming the setting, and
+// stores nothing; started with it, the same contact is added.
+func TestContactAddWebhookNeedsTheServersWebhookSecret(t *testing.T) {
+	url, _, token := startServe(t, "--outbound-allow", "127.0.0.0/8")
+	c := cliRunner{t: t, env: map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": token}}
+	out, errOut, code := runCLI(t, c.env, "contact", "add", "--channel", "webhook", "--address", "http://127.0.0.1:9/hook")
+	const want = "webhook contact methods need the server's webhook-secret setting (--webhook-secret / WARROOM_WEBHOOK_SECRET)"
+	if code == 0 || !strings.Contains(errOut, want) {
+		t.Fatalf("contact add webhook without the server's secret: exit %d\n%s%s", code, out, errOut)
+	}
+	if list := c.ok("contact", "list"); strings.Contains(list, "127.0.0.1:9") {
+		t.Fatalf("the refused contact was stored:\n%s", list)
+	}
+
+	url, _, token = startServe(t, "--outbound-allow", "127.0.0.0/8", "--webhook-secret", "whsec-0123456789abcdef")
+	c = cliRunner{t: t, env: map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": token}}
+	c.ok("contact", "add", "--channel", "webhook", "--address", "http://127.0.0.1:9/hook")
 }

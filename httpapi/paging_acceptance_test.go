@@ -842,8 +842,7 @@ func TestAcceptanceFirstResponderTenMinutes(t *testing.T) {
 		mark := a.wantSent("announcement", 0, "0s slack C0INCIDENTS announcement "+announced,
 			"0s email incidents@example.com announcement "+announced)
 		wantFields := []notify.Field{{Name: "Bridge", Value: "https://meet.example.com/warroom-INC-1"},
-			{Name: "First responder", Value: "@ada"}, {Name: "Severity", Value: "SEV3"},
-			{Name: "Link", Value: a.srv.URL + "/incidents/INC-1"}}
+			{Name: "First responder", Value: "@ada"}, {Name: "Severity", Value: "SEV3"}}
 		for _, d := range a.out.all() {
 			if d.Msg.Text != "Checkout p99 above 5s; orders are failing." || !slices.Equal(d.Msg.Fields, wantFields) || d.Msg.IncidentID != inc.ID {
 				t.Fatalf("announcement to %s: %+v", d.To, d.Msg)

@@ -79,6 +79,13 @@ func (s *Server) listContactMethods(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) createContactMethod(w http.ResponseWriter, r *http.Request) error {
 	var in contactInput
 	return s.ownerRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
+		if pg := s.paging.pager; pg != nil {
+			// A contact this server cannot send to (a webhook without
+			// the signing secret) would be accepted and never notified.
+			if err := pg.CheckContactChannel(in.Channel); err != nil {
+				return nil, err
+			}
+		}
 		if in.Channel == warroom.ContactWebhook {
 			// Refused here already when the URL names an internal
 			// address; a name is checked each time it is dialed.

@@ -31,6 +31,12 @@ type Store interface {
 	// FindSchedule returns an on-call schedule by ID or name; ENotFound.
 	FindSchedule(ctx context.Context, idOrName string) (*oncall.Schedule, error)
 	RoutingStore
+	// UpdateIncidentEnqueuing runs a command on an incident (as
+	// UpdateIncident, without idempotency) and stores messages (as
+	// EnqueueClaimedMessages: those due now claimed by owner, returned)
+	// in one transaction.
+	UpdateIncidentEnqueuing(ctx context.Context, idOrRef string, decide func(inc *warroom.Incident) ([]warroom.Event, error),
+		msgs []notify.Outbox, owner string, now time.Time, lease time.Duration) (*warroom.CommandResult, []notify.Outbox, error)
 }
 
 // Destination is a place announcements go: a Slack channel, a Slack

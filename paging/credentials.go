@@ -3,8 +3,29 @@ package paging
 import (
 	"time"
 
+	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
 )
+
+// NoWebhookSecret says why a person's webhook contact method cannot be
+// reached on this server: every webhook is signed, and the setting that
+// holds the key is empty. The API refuses such a contact method when it
+// is created (CheckContactChannel); one made while the server had the
+// setting fails its pages with this reason (Sender.deliver), in the
+// message's delivery history, so that no page is dropped unseen.
+const NoWebhookSecret = "webhook contact methods need the server's webhook-secret setting (--webhook-secret / WARROOM_WEBHOOK_SECRET)"
+
+// CheckContactChannel returns an EInvalid error naming the missing
+// setting if this server cannot send to a person's contact method of
+// channel ch, nil if it can (or ch is not one it signs). The API calls it
+// before storing a contact method: a contact accepted and never notified
+// is a page lost.
+func (p *Pager) CheckContactChannel(ch warroom.ContactChannel) error {
+	if ch == warroom.ContactWebhook && p.cfg.WebhookSecret == "" {
+		return warroom.Invalid("channel", "%s", NoWebhookSecret)
+	}
+	return nil
+}
 
 // credentials returns m as it goes out: with its one-click ack link (a
 // page) and its webhook's signing secret. Neither is stored with the
@@ -39,8 +60,9 @@ func (p *Pager) credentials(m *notify.Outbox, now time.Time) notify.Message {
 
 // webhookSecret is the key that signs a webhook message: WebhookSecret
 // for a person's contact method, the announcement destination's own for
-// an announcement; "" if the setting is gone, which the notifier refuses
-// (a receiver that checks signatures would reject the message anyway).
+// an announcement; "" if the setting is gone, and then the sender fails
+// the message saying why (unsigned, a receiver that checks signatures
+// would reject it anyway).
 func (p *Pager) webhookSecret(m *notify.Outbox) string {
 	if m.UserID != "" {
 		return p.cfg.WebhookSecret
@@ -51,4 +73,13 @@ func (p *Pager) webhookSecret(m *notify.Outbox) string {
 		}
 	}
 	return ""
+}
+
+// missingSecret says why a webhook message has no signing key
+// (webhookSecret returned "").
+func missingSecret(m *notify.Outbox) string {
+	if m.UserID != "" {
+		return NoWebhookSecret
+	}
+	return "this webhook is no longer one of the server's announce destinations, so there is no secret to sign it"
 }

@@ -115,9 +115,17 @@ func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.T
 		if results[i].Err != nil {
 			continue
 		}
-		m, follow, err := p.step(ctx, rd, j, payloads[i], now)
+		m, follow, inv, err := p.step(ctx, rd, j, payloads[i], now)
 		results[i] = engine.Result{Follow: follow, Err: err}
-		if err == nil && len(m) > 0 {
+		switch {
+		case err != nil:
+		case inv != nil:
+			// Asking for an Incident Commander: stored apart, with the
+			// invitation of the people paged (rare: once per incident).
+			if err := p.enqueueInviting(ctx, *inv, m); err != nil {
+				results[i] = engine.Result{Err: err}
+			}
+		case len(m) > 0:
 			msgs = append(msgs, m...)
 			paged = append(paged, i)
 		}
@@ -130,24 +138,25 @@ func (p *Pager) escalateBatch(ctx context.Context, jobs []engine.Job, now time.T
 	return results
 }
 
-// step decides one escalation step: the pages it sends, and its
-// follow-ups (the next step, the timeline note).
-func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e EscalationPayload, now time.Time) ([]notify.Outbox, []engine.Job, error) {
+// step decides one escalation step: the pages it sends, its follow-ups
+// (the next step, the timeline note), and, for a step asking for an
+// Incident Commander, whom to invite into the incident with the pages.
+func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e EscalationPayload, now time.Time) ([]notify.Outbox, []engine.Job, *invitation, error) {
 	subj, err := p.subject(ctx, rd, e.Purpose, e.AlertID, e.IncidentID)
 	if err != nil {
-		return nil, nil, permanentIfNotFound(err)
+		return nil, nil, nil, permanentIfNotFound(err)
 	}
 	if !subj.active {
-		return nil, nil, nil // acknowledged, resolved or closed: the escalation ends here
+		return nil, nil, nil, nil // acknowledged, resolved or closed: the escalation ends here
 	}
 	policy, err := rd.policy(ctx, e.PolicyID)
 	if err != nil {
-		return nil, nil, permanentIfNotFound(err)
+		return nil, nil, nil, permanentIfNotFound(err)
 	}
 	targets, next := e.Escalation.Fire(policy)
 	users, unresolved, err := p.resolveTargets(ctx, rd, targets, now)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	where := fmt.Sprintf("step %d of %d, round %d of %d of escalation policy %q",
 		e.Step+1, len(policy.Steps), e.Round+1, policy.Repeat+1, policy.Name)
@@ -161,9 +170,16 @@ func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e Escalatio
 			Kind: notify.KindPage, Reason: "paged by " + where}
 		um, err := p.userMessages(ctx, rd, "notify:"+job.ID+":"+u.ID, subj, n, u, now)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		msgs = append(msgs, um...)
+	}
+	var inv *invitation
+	if e.Purpose == PurposeIC && subj.incident != nil && len(users) > 0 {
+		inv = &invitation{incidentID: subj.incident.ID}
+		for _, u := range users {
+			inv.userIDs = append(inv.userIDs, u.ID)
+		}
 	}
 	var follow []engine.Job
 	if !next.Done {
@@ -174,7 +190,7 @@ func (p *Pager) step(ctx context.Context, rd *reads, job engine.Job, e Escalatio
 	if incidentID != "" {
 		follow = append(follow, noteJob(incidentID, "page-note:"+job.ID, now, pageNote(e, users, unresolved, where, next)))
 	}
-	return msgs, follow, nil
+	return msgs, follow, inv, nil
 }
 
 // pageNote tells the timeline who was paged at a step.

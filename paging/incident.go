@@ -69,7 +69,7 @@ func (p *Pager) announcement(ctx context.Context, inc *warroom.Incident) notify.
 	if len(services) > 0 {
 		fields = append(fields, notify.Field{Name: "Services", Value: strings.Join(services, ", ")})
 	}
-	fields = append(fields, notify.Field{Name: "Link", Value: p.incidentLink(inc)})
+	fields = append(fields, p.linkField(inc)...)
 	return notify.Message{Kind: notify.KindAnnouncement, IncidentID: inc.ID,
 		Subject: fmt.Sprintf("%s declared (%s): %s", inc.Ref, inc.Severity, inc.Title), Text: desc, Fields: fields}
 }

@@ -518,6 +518,14 @@ func (s *Sender) deliver(ctx context.Context, b *sendBatch, m *notify.Outbox) er
 			return s.finish(ctx, b, m, notify.StateFailed, cfg.Now(), OutcomeCancelled, "not sent: "+why, "")
 		}
 	}
+	if m.Channel == notify.ChannelWebhook && s.p.webhookSecret(m) == "" {
+		// Stored while the server had the secret, or by a contact method
+		// made then: failed where people look (the message's delivery
+		// history), not dropped with a line in the log.
+		why := missingSecret(m)
+		cfg.Logger.Warn("paging: cannot send a webhook message", "message", m.ID, "reason", why)
+		return s.finish(ctx, b, m, notify.StateFailed, cfg.Now(), OutcomeFailed, "not sent: "+why, "")
+	}
 	if next, reason, err := s.throttled(ctx, b, m); err != nil {
 		s.drop(m.ID)
 		return err

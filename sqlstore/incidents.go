@@ -67,39 +67,44 @@ func (t *tx) nextNumber(ctx context.Context) (int64, error) {
 // decide are returned unchanged.
 func (s *Store) UpdateIncident(ctx context.Context, idOrRef string, idem warroom.Idempotency, decide func(inc *warroom.Incident) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
 	return s.command(ctx, idem, func(t *tx) (*warroom.CommandResult, error) {
-		cur, err := t.lockIncident(ctx, idOrRef)
-		if err != nil {
-			return nil, err
-		}
-		// decide gets its own copy: the state it was given must not be
-		// able to change what is stored, nor the diff of members below.
-		next := cur.Clone()
-		events, err := decide(cur.Clone())
-		if err != nil {
-			return nil, err
-		}
-		if len(events) == 0 {
-			return &warroom.CommandResult{Incident: next, Events: []warroom.Event{}}, nil
-		}
-		for i := range events {
-			if err := next.Apply(&events[i]); err != nil {
-				return nil, fmt.Errorf("sqlstore: update %s: %w", next.Ref, err)
-			}
-		}
-		if err := t.updateIncident(ctx, next); err != nil {
-			return nil, err
-		}
-		if err := t.appendEvents(ctx, next.ID, events); err != nil {
-			return nil, err
-		}
-		if err := t.syncMembers(ctx, cur, next); err != nil {
-			return nil, err
-		}
-		if err := s.react(ctx, t, next, events); err != nil {
-			return nil, err
-		}
-		return &warroom.CommandResult{Incident: next, Events: events}, nil
+		return s.updateIncident(ctx, t, idOrRef, decide)
 	})
+}
+
+// updateIncident is UpdateIncident inside the caller's transaction t.
+func (s *Store) updateIncident(ctx context.Context, t *tx, idOrRef string, decide func(inc *warroom.Incident) ([]warroom.Event, error)) (*warroom.CommandResult, error) {
+	cur, err := t.lockIncident(ctx, idOrRef)
+	if err != nil {
+		return nil, err
+	}
+	// decide gets its own copy: the state it was given must not be
+	// able to change what is stored, nor the diff of members below.
+	next := cur.Clone()
+	events, err := decide(cur.Clone())
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return &warroom.CommandResult{Incident: next, Events: []warroom.Event{}}, nil
+	}
+	for i := range events {
+		if err := next.Apply(&events[i]); err != nil {
+			return nil, fmt.Errorf("sqlstore: update %s: %w", next.Ref, err)
+		}
+	}
+	if err := t.updateIncident(ctx, next); err != nil {
+		return nil, err
+	}
+	if err := t.appendEvents(ctx, next.ID, events); err != nil {
+		return nil, err
+	}
+	if err := t.syncMembers(ctx, cur, next); err != nil {
+		return nil, err
+	}
+	if err := s.react(ctx, t, next, events); err != nil {
+		return nil, err
+	}
+	return &warroom.CommandResult{Incident: next, Events: events}, nil
 }
 
 // lockIncident reads an incident's state by ID or ref and locks it until

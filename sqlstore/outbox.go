@@ -226,6 +226,21 @@ func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox
 	if owner == "" {
 		return nil, warroom.Invalid("owner", "a claim needs an owner")
 	}
+	var claimed []notify.Outbox
+	err := s.inTx(ctx, func(t *tx) error {
+		var err error
+		claimed, err = s.enqueueClaimedMessages(ctx, t, msgs, owner, now, lease)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return claimed, nil
+}
+
+// enqueueClaimedMessages is EnqueueClaimedMessages inside the caller's
+// transaction t.
+func (s *Store) enqueueClaimedMessages(ctx context.Context, t *tx, msgs []notify.Outbox, owner string, now time.Time, lease time.Duration) ([]notify.Outbox, error) {
 	var due, later []notify.Outbox
 	for _, m := range msgs {
 		if m.DueAt.After(now) {
@@ -234,18 +249,11 @@ func (s *Store) EnqueueClaimedMessages(ctx context.Context, msgs []notify.Outbox
 			due = append(due, m)
 		}
 	}
-	var claimed []notify.Outbox
-	err := s.inTx(ctx, func(t *tx) error {
-		var err error
-		if claimed, _, err = insertMessages(ctx, t, due, owner, now.Add(lease)); err != nil {
-			return err
-		}
-		return s.enqueueMessages(ctx, t, later)
-	})
+	claimed, _, err := insertMessages(ctx, t, due, owner, now.Add(lease))
 	if err != nil {
 		return nil, err
 	}
-	return claimed, nil
+	return claimed, s.enqueueMessages(ctx, t, later)
 }
 
 // ClaimMessages marks up to n messages of queue as sending, leased to owner
