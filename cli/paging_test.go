@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/warroom/warroom/internal/smtptest"
 	"io"
 	"net/http"
 	"os"
@@ -94,7 +95,9 @@ func (c cliRunner) json(v any, args ...string) {
 // integration made by the CLI, list, show and acknowledge alerts, and ask
 // who is on call.
 func TestPagingCommands(t *testing.T) {
-	url, dsn, token := startServe(t)
+	// Email contact methods need a relay to be accepted.
+	relay := smtptest.New(t, smtptest.Config{})
+	url, dsn, token := startServe(t, "--smtp-addr", relay.Addr(), "--smtp-from", "warroom@example.com")
 	c := cliRunner{t, map[string]string{"WARROOM_SERVER": url, "WARROOM_TOKEN": token}}
 	if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:") + ".ack-secret"); err != nil {
 		t.Errorf("no ack secret kept beside the database: %v", err)

@@ -120,9 +120,23 @@ func TestOrder(t *testing.T) {
 	b := New(r.flush, 4, 0)
 	defer b.Close()
 	var wg sync.WaitGroup
+	// arrived reports whether item i is queued or flushed already.
+	arrived := func(i int) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, c := range b.queue {
+			if c.item == i {
+				return true
+			}
+		}
+		return slices.ContainsFunc(r.seen(), func(batch []int) bool { return slices.Contains(batch, i) })
+	}
 	for i := range 20 {
 		wg.Go(func() { b.Submit(context.Background(), i) })
-		time.Sleep(100 * time.Microsecond) // arrive in order
+		// Arrive in order: the next is submitted once this one is in.
+		for !arrived(i) {
+			time.Sleep(10 * time.Microsecond)
+		}
 	}
 	wg.Wait()
 	var all []int

@@ -17,12 +17,23 @@ const NoWebhookSecret = "webhook contact methods need the server's webhook-secre
 
 // CheckContactChannel returns an EInvalid error naming the missing
 // setting if this server cannot send to a person's contact method of
-// channel ch, nil if it can (or ch is not one it signs). The API calls it
-// before storing a contact method: a contact accepted and never notified
-// is a page lost.
+// channel ch, nil if it can. The API calls it before storing a contact
+// method: a contact accepted and never notified is a page lost. (A page
+// to a contact made before its setting was removed fails in its delivery
+// history: NoWebhookSecret, or notify's "no notifier configured".)
 func (p *Pager) CheckContactChannel(ch warroom.ContactChannel) error {
 	if ch == warroom.ContactWebhook && p.cfg.WebhookSecret == "" {
 		return warroom.Invalid("channel", "%s", NoWebhookSecret)
+	}
+	if _, ok := p.cfg.Notifiers.Notifier(string(ch)); !ok {
+		setting := map[warroom.ContactChannel]string{
+			warroom.ContactEmail: "smtp-addr setting (--smtp-addr / WARROOM_SMTP_ADDR)",
+			warroom.ContactSlack: "slack-token setting (--slack-token / WARROOM_SLACK_TOKEN)",
+		}[ch]
+		if setting == "" {
+			setting = "notifier for it"
+		}
+		return warroom.Invalid("channel", "%s contact methods need the server's %s", ch, setting)
 	}
 	return nil
 }
