@@ -100,36 +100,48 @@ func (a *api) createIntegration(ctx context.Context, service, kind, name string)
 
 // pagingSetup is what --page-latency creates: a person whose only contact
 // method is a webhook to receiverURL, an escalation policy paging them,
-// and the service's paging: that policy, and critical alerts declare an
-// incident. It returns the key of a new alertmanager integration on the
-// service.
-func (a *api) pagingSetup(ctx context.Context, service, run, receiverURL string) (string, error) {
-	if err := a.ensureService(ctx, service, "warroom-load pages"); err != nil {
-		return "", err
-	}
+// and services services (slugs prefix-1, prefix-2, ...) whose paging is
+// that policy, with critical alerts declaring an incident. It returns the
+// keys of a new alertmanager integration on each service.
+//
+// Each probe goes to a service of its own (round robin over them), so
+// that each declares an incident and pages under the server's default
+// alert incident limit (a few incidents per service per window; further
+// groups join the newest open incident and page nobody), as an unrelated
+// service's first alert in a storm would.
+func (a *api) pagingSetup(ctx context.Context, prefix, run, receiverURL string, services int) ([]string, error) {
 	handle := "load-pager-" + run
-	var u struct {
-		ID string `json:"id"`
-	}
 	if _, err := a.do(ctx, http.MethodPost, "/api/v1/users", map[string]any{"handle": handle, "name": "warroom-load pager " + run,
-		"email": handle + "@example.com", "role": "responder"}, &u); err != nil {
-		return "", err
+		"email": handle + "@example.com", "role": "responder"}, nil); err != nil {
+		return nil, err
 	}
 	if _, err := a.do(ctx, http.MethodPost, "/api/v1/users/"+handle+"/contact-methods",
 		map[string]any{"channel": "webhook", "address": receiverURL}, nil); err != nil {
-		return "", err
+		return nil, err
 	}
 	policy := "warroom-load-" + run
 	// One step; its delay (the minimum a policy allows is 1m) is longer
 	// than any run waits, so each probe is paged exactly once.
 	if _, err := a.do(ctx, http.MethodPost, "/api/v1/escalation-policies", map[string]any{"name": policy,
 		"steps": []any{map[string]any{"targets": []any{map[string]any{"type": "user", "id": handle}}, "delay": "1h"}}}, nil); err != nil {
-		return "", err
+		return nil, err
 	}
 	rules := []any{map[string]any{"min_severity": "critical", "action": "declare", "incident_severity": "SEV2"}}
-	if _, err := a.do(ctx, http.MethodPut, "/api/v1/services/"+url.PathEscape(service)+"/paging",
-		map[string]any{"escalation_policy": policy, "alert_rules": rules}, nil); err != nil {
-		return "", err
+	keys := make([]string, 0, services)
+	for i := range services {
+		service := fmt.Sprintf("%s-%d", prefix, i+1)
+		if err := a.ensureService(ctx, service, "warroom-load pages"); err != nil {
+			return nil, err
+		}
+		if _, err := a.do(ctx, http.MethodPut, "/api/v1/services/"+url.PathEscape(service)+"/paging",
+			map[string]any{"escalation_policy": policy, "alert_rules": rules}, nil); err != nil {
+			return nil, err
+		}
+		key, err := a.createIntegration(ctx, service, "alertmanager", "warroom-load pages "+run)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
 	}
-	return a.createIntegration(ctx, service, "alertmanager", "warroom-load pages "+run)
+	return keys, nil
 }

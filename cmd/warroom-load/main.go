@@ -85,6 +85,21 @@ func (c config) alertsPerRequest() int {
 // storm reports whether the run sends load (besides any probes).
 func (c config) storm() bool { return c.rate > 0 || c.concurrency > 0 }
 
+// maxProbeServices bounds the services --page-latency creates: one per
+// probe of a run (--duration over --page-interval) up to this, then the
+// probes take them in turn.
+const maxProbeServices = 400
+
+// probeServices is how many services the probes of this run go to: one
+// per probe expected (a --requests run without --duration: the most).
+func (c config) probeServices() int {
+	d := c.duration
+	if d <= 0 {
+		d = maxDuration
+	}
+	return min(maxProbeServices, int(d/c.pageInterval)+2)
+}
+
 // maxDuration bounds a --requests run that gave no --duration.
 const maxDuration = 10 * time.Minute
 
@@ -125,7 +140,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.severity, "severity", "warning", "severity of the load's alerts: critical, error, warning or info (critical alerts may declare incidents and page)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of one request")
 	fs.BoolVar(&c.pageLatency, "page-latency", false, "also measure alert accepted → first page (needs --token, and a server started with --webhook-secret and --outbound-allow 127.0.0.0/8)")
-	fs.StringVar(&c.pageService, "page-service", "warroom-load-pages", "service (slug) the --page-latency probes go to; its paging is replaced (created if missing)")
+	fs.StringVar(&c.pageService, "page-service", "warroom-load-pages", "prefix of the services (slugs PREFIX-RUN-1, -2, ...) the --page-latency probes go to, one service per probe, "+
+		"so that each declares and pages under the server's alert incident limit (at most "+fmt.Sprint(maxProbeServices)+" services, then round robin)")
 	fs.DurationVar(&c.pageInterval, "page-interval", 1500*time.Millisecond, "time between --page-latency probes (webhook pages are throttled to 60 per minute and 600 per hour per destination by default: keep runs under 15 minutes)")
 	fs.DurationVar(&c.pageWait, "page-wait", 30*time.Second, "how long to wait for outstanding pages after the load stops")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "the server's --webhook-secret, to verify the signature of pages (optional)")
@@ -295,13 +311,16 @@ func execute(ctx context.Context, cfg config, stderr io.Writer) (*report, error)
 			return nil, err
 		}
 		defer stopReceiver()
-		probeKey, err := admin.pagingSetup(ctx, cfg.pageService, gen.run, receiver)
+		services := cfg.probeServices()
+		keys, err := admin.pagingSetup(ctx, cfg.pageService+"-"+gen.run, gen.run, receiver, services)
 		if err != nil {
-			return nil, fmt.Errorf("setting up --page-latency on service %s: %w", cfg.pageService, err)
+			return nil, fmt.Errorf("setting up --page-latency on services %s-%s-*: %w", cfg.pageService, gen.run, err)
 		}
-		probe.target = intakeURL(cfg.server, probeKey)
-		fmt.Fprintf(stderr, "warroom-load: paging @load-pager-%s (webhook to %s) for critical alerts on service %s\n",
-			gen.run, receiver, cfg.pageService)
+		for _, k := range keys {
+			probe.targets = append(probe.targets, intakeURL(cfg.server, k))
+		}
+		fmt.Fprintf(stderr, "warroom-load: paging @load-pager-%s (webhook to %s) for critical alerts on services %s-%s-1..%d, one probe each\n",
+			gen.run, receiver, cfg.pageService, gen.run, services)
 		if cfg.pageInterval < time.Second {
 			fmt.Fprintln(stderr, "warroom-load: warning: --page-interval below 1s exceeds the webhook throttle (60 per minute per destination); later pages measure the throttle")
 		}

@@ -25,11 +25,12 @@ import (
 type pageProbe struct {
 	client   *http.Client
 	gen      *generator
-	target   string // the probe integration's intake URL
+	targets  []string // the probe services' intake URLs, one probe each in turn
 	interval time.Duration
 	secret   string // --webhook-secret: verify signatures when set
 
 	mu         sync.Mutex
+	sent       int                  // probes posted, to pick the next target
 	sentAt     map[string]time.Time // fingerprint → 2xx received
 	pagedAt    map[string]time.Time // fingerprint → first page arrived
 	failed     map[string]int64     // probes not accepted, by reason
@@ -124,7 +125,11 @@ func (p *pageProbe) send(ctx context.Context) {
 	fp := p.gen.fingerprint()
 	body := p.gen.alertmanager(requestGroup("probe-"+fp), []amAlert{{fingerprint: fp, severity: "critical",
 		summary: "warroom-load probe " + fp}}, time.Now())
-	status, err := post(ctx, p.client, p.target, body)
+	p.mu.Lock()
+	target := p.targets[p.sent%len(p.targets)]
+	p.sent++
+	p.mu.Unlock()
+	status, err := post(ctx, p.client, target, body)
 	at := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
