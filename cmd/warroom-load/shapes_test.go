@@ -3,20 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/warroom/warroom/internal/pgtest"
+
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/intake"
 )
@@ -408,36 +406,7 @@ func stormWithProbes(t *testing.T, dsn string) {
 }
 
 // freshDatabase creates an empty database wr_load_<random> on the server
-// of base and returns its URL; cleanup drops it, after the server using it
-// has stopped (cleanups run last-registered first).
+// of base and returns its URL; cleanup drops it (pgtest.FreshDatabase).
 func freshDatabase(t *testing.T, base string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to WARROOM_TEST_POSTGRES: %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "wr_load_" + hex.EncodeToString(b)
-	// The name is ours (hex), so building the statement is safe; CREATE
-	// DATABASE takes no parameters.
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		conn.Close(ctx)
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-		conn.Close(ctx)
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("WARROOM_TEST_POSTGRES is not a URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.FreshDatabase(t, base, "wr_load")
 }
