@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,14 @@ type Job struct {
 	Kind  string `json:"kind"`
 	// Key makes scheduling idempotent: a job whose key already exists is
 	// not scheduled again. Empty: always scheduled.
-	Key      string          `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// FairKey names whose work the job is (paging: the service whose
+	// alerts it routes or pages for). A claim takes the due jobs of
+	// every key in turn, oldest first within a key, and at most
+	// Config.PerKey of one key, so that one key's backlog never holds up
+	// another's work. A follow-up without one inherits its job's. Empty:
+	// the jobs that name none share one key.
+	FairKey  string          `json:"fair_key,omitempty"`
 	DueAt    time.Time       `json:"due_at"`
 	Payload  json.RawMessage `json:"payload,omitempty"`
 	Attempts int             `json:"attempts"`
@@ -62,6 +70,16 @@ type Store interface {
 	Fail(ctx context.Context, id, owner string, retryAt time.Time, errText string) error
 	// NextDue returns when the earliest unclaimed job of queue falls due.
 	NextDue(ctx context.Context, queue string) (time.Time, bool, error)
+}
+
+// FairClaimer is implemented by stores that claim fairly across the
+// FairKey of jobs with a bound per key (sqlstore); the engine uses it for
+// the queues of Config.PerKey.
+type FairClaimer interface {
+	// ClaimFair is Claim taking the due jobs of each FairKey in turn
+	// (the oldest of every key, then the second oldest of every key, and
+	// so on), at most perKey of one key, and returning them in that order.
+	ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int) ([]Job, error)
 }
 
 // Completion is a job that ran and the jobs that follow it.
@@ -149,6 +167,13 @@ type Config struct {
 	Heartbeat time.Duration
 	Batch     int            // jobs claimed at once; default 50
 	Batches   map[string]int // jobs claimed at once, by queue; default Batch
+	// PerKey bounds the jobs of one FairKey that one claim of a queue
+	// takes, by queue, with a FairClaimer store: a worker runs the jobs
+	// of a claim one after another, so a claim full of one service's
+	// backlog would keep another service's job, due a moment later,
+	// waiting for all of them. Unset: no bound beyond the batch (claims
+	// are still taken in turn across keys where the store does that).
+	PerKey map[string]int
 	// Urgent queues' work (claims, handlers, completions) runs with
 	// WithUrgency: where the store orders writers, it goes first. The
 	// heartbeat is always urgent: a lease that lapses under load would
@@ -401,7 +426,7 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 		ctx = WithUrgency(ctx)
 	}
 	now := e.cfg.Now()
-	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
+	jobs, err := e.claim(ctx, queue, now)
 	if err != nil {
 		return 0, err
 	}
@@ -467,6 +492,15 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 		}
 	}
 	return ran, errors.Join(errs...)
+}
+
+// claim claims the due jobs of queue: fairly across keys, bounded per
+// key, where the queue has a PerKey bound and the store can.
+func (e *Engine) claim(ctx context.Context, queue string, now time.Time) ([]Job, error) {
+	if fc, ok := e.cfg.Store.(FairClaimer); ok && e.cfg.PerKey[queue] > 0 {
+		return fc.ClaimFair(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue), e.cfg.PerKey[queue])
+	}
+	return e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
 }
 
 // maxChained bounds the follow-ups one RunDue claims with completions and
@@ -598,7 +632,7 @@ func (e *Engine) finish(ctx context.Context, j Job, follow []Job, err error, com
 		}
 		return nil, nil
 	}
-	c := &Completion{ID: j.ID, Follow: follow}
+	c := &Completion{ID: j.ID, Follow: inheritFairKey(follow, j.FairKey)}
 	if !completeNow {
 		return c, nil
 	}
@@ -608,6 +642,30 @@ func (e *Engine) finish(ctx context.Context, j Job, follow []Job, err error, com
 	}
 	e.wakeFollowUps(j.Queue, *c)
 	return nil, nil
+}
+
+// inheritFairKey gives the follow-ups that name no FairKey their job's:
+// a chain of work (routing, the declaration's escalation step, its
+// link) stays the work of the service it began with, and waits behind no
+// other service's backlog when it is claimed.
+func inheritFairKey(follow []Job, key string) []Job {
+	if key == "" {
+		return follow
+	}
+	var out []Job
+	for i, f := range follow {
+		if f.FairKey != "" {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(follow) // the handler's slice stays as it returned it
+		}
+		out[i].FairKey = key
+	}
+	if out == nil {
+		return follow
+	}
+	return out
 }
 
 // call runs a handler, turning a panic into an error: one bad job must

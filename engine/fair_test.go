@@ -1,0 +1,69 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom/engine"
+)
+
+// With PerKey, one key's backlog does not fill a claim: a job of another
+// key, due after all of it, runs in the first claim, second; and the
+// follow-ups of a job are its key's work.
+func TestFairClaimsAcrossKeys(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		s := db.open(t)
+		c := newClock()
+		rec := &recorder{}
+		cfg := config(s, c, map[string]engine.Handler{
+			"record": rec.handle,
+			"chain": func(ctx context.Context, j engine.Job, now time.Time) ([]engine.Job, error) {
+				rec.handle(ctx, j, now)
+				return []engine.Job{job(j.ID+"-next", now)}, nil
+			},
+		})
+		cfg.Batch = 50
+		cfg.PerKey = map[string]int{"default": 4}
+		e := engine.New(cfg)
+		var jobs []engine.Job
+		for i := range 200 {
+			j := job(fmt.Sprintf("storm-%03d", i), t0.Add(time.Duration(i)*time.Millisecond))
+			j.FairKey = "svc-a"
+			jobs = append(jobs, j)
+		}
+		probe := job("probe", t0.Add(time.Second))
+		probe.Kind, probe.FairKey = "chain", "svc-b"
+		mustEnqueue(t, s, append(jobs, probe)...)
+		c.Advance(2 * time.Second)
+
+		// The claim: svc-a's oldest, the probe, three more of svc-a; the
+		// probe's follow-up runs right after it (claimed by its
+		// completion).
+		runDue(t, e, "default", 6)
+		want := []string{"storm-000", "probe", "probe-next", "storm-001", "storm-002", "storm-003"}
+		if got := rec.ids(); !slices.Equal(got, want) {
+			t.Fatalf("ran %v, want %v", got, want)
+		}
+		// The follow-up inherited the probe's key: the store has it so.
+		for _, j := range rec.runs {
+			if j.ID == "probe-next" && j.FairKey != "svc-b" {
+				t.Errorf("follow-up's fair key %q, want svc-b", j.FairKey)
+			}
+		}
+
+		// Without a bound, the same claim takes the backlog first.
+		rec2 := &recorder{}
+		cfg2 := config(s, c, map[string]engine.Handler{"record": rec2.handle, "chain": rec2.handle})
+		cfg2.Owner, cfg2.Batch = "engine-2", 50
+		p2 := job("probe-2", t0.Add(time.Second))
+		p2.FairKey = "svc-b"
+		mustEnqueue(t, s, p2)
+		runDue(t, engine.New(cfg2), "default", 50)
+		if slices.Contains(rec2.ids(), "probe-2") {
+			t.Fatalf("a first-come claim of 50 reached the probe behind 196 jobs: %v", rec2.ids())
+		}
+	})
+}
