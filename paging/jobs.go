@@ -184,11 +184,29 @@ func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 		Owner:         p.cfg.Owner,
 		Queues:        p.Queues(),
 		Batches:       map[string]int{QueueDefault: 50, p.cfg.PageQueue: 250},
+		PerKey:        p.perKey(),
 		Workers:       map[string]int{p.cfg.PageQueue: 2},
 		Urgent:        map[string]bool{p.cfg.PageQueue: p.cfg.PageQueue != QueueDefault},
 		Handlers:      p.Handlers(),
 		BatchHandlers: p.BatchHandlers(),
 	}
+}
+
+// perKey bounds, by queue, the jobs of one service (engine.Job.FairKey:
+// route jobs carry their alerts' service, their follow-ups inherit it)
+// that one claim takes (engine.Config.PerKey); every claim takes the
+// services' due jobs in turn. On the page queue two: a worker runs the
+// jobs of its claim one after another, so a page of a service that is not
+// in a storm waits at most for two of the storm's jobs (and their
+// chains) on each of the two workers, however long the storm's backlog.
+// On the default queue the whole batch (bulk routing is cheaper in
+// bulk), still in turn across services. With no page queue, the default
+// queue carries the pages: two.
+func (p *Pager) perKey() map[string]int {
+	if p.cfg.PageQueue == QueueDefault {
+		return map[string]int{QueueDefault: 2}
+	}
+	return map[string]int{QueueDefault: 50, p.cfg.PageQueue: 2}
 }
 
 // Queues returns the engine queues paging's jobs run on, for

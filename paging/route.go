@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -88,6 +89,12 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
 	}
+	// The alerts that join an incident, linked in batches (join.go).
+	var joinErr error
+	r.flushJoins(ctx, func(_ []int, err error) { joinErr = cmp.Or(joinErr, err) })
+	if joinErr != nil {
+		return nil, joinErr
+	}
 	return r.follow, nil
 }
 
@@ -170,9 +177,8 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	r := newRouter(p, now)
 	defer r.report()
 	handoff := make([][]string, len(jobs))
-	attach := make([][]string, len(jobs))
 	undecided := make([][]*warroom.Alert, len(jobs))
-	var attachAll, touched []string // touched: services in the order first met
+	var touched []string // touched: services in the order first met
 	for i := range jobs {
 		if results[i].Err != nil {
 			continue
@@ -199,6 +205,19 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				touched = append(touched, a.ServiceID)
 			}
 			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+			if rule.Action == warroom.AlertDeclare {
+				// An alert of a group that has an open incident joins it
+				// here, in a batch, as routing whole would: it pages
+				// nobody new, so it does not go to the page queue.
+				grp, err := r.openGroupIncident(ctx, a)
+				if err != nil {
+					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+				}
+				if grp != nil {
+					r.join(i, a, grp, sameGroup, true)
+					continue
+				}
+			}
 			switch {
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
@@ -207,8 +226,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 					svc.declaring = append(svc.declaring, a.ID)
 				}
 			case rule.Action == warroom.AlertAttach:
-				attach[i] = append(attach[i], a.ID)
-				attachAll = append(attachAll, a.ID)
+				r.join(i, a, svc.open, attachRule(a.Severity), false)
 			case attaches(svc.paging.AlertRules, a):
 				svc.undecided = true
 				undecided[i] = append(undecided[i], a)
@@ -225,8 +243,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			svc := r.services[a.ServiceID]
 			switch {
 			case svc.open != nil:
-				attach[i] = append(attach[i], a.ID)
-				attachAll = append(attachAll, a.ID)
+				r.join(i, a, svc.open, attachRule(a.Severity), false)
 			case svc.handedOff:
 				handoff[i] = append(handoff[i], a.ID)
 			default:
@@ -239,32 +256,17 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			results[i].Follow = []engine.Job{p.pageRouteJob(now, handoff[i])}
 		}
 	}
-	if len(attachAll) == 0 {
-		return results
-	}
-	// Attaching changes no service's open incident: these are decided
-	// already; the note needs the whole alert.
-	whole, err := p.findAlerts(ctx, attachAll, true)
-	if err != nil {
-		return fail(err)
-	}
-	full := make(map[string]*warroom.Alert, len(whole))
-	for _, a := range whole {
-		full[a.ID] = a
-	}
-	for i := range jobs {
-		for _, id := range attach[i] {
-			a := full[id]
-			if a == nil || a.Status != warroom.AlertFiring || a.IncidentID != "" {
-				continue
-			}
-			err := p.attachRouted(ctx, a, r.services[a.ServiceID].open, "the service's rules attach "+a.Severity+" alerts to its open incident")
-			if err != nil {
-				results[i].Err = fmt.Errorf("route alert %s: %w", a.ID, err)
-				break
+	// Joining changes no service's open incident: these are decided
+	// already. They are linked in batches, one per incident and reason
+	// for the whole claim (join.go); a batch that fails fails the jobs
+	// of its alerts.
+	r.flushJoins(ctx, func(in []int, err error) {
+		for _, i := range in {
+			if results[i].Err == nil {
+				results[i].Err = err
 			}
 		}
-	}
+	})
 	return results
 }
 
@@ -317,6 +319,12 @@ type router struct {
 	missing  []string            // alerts (or their services) that do not exist
 	unpaged  map[string][]string // service ID → alerts that wait with nobody to page
 	routed   map[string]bool     // alerts routed whole, so that settle routes none twice
+	// joins are the alerts that join an incident, linked in batches by
+	// flushJoins (join.go); groups, what the router read of alert
+	// groups' incidents.
+	joins  []*joinBatch
+	joinAt map[string]*joinBatch
+	groups map[groupRef]groupIncidentOf
 }
 
 func newRouter(p *Pager, now time.Time) *router {
@@ -366,12 +374,18 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 	p := r.p
 	switch rule.Action {
 	case warroom.AlertDeclare:
-		grp, err := p.groupIncident(ctx, a)
+		// The group's incident as the router read it (once per group),
+		// else by every means (groupIncident).
+		grp, err := r.openGroupIncident(ctx, a)
+		if err == nil && grp == nil {
+			grp, err = p.groupIncident(ctx, a)
+		}
 		if err != nil {
 			return err
 		}
 		if grp != nil {
-			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
+			r.join(0, a, grp, sameGroup, true)
+			return nil
 		}
 		inc, joined, err := p.declareForAlert(ctx, a, rule, r.now)
 		if err != nil {
@@ -379,10 +393,20 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		}
 		if joined {
 			// Another process declared for the group meanwhile.
-			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
+			r.join(0, a, inc, sameGroup, true)
+			return nil
 		}
 		if inc.Stage.Open() {
 			svc.open = inc // the service's newest open incident now
+			if a.GroupKey != "" {
+				// The rest of the group joins it: the router and the
+				// forecast (RouteQueue) know.
+				if r.groups == nil {
+					r.groups = map[groupRef]groupIncidentOf{}
+				}
+				r.groups[groupRef{a.ServiceID, a.GroupKey}] = groupIncidentOf{inc, a.ID}
+				p.knownGroups.put(a.ServiceID, a.GroupKey, r.now)
+			}
 		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
 			a.Summary, a.Severity, a.ID, rule.IncidentSeverity, rule.MinSeverity)
@@ -396,7 +420,8 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 			LinkPayload{AlertID: a.ID, IncidentID: inc.ID, Note: text}))
 		return nil
 	case warroom.AlertAttach:
-		return p.attachRouted(ctx, a, svc.open, "the service's rules attach "+a.Severity+" alerts to its open incident")
+		r.join(0, a, svc.open, attachRule(a.Severity), false)
+		return nil
 	}
 	if svc.paging.EscalationPolicyID == "" {
 		r.waits(a)
@@ -500,15 +525,6 @@ func (p *Pager) link(ctx context.Context, job engine.Job, now time.Time) ([]engi
 		}
 	}
 	return nil, permanentIfNotFound(p.linkAlert(ctx, pl.AlertID, pl.IncidentID))
-}
-
-// attachRouted links a to the open incident inc and notes it there.
-func (p *Pager) attachRouted(ctx context.Context, a *warroom.Alert, inc *warroom.Incident, why string) error {
-	text := fmt.Sprintf("Alert %q (%s, %s) attached: %s.", a.Summary, a.Severity, a.ID, why)
-	if err := p.note(ctx, inc.ID, "route-note:"+a.ID, text); err != nil {
-		return err
-	}
-	return p.linkAlert(ctx, a.ID, inc.ID)
 }
 
 // linkAlert sets an alert's incident unless a person linked it elsewhere

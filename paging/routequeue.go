@@ -25,7 +25,16 @@ import (
 // as not paging (the alert joins the open incident, whose escalation goes
 // on); the bulk router hands it to the page queue if there turns out to
 // be no open incident.
-func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool) {
+//
+// An alert a declare rule matches whose group (groupKeys, by alert; nil:
+// none known) this process saw get an incident (knownGroups) counts as
+// not paging either: it will join that incident, whose escalation goes
+// on, and pages nobody new. That keeps an alert storm in one group (the
+// shape of a real outage: Alertmanager's groups) off the page queue
+// after its first alert: its routing is bulk work, batched (joinBatch),
+// and not urgent. A forecast that missed (the incident was closed
+// meanwhile) costs a hop: bulk routing hands the alert to the page queue.
+func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, groupKeys []string) (queue string, declares []bool) {
 	if p.cfg.PageQueue == QueueDefault {
 		return "", nil
 	}
@@ -37,8 +46,12 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []s
 		}
 		p.routeQueues.put(serviceID, sp, p.cfg.Now())
 	}
+	now := p.cfg.Now()
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
+		if rule.Action == warroom.AlertDeclare && i < len(groupKeys) && p.knownGroups.has(serviceID, groupKeys[i], now) {
+			continue // joins its group's incident
+		}
 		if pages(rule, sp) {
 			queue = p.cfg.PageQueue
 		}

@@ -417,7 +417,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 			}
 		}
 		if len(routeIDs) > 0 {
-			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue))
+			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue, req.integration.ServiceID))
 		}
 	}
 	// Existing alerts first: one resolved in this batch gives up its open
@@ -530,15 +530,19 @@ func (r *alertRow) merge(in *incoming, fillOnly bool) bool {
 }
 
 // routeJob asks the engine to route a request's new alerts, on queue
-// ("": the default queue).
-func routeJob(ids []string, at time.Time, queue string) engine.Job {
+// ("": the default queue). Its fairness key is the alerts' service: a
+// claim takes the route jobs of every service in turn (Store.ClaimFair),
+// so that a storm on one service never delays routing, and so paging,
+// on another; the jobs that follow it (the declaration's escalation, the
+// page) inherit the key.
+func routeJob(ids []string, at time.Time, queue, serviceID string) engine.Job {
 	payload, _ := json.Marshal(struct {
 		AlertIDs []string `json:"alert_ids"`
 	}{ids}) // strings always encode
 	if queue == "" {
 		queue = jobQueueDefault
 	}
-	return engine.Job{Queue: queue, Kind: JobAlertRoute, DueAt: at, Payload: payload}
+	return engine.Job{Queue: queue, Kind: JobAlertRoute, DueAt: at, Payload: payload, FairKey: serviceID}
 }
 
 // retryableIngest reports whether a failed batch may succeed if run

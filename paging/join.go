@@ -1,0 +1,217 @@
+package paging
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/warroom/warroom"
+)
+
+// Alerts that join an incident that exists already (their group's, or
+// the service's open incident by an attach rule) page nobody new: the
+// incident's escalation goes on. During a storm they are nearly all of
+// the alerts (in one Alertmanager group only the first declares), so
+// routing links them in batches: one timeline note and one statement per
+// incident and reason, for all the alerts of a job (routing whole) or of
+// a claim of bulk jobs, instead of a note and an update per alert (two
+// transactions each, which held routing to hundreds to a few thousand
+// alerts a second while intake took tens of thousands).
+
+// AlertLinker is implemented by stores that link many alerts to an
+// incident at once (sqlstore); routing uses it when the store has it.
+type AlertLinker interface {
+	// LinkAlerts links the alerts of ids that are linked to no incident
+	// to incidentID, at at, in one transaction, and returns how many it
+	// linked. ENotFound if the incident does not exist.
+	LinkAlerts(ctx context.Context, incidentID string, ids []string, at time.Time) (int, error)
+}
+
+// joinReason says why alerts joined an incident, for its timeline: for
+// one alert and for many.
+type joinReason struct{ one, many string }
+
+// sameGroup is why an alert joins the incident of its group.
+var sameGroup = joinReason{"it belongs to the same alert group", "they belong to the same alert group"}
+
+// attachRule is why an alert joins its service's open incident by an
+// attach rule.
+func attachRule(severity string) joinReason {
+	return joinReason{"the service's rules attach " + severity + " alerts to its open incident",
+		"the service's rules attach " + severity + " alerts to its open incident"}
+}
+
+// joinBatch is the alerts that join one incident for one reason.
+type joinBatch struct {
+	inc    *warroom.Incident
+	why    joinReason
+	alerts []*warroom.Alert // whole, or only what routing reads (RoutingAlerts)
+	jobs   []int            // the job of each alert, for bulk routing's results
+	group  bool             // they join their group's incident
+}
+
+// join adds a to the alerts that join inc (job: its job's index in a
+// batch of bulk jobs, else 0). Nothing is written until flushJoins.
+func (r *router) join(job int, a *warroom.Alert, inc *warroom.Incident, why joinReason, group bool) {
+	k := inc.ID + "\x00" + why.one
+	if r.joinAt == nil {
+		r.joinAt = map[string]*joinBatch{}
+	}
+	b := r.joinAt[k]
+	if b == nil {
+		b = &joinBatch{inc: inc, why: why, group: group}
+		r.joinAt[k] = b
+		r.joins = append(r.joins, b)
+	}
+	b.alerts = append(b.alerts, a)
+	b.jobs = append(b.jobs, job)
+	r.routed[a.ID] = true
+}
+
+// flushJoins writes the joins collected since the last flush: per batch
+// the timeline note first, then the links in one statement, so that a
+// run that stopped between them finds the alerts unlinked and does it
+// again (the note is keyed by the batch's first alert: written once).
+// fail is called with each batch's error and the jobs of its alerts;
+// flushJoins goes on with the next batch.
+func (r *router) flushJoins(ctx context.Context, fail func(jobs []int, err error)) {
+	batches := r.joins
+	r.joins, r.joinAt = nil, nil
+	for _, b := range batches {
+		if err := r.p.joinIncident(ctx, b, r.now); err != nil {
+			fail(b.jobs, fmt.Errorf("route alert %s and %d more: %w", b.alerts[0].ID, len(b.alerts)-1, err))
+			continue
+		}
+		if b.group {
+			for _, a := range b.alerts {
+				r.p.knownGroups.put(a.ServiceID, a.GroupKey, r.now)
+			}
+		}
+	}
+}
+
+// joinIncident notes a batch of joining alerts on their incident's
+// timeline and links them.
+func (p *Pager) joinIncident(ctx context.Context, b *joinBatch, now time.Time) error {
+	first := b.alerts[0]
+	if first.Summary == "" {
+		// Bulk routing reads only what it decides on; the note names the
+		// first alert.
+		whole, err := p.findAlerts(ctx, []string{first.ID}, true)
+		if err != nil {
+			return err
+		}
+		if len(whole) > 0 {
+			first = whole[0]
+		}
+	}
+	text := fmt.Sprintf("Alert %q (%s, %s) attached: %s.", first.Summary, first.Severity, first.ID, b.why.one)
+	if n := len(b.alerts); n > 1 {
+		text = fmt.Sprintf("%d alerts attached: %s. The first: %q (%s, %s).", n, b.why.many, first.Summary, first.Severity, first.ID)
+	}
+	if err := p.note(ctx, b.inc.ID, "route-note:"+first.ID, text); err != nil {
+		return err
+	}
+	ids := make([]string, len(b.alerts))
+	for i, a := range b.alerts {
+		ids[i] = a.ID
+	}
+	return p.linkAlerts(ctx, b.inc.ID, ids)
+}
+
+// linkAlerts links alerts to an incident unless a person linked them
+// elsewhere meanwhile: with one statement where the store can.
+func (p *Pager) linkAlerts(ctx context.Context, incidentID string, ids []string) error {
+	if l, ok := p.cfg.Store.(AlertLinker); ok {
+		_, err := l.LinkAlerts(ctx, incidentID, ids, p.cfg.Now().UTC())
+		return err
+	}
+	for _, id := range ids {
+		if err := p.linkAlert(ctx, id, incidentID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openGroupIncident returns the open incident routing declared for a's
+// group (read from the database once per group and router), unless it
+// was declared for a itself; nil if none. Unlike groupIncident it does
+// not look for an incident a person linked the group's alerts to: bulk
+// routing asks it for every alert of a storm, and hands those it finds
+// nothing for to routing whole, which does.
+func (r *router) openGroupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
+	if a.GroupKey == "" {
+		return nil, nil
+	}
+	k := groupRef{a.ServiceID, a.GroupKey}
+	g, ok := r.groups[k]
+	if !ok {
+		inc, forAlert, err := r.p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
+		if err != nil {
+			return nil, err
+		}
+		if inc != nil && !inc.Stage.Open() {
+			inc = nil
+			r.p.knownGroups.forget(a.ServiceID, a.GroupKey)
+		}
+		g = groupIncidentOf{inc, forAlert}
+		if r.groups == nil {
+			r.groups = map[groupRef]groupIncidentOf{}
+		}
+		r.groups[k] = g
+	}
+	if g.inc == nil || g.forAlert == a.ID {
+		return nil, nil
+	}
+	return g.inc, nil
+}
+
+// groupIncidentOf is what a router read of a group's incident.
+type groupIncidentOf struct {
+	inc      *warroom.Incident // open, or nil
+	forAlert string            // the alert it was declared for
+}
+
+// groupRef names an alert group: its service and group key.
+type groupRef struct{ service, group string }
+
+// knownGroupTTL is how long RouteQueue trusts that a group has an open
+// incident after this process's routing declared it or joined it.
+const knownGroupTTL = 30 * time.Second
+
+// groupCache is the alert groups this process saw have an open incident
+// (Pager.knownGroups), for RouteQueue's forecast.
+type groupCache struct {
+	mu     sync.Mutex
+	groups map[groupRef]time.Time
+}
+
+func (c *groupCache) has(service, group string, now time.Time) bool {
+	if group == "" {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.groups[groupRef{service, group}]
+	return ok && now.Sub(at) < knownGroupTTL && !now.Before(at)
+}
+
+func (c *groupCache) put(service, group string, now time.Time) {
+	if group == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.groups == nil || len(c.groups) > 100000 {
+		c.groups = map[groupRef]time.Time{} // bounded: a storm of new groups must not grow it for ever
+	}
+	c.groups[groupRef{service, group}] = now
+}
+
+func (c *groupCache) forget(service, group string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.groups, groupRef{service, group})
+}

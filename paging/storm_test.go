@@ -1,0 +1,218 @@
+package paging_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/paging"
+)
+
+// criticalStorm ingests n deliveries of per critical alerts each on in,
+// at once, as intake would: each delivery's alerts in group groupOf(i).
+// It returns the IDs of the alerts of each delivery.
+func (p *proc) criticalStorm(in *warroom.Integration, prefix string, n, per int, groupOf func(i int) string) [][]string {
+	p.w.t.Helper()
+	var reqs []warroom.IngestRequest
+	for i := range n {
+		req := warroom.IngestRequest{Integration: in, ReceivedAt: p.w.clock.Now()}
+		for j := range per {
+			req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{
+				DedupKey: fmt.Sprintf("%s-%d-%d", prefix, i, j), Severity: "critical", Summary: "Instance down",
+				GroupKey: groupOf(i)}})
+		}
+		reqs = append(reqs, req)
+	}
+	res, err := p.store.IngestAlerts(p.w.ctx, reqs)
+	if err != nil {
+		p.w.t.Fatal(err)
+	}
+	ids := make([][]string, n)
+	for i := range res {
+		for _, r := range res[i] {
+			ids[i] = append(ids[i], r.AlertID)
+		}
+	}
+	return ids
+}
+
+// serverEngine is an engine configured as the server runs paging's
+// (Pager.EngineConfig: batches, the bound per service, workers), on the
+// world's clock.
+func (p *proc) serverEngine() *engine.Engine {
+	cfg := p.pager.EngineConfig(p.store)
+	cfg.Now, cfg.Owner = p.w.clock.Now, p.owner+"-server"
+	return engine.New(cfg)
+}
+
+// linked counts the alerts of a service that are linked to an incident.
+func (p *proc) linked(serviceID string) int {
+	p.w.t.Helper()
+	alerts, err := p.store.ListAlerts(p.w.ctx, warroom.AlertFilter{ServiceID: serviceID, Limit: 100000})
+	if err != nil {
+		p.w.t.Fatal(err)
+	}
+	n := 0
+	for _, a := range alerts {
+		if a.IncidentID != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// runQueue runs one claim of queue on e and returns how many jobs ran.
+func runQueue(t *testing.T, w *world, e *engine.Engine, queue string) int {
+	t.Helper()
+	n, err := e.RunDue(w.ctx, queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Issue 8: a storm of critical alerts on one service whose rules declare
+// on critical put thousands of route jobs on the page queue, and the
+// route job of another service's page waited behind all of them (one
+// first-come queue). The claim takes the services' jobs in turn, a few of
+// one service at most: the probe's page goes out with the first claim,
+// while the storm's backlog is still there. Both storm shapes: a new
+// group per delivery (every one declares), and one group whose
+// declaration has not run yet (every delivery is forecast to declare).
+func TestStormOnOneServiceDoesNotDelayAnothersPage(t *testing.T) {
+	for _, shape := range []struct {
+		name    string
+		groupOf func(i int) string
+	}{
+		{"new group per delivery", func(i int) string { return fmt.Sprintf("g-%d", i) }},
+		{"one group", func(int) string { return "one-group" }},
+	} {
+		t.Run(shape.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, w *world) {
+				p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+				p.store.SetRouteQueue(p.pager.RouteQueue)
+				who := p.people()
+				p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
+				p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
+				stormSvc, storming := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+				_, probed := p.service("probed", p.policy("probe-oncall", 0, 5*time.Minute, users(who.ada)))
+				e := p.serverEngine()
+
+				const deliveries = 400 // more than a first-come claim of the page queue takes (250)
+				p.criticalStorm(storming, "storm", deliveries, 5, shape.groupOf)
+				if n := runQueue(t, w, e, paging.QueueDefault); n != 0 {
+					t.Fatalf("the default queue ran %d jobs: the storm's route jobs were meant to be on the page queue", n)
+				}
+				w.clock.Advance(time.Second)
+				probe := p.alert(probed, "trigger", "probe-1", "critical", "Probe")
+				w.clock.Advance(time.Millisecond)
+
+				runQueue(t, w, e, paging.QueuePage)
+				p.sendDue()
+				if a := p.findAlert(probe); a.IncidentID == "" {
+					t.Fatal("after one claim of the page queue the probe is not routed")
+				}
+				if n := len(w.hook.to("/ada")); n != 1 {
+					t.Fatalf("the probe's on-call was paged %d times after one claim, want 1", n)
+				}
+				if n := p.linked(stormSvc.ID); n > deliveries*5/10 {
+					t.Fatalf("%d of the storm's alerts were routed before the probe's page; the backlog was meant to be still there", n)
+				}
+			})
+		})
+	}
+}
+
+// Issue 8: in one Alertmanager group only the first alert declares; the
+// rest join its incident. They are routed in batches: intake forecasts
+// that they page nobody new (the group has an incident), so their route
+// jobs go to the default queue, not the page queue, and one claim of bulk
+// routing links all of them with one timeline note and one statement.
+func TestOneGroupStormJoinsInBatches(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		who := p.people()
+		p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
+		_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
+		e := p.serverEngine()
+		group := func(int) string { return "alertname=InstanceDown" }
+
+		// The group's first delivery declares.
+		firstID := p.criticalStorm(in, "first", 1, 1, group)[0][0]
+		for runQueue(t, w, e, paging.QueuePage) > 0 {
+		}
+		first := p.findAlert(firstID)
+		if first.IncidentID == "" {
+			t.Fatal("the group's first alert declared nothing")
+		}
+
+		// The storm: 40 deliveries of 50 alerts of the same group.
+		const deliveries, per = 40, 50
+		ids := p.criticalStorm(in, "storm", deliveries, per, group)
+		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
+			t.Fatalf("the page queue ran %d jobs: the storm, which pages nobody new, was meant to be routed in bulk", n)
+		}
+		if n := runQueue(t, w, e, paging.QueueDefault); n < deliveries {
+			t.Fatalf("one claim of the default queue ran %d jobs, want the %d route jobs and the declaration's notes", n, deliveries)
+		}
+		for i := range ids {
+			for _, id := range ids[i] {
+				if a := p.findAlert(id); a.IncidentID != first.IncidentID {
+					t.Fatalf("alert %s linked to %q, want the group's incident %s", id, a.IncidentID, first.IncidentID)
+				}
+			}
+		}
+		var notes []string
+		for _, l := range p.timeline(first.IncidentID) {
+			if strings.Contains(l, "attached") {
+				notes = append(notes, l)
+			}
+		}
+		if len(notes) != 1 || !strings.Contains(notes[0], fmt.Sprintf("%d alerts attached: they belong to the same alert group", deliveries*per)) {
+			t.Fatalf("timeline notes of attached alerts: %d, want one for all %d: %q", len(notes), deliveries*per, notes[:min(len(notes), 3)])
+		}
+		p.drain()
+		if n := len(w.hook.to("/ada")); n != 1 {
+			t.Fatalf("ada paged %d times, want once for the group's incident", n)
+		}
+	})
+}
+
+// Deliveries of one group that reach the page queue before its
+// declaration (forecast to declare: nothing knew of an incident yet) are
+// routed whole, and their alerts that join are linked with one note per
+// delivery, not one each.
+func TestGroupJoinsBatchedWhenRoutedWhole(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		_, in := p.service("checkout", nil)
+		const deliveries, per = 6, 30
+		ids := p.criticalStorm(in, "storm", deliveries, per, func(int) string { return "g" })
+		p.drain()
+		inc := p.findAlert(ids[0][0]).IncidentID
+		if inc == "" {
+			t.Fatal("nothing declared")
+		}
+		for i := range ids {
+			for _, id := range ids[i] {
+				if a := p.findAlert(id); a.IncidentID != inc {
+					t.Fatalf("alert %s linked to %q, want %s", id, a.IncidentID, inc)
+				}
+			}
+		}
+		attached := 0
+		for _, l := range p.timeline(inc) {
+			if strings.Contains(l, "attached") {
+				attached++
+			}
+		}
+		if attached > deliveries {
+			t.Fatalf("%d notes of attached alerts for %d deliveries: want at most one per delivery", attached, deliveries)
+		}
+	})
+}
