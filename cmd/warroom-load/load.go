@@ -17,35 +17,55 @@ import (
 	"time"
 )
 
-// loader sends the alerts: concurrency workers, each posting one request
-// at a time, until the deadline or the request budget is spent.
+// loader sends the alerts: workers (--concurrency of them, or --senders
+// with --rate), each posting one request at a time, until the deadline
+// or the request budget is spent. Without --rate a worker sends its next
+// request as soon as the last is answered (closed loop: the server sets
+// the pace); with --rate each sends on a timetable (open loop: the
+// generator sets the pace, and reports when it could not keep it).
 type loader struct {
 	cfg    config
 	client *http.Client
 	gen    *generator
 	target string // URL posted to
 	key    string // the integration key
+	group  amGroup
+	pace   *pacing // nil: closed loop
 
-	stopAt time.Time
-	budget atomic.Int64 // requests left, when cfg.requests > 0
+	start, stopAt time.Time
+	budget        atomic.Int64 // requests left, when cfg.requests > 0
 
 	requests, accepted     atomic.Int64 // requests sent, answered 2xx
 	alertsSent, alertsDone atomic.Int64 // alerts sent, in requests answered 2xx
+	last2xx                atomic.Int64 // unix nanoseconds of the latest 2xx answer
 
-	mu   sync.Mutex
-	errs map[string]int64
-	lat  []time.Duration // of every request that got an answer
+	mu       sync.Mutex
+	errs     map[string]int64
+	lat      []time.Duration // of every request that got an answer
+	lateness []time.Duration // with --rate: how late each request was sent
 }
 
 func newLoader(cfg config, client *http.Client, gen *generator, key string) *loader {
-	l := &loader{cfg: cfg, client: client, gen: gen, key: key, errs: map[string]int64{}}
+	l := &loader{cfg: cfg, client: client, gen: gen, key: key, errs: map[string]int64{}, group: gen.oneGroup()}
 	if cfg.kind == kindPagerDuty {
 		l.target = cfg.server + "/v2/enqueue"
 	} else {
 		l.target = intakeURL(cfg.server, key)
 	}
+	if cfg.rate > 0 {
+		p := newPacing(cfg.rate, cfg.alertsPerRequest(), cfg.senders)
+		l.pace = &p
+	}
 	l.budget.Store(cfg.requests)
 	return l
+}
+
+// workers is how many requests the loader keeps in flight at most.
+func (c config) workers() int {
+	if c.rate > 0 {
+		return c.senders
+	}
+	return c.concurrency
 }
 
 // take reports whether a worker may send one more request.
@@ -59,14 +79,34 @@ func (l *loader) take() bool {
 // run starts the workers and waits for them; it returns how long the
 // load lasted, from the first request to the last answer.
 func (l *loader) run(ctx context.Context) time.Duration {
-	start := time.Now()
-	l.stopAt = start.Add(l.cfg.duration)
+	l.start = time.Now()
+	l.stopAt = l.start.Add(l.cfg.duration)
 	var wg sync.WaitGroup
-	for w := range l.cfg.concurrency {
+	for w := range l.cfg.workers() {
 		wg.Go(func() { l.work(ctx, w) })
 	}
 	wg.Wait()
-	return time.Since(start)
+	return time.Since(l.start)
+}
+
+// waitTurn, with --rate, waits until the worker's request seq is due and
+// returns how late it is sent; false when it is due at or after the end
+// of the run (or the run is interrupted), so it is not sent.
+func (l *loader) waitTurn(ctx context.Context, w, seq int) (time.Duration, bool) {
+	due := l.pace.due(l.start, l.pace.slot(w, seq))
+	if !due.Before(l.stopAt) {
+		return 0, false
+	}
+	if d := time.Until(due); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-t.C:
+		}
+	}
+	return max(time.Since(due), 0), true
 }
 
 // work is one worker: it keeps the fingerprints of its accepted firing
@@ -74,35 +114,45 @@ func (l *loader) run(ctx context.Context) time.Duration {
 func (l *loader) work(ctx context.Context, w int) {
 	var firing []string
 	lat := make([]time.Duration, 0, 1024)
+	var late []time.Duration
 	defer func() {
 		l.mu.Lock()
 		l.lat = append(l.lat, lat...)
+		l.lateness = append(l.lateness, late...)
 		l.mu.Unlock()
 	}()
 	for seq := 0; ctx.Err() == nil && l.take(); seq++ {
-		n := l.cfg.batch
-		if l.cfg.kind == kindPagerDuty {
-			n = 1
+		if l.pace != nil {
+			d, ok := l.waitTurn(ctx, w, seq)
+			if !ok {
+				return
+			}
+			late = append(late, d)
 		}
+		n := l.cfg.alertsPerRequest()
 		alerts := make([]amAlert, n)
 		var resolvedFrom int
 		for i := range alerts {
 			if len(firing) > resolvedFrom && l.cfg.resolveFraction > 0 && rand.Float64() < l.cfg.resolveFraction {
-				alerts[i] = amAlert{fingerprint: firing[resolvedFrom], resolved: true}
+				alerts[i] = amAlert{fingerprint: firing[resolvedFrom], severity: l.cfg.severity, resolved: true}
 				resolvedFrom++
 				continue
 			}
 			alerts[i] = amAlert{fingerprint: l.gen.fingerprint(), severity: l.cfg.severity}
 		}
 		var body []byte
-		if l.cfg.kind == kindPagerDuty {
+		switch {
+		case l.cfg.kind == kindPagerDuty:
 			body = l.gen.pagerDuty(l.key, alerts[0])
-		} else {
-			body = l.gen.alertmanager("w"+strconv.Itoa(w)+"-"+strconv.Itoa(seq), alerts, time.Now())
+		case l.cfg.shape == shapeOneGroup:
+			body = l.gen.alertmanager(l.group, alerts, time.Now())
+		default:
+			body = l.gen.alertmanager(requestGroup(l.gen.run+"-w"+strconv.Itoa(w)+"-"+strconv.Itoa(seq)), alerts, time.Now())
 		}
 		begin := time.Now()
 		status, err := post(ctx, l.client, l.target, body)
-		d := time.Since(begin)
+		answered := time.Now()
+		d := answered.Sub(begin)
 		l.requests.Add(1)
 		l.alertsSent.Add(int64(n))
 		if err != nil {
@@ -116,6 +166,7 @@ func (l *loader) work(ctx context.Context, w int) {
 		}
 		l.accepted.Add(1)
 		l.alertsDone.Add(int64(n))
+		l.noteLast2xx(answered)
 		if l.cfg.resolveFraction > 0 {
 			firing = firing[resolvedFrom:]
 			for _, a := range alerts {
@@ -123,6 +174,17 @@ func (l *loader) work(ctx context.Context, w int) {
 					firing = append(firing, a.fingerprint)
 				}
 			}
+		}
+	}
+}
+
+// noteLast2xx keeps the time of the latest 2xx answer.
+func (l *loader) noteLast2xx(t time.Time) {
+	ns := t.UnixNano()
+	for {
+		old := l.last2xx.Load()
+		if ns <= old || l.last2xx.CompareAndSwap(old, ns) {
+			return
 		}
 	}
 }

@@ -58,7 +58,7 @@ func TestAlertmanagerPayloadParses(t *testing.T) {
 	}
 	alerts[7].resolved = true
 	alerts[8].summary = `quote " and <tag> & é`
-	body := g.alertmanager("w1-2", alerts, now)
+	body := g.alertmanager(requestGroup("w1-2"), alerts, now)
 	if !json.Valid(body) {
 		t.Fatalf("invalid JSON: %s", body)
 	}
@@ -88,6 +88,9 @@ func TestAlertmanagerPayloadParses(t *testing.T) {
 		}
 		if a.Action != want || a.Severity != "critical" || a.GroupKey != env.GroupKey {
 			t.Errorf("alert %d: %+v", i, a)
+		}
+		if len(a.Labels) != 5 || len(a.Annotations) != 3 || a.Labels["instance"] == parsed[0].Labels["instance"] && i > 0 {
+			t.Errorf("alert %d: want 5 labels, 3 annotations and its own instance: %v %v", i, a.Labels, a.Annotations)
 		}
 	}
 	if parsed[8].Summary != alerts[8].summary {

@@ -122,7 +122,7 @@ func (p *pageProbe) run(ctx context.Context, stop <-chan struct{}) {
 // send posts one probe: a single critical alert in its own group.
 func (p *pageProbe) send(ctx context.Context) {
 	fp := p.gen.fingerprint()
-	body := p.gen.alertmanager("probe-"+fp, []amAlert{{fingerprint: fp, severity: "critical",
+	body := p.gen.alertmanager(requestGroup("probe-"+fp), []amAlert{{fingerprint: fp, severity: "critical",
 		summary: "warroom-load probe " + fp}}, time.Now())
 	status, err := post(ctx, p.client, p.target, body)
 	at := time.Now()

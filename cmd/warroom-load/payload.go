@@ -4,6 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -46,10 +49,68 @@ type amAlert struct {
 	summary     string // "" for the default
 }
 
+// Shapes of the load: how its alerts fall into Alertmanager groups.
+// warroom routes alerts by group (one incident per group), so the shape
+// decides whether a storm of critical alerts makes one incident or one
+// per request.
+const (
+	// shapeGroupPerRequest: each request is a new group, as when every
+	// request reports a different outage (warroom declares an incident
+	// per request for critical alerts).
+	shapeGroupPerRequest = "group-per-request"
+	// shapeOneGroup: every request of the run is a notification about
+	// the same group (alertname and job fixed, instance varying), as
+	// Alertmanager sends during an outage of one job on many instances.
+	shapeOneGroup = "one-group"
+)
+
+// amGroup is the Alertmanager group a notification is about: its
+// groupLabels, sorted by name, and its groupKey rendered as Alertmanager
+// renders it ({}:{name="value", ...}), already escaped for JSON.
+type amGroup struct {
+	labels [][2]string
+	key    string // JSON-escaped
+}
+
+func newAMGroup(labels ...[2]string) amGroup {
+	slices.SortFunc(labels, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	var k strings.Builder
+	k.WriteString("{}:{")
+	for i, l := range labels {
+		if i > 0 {
+			k.WriteString(", ")
+		}
+		k.WriteString(l[0] + "=" + strconv.Quote(l[1]))
+	}
+	k.WriteString("}")
+	return amGroup{labels: labels, key: jsonSafe(k.String())}
+}
+
+// oneGroup is the run's single group for --shape one-group: Alertmanager
+// grouping by alertname and job.
+func (g *generator) oneGroup() amGroup {
+	return newAMGroup([2]string{"alertname", alertName}, [2]string{"job", g.job()})
+}
+
+// requestGroup is a group of its own, named name (a request of --shape
+// group-per-request, or a page-latency probe).
+func requestGroup(name string) amGroup {
+	return newAMGroup([2]string{"alertname", alertName}, [2]string{"group", name})
+}
+
+// alertName is the alertname label of every alert the generator sends.
+const alertName = "WarroomLoad"
+
+// job is the job label of the run's alerts: it names the run, so that a
+// run's one group is not an earlier run's.
+func (g *generator) job() string { return "warroom-load-" + g.run }
+
 // alertmanager returns an Alertmanager webhook body (payload version 4)
-// carrying alerts, all in the group named group, as Alertmanager sends
-// one notification per group.
-func (g *generator) alertmanager(group string, alerts []amAlert, now time.Time) []byte {
+// carrying alerts, all of the group group, as Alertmanager sends one
+// notification per group. Each alert has the shape of a real one: five
+// labels (alertname, instance, job, service, severity), three annotations
+// (summary, description, runbook_url) and its own fingerprint.
+func (g *generator) alertmanager(group amGroup, alerts []amAlert, now time.Time) []byte {
 	ts := now.UTC().Format(time.RFC3339)
 	b := make([]byte, 0, 512+len(alerts)*560)
 	status := "resolved"
@@ -59,6 +120,7 @@ func (g *generator) alertmanager(group string, alerts []amAlert, now time.Time) 
 			break
 		}
 	}
+	job := g.job()
 	b = append(b, `{"receiver":"warroom","status":"`...)
 	b = append(b, status...)
 	b = append(b, `","alerts":[`...)
@@ -76,10 +138,10 @@ func (g *generator) alertmanager(group string, alerts []amAlert, now time.Time) 
 		}
 		b = append(b, `{"status":"`...)
 		b = append(b, st...)
-		b = append(b, `","labels":{"alertname":"WarroomLoad","instance":"load-`...)
+		b = append(b, `","labels":{"alertname":"`+alertName+`","instance":"load-`...)
 		b = append(b, a.fingerprint...)
-		b = append(b, `","job":"warroom-load","run":"`...)
-		b = append(b, g.run...)
+		b = append(b, `:9100","job":"`...)
+		b = append(b, job...)
 		b = append(b, `","service":"`...)
 		b = append(b, g.service...)
 		b = append(b, `","severity":"`...)
@@ -96,13 +158,22 @@ func (g *generator) alertmanager(group string, alerts []amAlert, now time.Time) 
 		b = append(b, a.fingerprint...)
 		b = append(b, `"}`...)
 	}
-	b = append(b, `],"groupLabels":{"alertname":"WarroomLoad","group":"`...)
-	b = append(b, group...)
-	b = append(b, `"},"commonLabels":{"alertname":"WarroomLoad","job":"warroom-load","run":"`...)
-	b = append(b, g.run...)
-	b = append(b, `"},"commonAnnotations":{},"externalURL":"http://alertmanager.example.com:9093","version":"4","groupKey":"{}:{alertname=\"WarroomLoad\", group=\"`...)
-	b = append(b, group...)
-	b = append(b, `\"}","truncatedAlerts":0}`...)
+	b = append(b, `],"groupLabels":{`...)
+	for i, l := range group.labels {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, jsonSafe(l[0])...)
+		b = append(b, `":"`...)
+		b = append(b, jsonSafe(l[1])...)
+		b = append(b, '"')
+	}
+	b = append(b, `},"commonLabels":{"alertname":"`+alertName+`","job":"`...)
+	b = append(b, job...)
+	b = append(b, `"},"commonAnnotations":{},"externalURL":"http://alertmanager.example.com:9093","version":"4","groupKey":"`...)
+	b = append(b, group.key...)
+	b = append(b, `","truncatedAlerts":0}`...)
 	return b
 }
 

@@ -55,8 +55,10 @@ type pageReport struct {
 type report struct {
 	Server         string           `json:"server"`
 	Kind           string           `json:"kind"`
+	Shape          string           `json:"shape"`
+	Severity       string           `json:"severity"`
 	Batch          int              `json:"batch"`
-	Concurrency    int              `json:"concurrency"`
+	Concurrency    int              `json:"concurrency"` // 0 with --rate (see pacing)
 	Elapsed        time.Duration    `json:"elapsed_ns"`
 	Requests       int64            `json:"requests"`
 	Accepted       int64            `json:"requests_2xx"`
@@ -66,6 +68,8 @@ type report struct {
 	AlertsPerSec   float64          `json:"alerts_per_second"`
 	RequestsPerSec float64          `json:"requests_per_second"`
 	Latency        latencySummary   `json:"latency"`
+	Pacing         *pacingReport    `json:"pacing,omitempty"`  // with --rate
+	Routing        *routingReport   `json:"routing,omitempty"` // after the load
 	Pages          *pageReport      `json:"pages,omitempty"`
 }
 
@@ -76,14 +80,41 @@ func (r *report) writeJSON(w io.Writer) error {
 }
 
 func (r *report) writeText(w io.Writer) {
-	fmt.Fprintf(w, "warroom-load: %s intake at %s, batch %d, concurrency %d, %s\n",
-		r.Kind, r.Server, r.Batch, r.Concurrency, r.Elapsed.Round(time.Millisecond))
-	if r.Concurrency > 0 {
+	mode := fmt.Sprintf("concurrency %d", r.Concurrency)
+	if p := r.Pacing; p != nil {
+		mode = fmt.Sprintf("target %.0f alerts/s, senders %d", p.TargetAlertsPerSec, p.Senders)
+	}
+	fmt.Fprintf(w, "warroom-load: %s intake at %s, %s alerts, shape %s, batch %d, %s, %s\n",
+		r.Kind, r.Server, r.Severity, r.Shape, r.Batch, mode, r.Elapsed.Round(time.Millisecond))
+	if r.Concurrency > 0 || r.Pacing != nil {
 		fmt.Fprintf(w, "  requests       %d sent, %d answered 2xx (%.0f/s)\n", r.Requests, r.Accepted, r.RequestsPerSec)
 		fmt.Fprintf(w, "  alerts         %d sent, %d accepted (2xx)\n", r.AlertsSent, r.AlertsAccepted)
 		fmt.Fprintf(w, "  throughput     %.0f alerts/s accepted\n", r.AlertsPerSec)
 		fmt.Fprintf(w, "  errors         %s\n", countsText(r.Errors))
 		fmt.Fprintf(w, "  latency        %s\n", r.Latency.text())
+	}
+	if p := r.Pacing; p != nil {
+		verdict := "kept the target"
+		if p.FellBehind {
+			verdict = fmt.Sprintf("FELL BEHIND: %d of %d requests due were not sent (senders waiting for answers)", p.RequestsNotSent, p.RequestsDue)
+		}
+		fmt.Fprintf(w, "  pacing         target %.0f alerts/s, achieved %.0f; %s; sent after due: %s\n",
+			p.TargetAlertsPerSec, r.AlertsPerSec, verdict, p.Lateness.text())
+	}
+	if g := r.Routing; g != nil {
+		switch {
+		case g.NotChecked != "":
+			fmt.Fprintf(w, "  routing        not checked: %s\n", g.NotChecked)
+		case g.Routed:
+			fmt.Fprintf(w, "  routing        the run's newest %d firing alerts all linked to an incident %.1fs after the last 2xx; %d incidents declared\n",
+				g.Checked, g.After.Seconds(), g.IncidentsDeclared)
+		default:
+			fmt.Fprintf(w, "  routing        NOT ROUTED within --route-wait: %d of the run's newest %d firing alerts have no incident; %d incidents declared\n",
+				g.Unrouted, g.Checked, g.IncidentsDeclared)
+		}
+		if g.IncidentsError != "" {
+			fmt.Fprintf(w, "  incidents      counting failed: %s\n", g.IncidentsError)
+		}
 	}
 	if p := r.Pages; p != nil {
 		fmt.Fprintf(w, "  page latency   %d probes accepted, %d paged, %d missing; alert 2xx → page at the receiver: %s\n",

@@ -55,7 +55,7 @@ var exportToken = regexp.MustCompile(`export WARROOM_TOKEN=(wr_\S+)`)
 // serveInProcess starts `warroom serve` on 127.0.0.1:0 in this process,
 // bootstraps an admin and returns the server's URL and the admin's token.
 // Cleanup stops the server.
-func serveInProcess(b *testing.B, dsn string) (string, string) {
+func serveInProcess(b testing.TB, dsn string) (string, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
