@@ -146,7 +146,7 @@ func (r *router) openGroupIncident(ctx context.Context, a *warroom.Alert) (*warr
 		return nil, nil
 	}
 	k := groupRef{a.ServiceID, a.GroupKey}
-	g, ok := r.groups[k]
+	g, ok := r.groupRows[k]
 	if !ok {
 		inc, forAlert, err := r.p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
 		if err != nil {
@@ -157,10 +157,10 @@ func (r *router) openGroupIncident(ctx context.Context, a *warroom.Alert) (*warr
 			r.p.knownGroups.forget(a.ServiceID, a.GroupKey)
 		}
 		g = groupIncidentOf{inc, forAlert}
-		if r.groups == nil {
-			r.groups = map[groupRef]groupIncidentOf{}
+		if r.groupRows == nil {
+			r.groupRows = map[groupRef]groupIncidentOf{}
 		}
-		r.groups[k] = g
+		r.groupRows[k] = g
 	}
 	if g.inc == nil || g.forAlert == a.ID {
 		return nil, nil

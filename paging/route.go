@@ -222,7 +222,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
-				if rule.Action == warroom.AlertDeclare {
+				if rule.Action == warroom.AlertDeclare && svc.markGroup(a.GroupKey) {
 					svc.declaring = append(svc.declaring, a.ID)
 				}
 			case rule.Action == warroom.AlertAttach:
@@ -322,9 +322,9 @@ type router struct {
 	// joins are the alerts that join an incident, linked in batches by
 	// flushJoins (join.go); groups, what the router read of alert
 	// groups' incidents.
-	joins  []*joinBatch
-	joinAt map[string]*joinBatch
-	groups map[groupRef]groupIncidentOf
+	joins     []*joinBatch
+	joinAt    map[string]*joinBatch
+	groupRows map[groupRef]groupIncidentOf
 }
 
 func newRouter(p *Pager, now time.Time) *router {
@@ -342,6 +342,25 @@ type routedService struct {
 	// incident (decided at the end of the batch).
 	declaring []string
 	undecided bool
+	marked    map[string]bool // groups with an alert in declaring
+}
+
+// markGroup reports whether an alert of group is the first of its group
+// that bulk routing hands over to declare for: only that one is marked
+// (the rest of the group will join its incident; see RouteQueue). Alerts
+// of no group are each marked.
+func (svc *routedService) markGroup(group string) bool {
+	if group == "" {
+		return true
+	}
+	if svc.marked[group] {
+		return false
+	}
+	if svc.marked == nil {
+		svc.marked = map[string]bool{}
+	}
+	svc.marked[group] = true
+	return true
 }
 
 // service reads a service's paging and, if one of its rules attaches
@@ -401,10 +420,10 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 			if a.GroupKey != "" {
 				// The rest of the group joins it: the router and the
 				// forecast (RouteQueue) know.
-				if r.groups == nil {
-					r.groups = map[groupRef]groupIncidentOf{}
+				if r.groupRows == nil {
+					r.groupRows = map[groupRef]groupIncidentOf{}
 				}
-				r.groups[groupRef{a.ServiceID, a.GroupKey}] = groupIncidentOf{inc, a.ID}
+				r.groupRows[groupRef{a.ServiceID, a.GroupKey}] = groupIncidentOf{inc, a.ID}
 				p.knownGroups.put(a.ServiceID, a.GroupKey, r.now)
 			}
 		}

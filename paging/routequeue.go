@@ -14,8 +14,9 @@ import (
 // service with an escalation policy, as bulk routing decides), so that
 // its page never waits behind the bulk routing of an alert storm; ""
 // (the default queue) otherwise, and when paging has no queue of its own.
-// declares says which of them, by severity, will declare an incident:
-// the store marks them declaring as it stores them, so that bulk routing
+// declares says which of them will declare an incident (the first of
+// each group, or each alert of none): the store marks them declaring as
+// it stores them, so that bulk routing
 // of an alert that would join the service's open incident sees the
 // declaration coming (see settleBulk).
 //
@@ -47,13 +48,32 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		p.routeQueues.put(serviceID, sp, p.cfg.Now())
 	}
 	now := p.cfg.Now()
+	var declaring map[string]bool // groups of the delivery with an alert marked
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
-		if rule.Action == warroom.AlertDeclare && i < len(groupKeys) && p.knownGroups.has(serviceID, groupKeys[i], now) {
+		group := ""
+		if i < len(groupKeys) {
+			group = groupKeys[i]
+		}
+		if rule.Action == warroom.AlertDeclare && p.knownGroups.has(serviceID, group, now) {
 			continue // joins its group's incident
 		}
 		if pages(rule, sp) {
 			queue = p.cfg.PageQueue
+		}
+		if rule.Action == warroom.AlertDeclare && group != "" {
+			// One declaration per group: the group's other alerts of the
+			// delivery will join it, not declare, so they are not marked.
+			// Marking every alert of a storm cost each declaration a read
+			// and a clean-up of thousands of marks (Declaring,
+			// unmarkDeclaring), so that declaring slowed as the storm grew.
+			if declaring[group] {
+				continue
+			}
+			if declaring == nil {
+				declaring = map[string]bool{}
+			}
+			declaring[group] = true
 		}
 		if rule.Action == warroom.AlertDeclare {
 			if declares == nil {

@@ -216,3 +216,27 @@ func TestGroupJoinsBatchedWhenRoutedWhole(t *testing.T) {
 		}
 	})
 }
+
+// A delivery of a new group's alerts marks one of them declaring (the
+// group declares once; the rest join): marks of every alert of a storm
+// made each declaration read and clean up thousands of them, so that
+// routing slowed as the storm grew.
+func TestStormMarksOneDeclarationPerGroup(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		svc, in := p.service("checkout", nil)
+		p.criticalStorm(in, "storm", 3, 50, func(i int) string { return fmt.Sprintf("g-%d", i%2) })
+		marked, err := p.store.Declaring(w.ctx, svc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(marked) != 3 { // one per group and delivery: g-0, g-1, g-0 again
+			t.Fatalf("%d alerts marked declaring for 3 deliveries of 50 alerts in 2 groups, want 3", len(marked))
+		}
+		p.drain()
+		if marked, err = p.store.Declaring(w.ctx, svc.ID); err != nil || len(marked) != 0 {
+			t.Fatalf("after routing, %d marks left (%v)", len(marked), err)
+		}
+	})
+}
