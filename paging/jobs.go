@@ -30,6 +30,7 @@ const (
 	KindAlertAcknowledged = "alert.acknowledged"
 	KindAlertResolved     = "alert.resolved"
 	KindAlertLink         = "alert.link"
+	KindAlertJoined       = "alert.joined"
 	KindEscalationStep    = "escalation.step"
 	KindNotifyUser        = "notify.user"
 	KindIncidentAnnounce  = "incident.announce"
@@ -236,6 +237,7 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindAlertAcknowledged: p.alertAcknowledged,
 		KindAlertResolved:     p.alertResolved,
 		KindAlertLink:         p.link,
+		KindAlertJoined:       p.joined,
 		KindEscalationStep:    p.escalate,
 		KindNotifyUser:        p.notifyUser,
 		KindIncidentAnnounce:  p.announce,

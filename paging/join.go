@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
 )
 
 // Alerts that join an incident that exists already (their group's, or
@@ -84,8 +85,12 @@ func (r *router) flushJoins(ctx context.Context, fail func(jobs []int, err error
 			continue
 		}
 		if b.group {
+			last := groupRef{}
 			for _, a := range b.alerts {
-				r.p.knownGroups.put(a.ServiceID, a.GroupKey, r.now)
+				if g := (groupRef{a.ServiceID, a.GroupKey}); g != last {
+					r.p.knownGroups.put(a.ServiceID, a.GroupKey, b.inc.ID, r.now)
+					last = g
+				}
 			}
 		}
 	}
@@ -178,40 +183,105 @@ type groupIncidentOf struct {
 type groupRef struct{ service, group string }
 
 // knownGroupTTL is how long RouteQueue trusts that a group has an open
-// incident after this process's routing declared it or joined it.
+// incident after this process's routing declared it or joined it. The
+// store checks it again when it links an alert at intake.
 const knownGroupTTL = 30 * time.Second
 
 // groupCache is the alert groups this process saw have an open incident
 // (Pager.knownGroups), for RouteQueue's forecast.
 type groupCache struct {
 	mu     sync.Mutex
-	groups map[groupRef]time.Time
+	groups map[groupRef]knownGroup
 }
 
-func (c *groupCache) has(service, group string, now time.Time) bool {
+type knownGroup struct {
+	incident string
+	at       time.Time
+}
+
+// incident returns the open incident group was seen to have, or "".
+func (c *groupCache) incident(service, group string, now time.Time) string {
 	if group == "" {
-		return false
+		return ""
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	at, ok := c.groups[groupRef{service, group}]
-	return ok && now.Sub(at) < knownGroupTTL && !now.Before(at)
+	g, ok := c.groups[groupRef{service, group}]
+	if !ok || now.Sub(g.at) >= knownGroupTTL || now.Before(g.at) {
+		return ""
+	}
+	return g.incident
 }
 
-func (c *groupCache) put(service, group string, now time.Time) {
+func (c *groupCache) put(service, group, incident string, now time.Time) {
 	if group == "" {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.groups == nil || len(c.groups) > 100000 {
-		c.groups = map[groupRef]time.Time{} // bounded: a storm of new groups must not grow it for ever
+		c.groups = map[groupRef]knownGroup{} // bounded: a storm of new groups must not grow it for ever
 	}
-	c.groups[groupRef{service, group}] = now
+	c.groups[groupRef{service, group}] = knownGroup{incident, now}
 }
 
 func (c *groupCache) forget(service, group string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.groups, groupRef{service, group})
+}
+
+// JoinedPayload is the payload of alert.joined (scheduled by the store
+// when it links new alerts to their group's incident at intake; see
+// RouteQueue): the alerts of the group of ServiceID and GroupKey linked to
+// IncidentID that were received in [From, To).
+type JoinedPayload struct {
+	IncidentID string    `json:"incident_id"`
+	ServiceID  string    `json:"service_id"`
+	GroupKey   string    `json:"group_key"`
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+}
+
+// GroupAlertCounter is implemented by stores that count a group's alerts
+// in an incident (sqlstore), for alert.joined.
+type GroupAlertCounter interface {
+	// CountGroupAlerts counts the alerts of the group (service, group
+	// key) linked to the incident that were received in [from, to), and
+	// returns the ID of the first ("" for none).
+	CountGroupAlerts(ctx context.Context, incidentID, serviceID, groupKey string, from, to time.Time) (int, string, error)
+}
+
+// joined handles alert.joined: one timeline note for the alerts of a
+// group that joined its incident at intake within a window (the store's
+// JoinNoteWindow), instead of one per alert.
+func (p *Pager) joined(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var pl JoinedPayload
+	if err := decode(job, &pl); err != nil {
+		return nil, err
+	}
+	c, ok := p.cfg.Store.(GroupAlertCounter)
+	if !ok {
+		return nil, nil // only such a store links alerts at intake
+	}
+	n, firstID, err := c.CountGroupAlerts(ctx, pl.IncidentID, pl.ServiceID, pl.GroupKey, pl.From, pl.To)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	first, err := p.cfg.Store.FindAlert(ctx, firstID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	text := fmt.Sprintf("Alert %q (%s, %s) attached: %s.", first.Summary, first.Severity, first.ID, sameGroup.one)
+	if n > 1 {
+		// Counted from the database: every alert of the group received in
+		// the window and linked here, joined at intake or routed.
+		text = fmt.Sprintf("%d alerts of one group received from %s to %s UTC attached: %s. The first: %q (%s, %s).", n,
+			pl.From.UTC().Format(time.TimeOnly), pl.To.UTC().Format(time.TimeOnly), sameGroup.many, first.Summary, first.Severity, first.ID)
+	}
+	key := job.Key
+	if key == "" {
+		key = job.ID
+	}
+	return nil, permanentIfNotFound(p.note(ctx, pl.IncidentID, "route-note:"+key, text))
 }

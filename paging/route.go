@@ -424,7 +424,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 					r.groupRows = map[groupRef]groupIncidentOf{}
 				}
 				r.groupRows[groupRef{a.ServiceID, a.GroupKey}] = groupIncidentOf{inc, a.ID}
-				p.knownGroups.put(a.ServiceID, a.GroupKey, r.now)
+				p.knownGroups.put(a.ServiceID, a.GroupKey, inc.ID, r.now)
 			}
 		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",

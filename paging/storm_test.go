@@ -127,11 +127,13 @@ func TestStormOnOneServiceDoesNotDelayAnothersPage(t *testing.T) {
 }
 
 // Issue 8: in one Alertmanager group only the first alert declares; the
-// rest join its incident. They are routed in batches: intake forecasts
-// that they page nobody new (the group has an incident), so their route
-// jobs go to the default queue, not the page queue, and one claim of bulk
-// routing links all of them with one timeline note and one statement.
-func TestOneGroupStormJoinsInBatches(t *testing.T) {
+// rest join its incident, paging nobody new. Once routing declared for
+// the group, intake's forecast names the group's incident, and the store
+// links each new alert of the group to it as it stores it: no route job,
+// no second write per alert, nothing on the page queue. The timeline says
+// so once per window of the storm; an incident closed since is not
+// joined (the alerts are routed, and declare anew).
+func TestOneGroupStormJoinsAtIntake(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
 		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
 		p.store.SetRouteQueue(p.pager.RouteQueue)
@@ -150,34 +152,100 @@ func TestOneGroupStormJoinsInBatches(t *testing.T) {
 			t.Fatal("the group's first alert declared nothing")
 		}
 
-		// The storm: 40 deliveries of 50 alerts of the same group.
+		// The storm: 40 deliveries of 50 alerts of the same group, all
+		// linked as they are stored.
 		const deliveries, per = 40, 50
 		ids := p.criticalStorm(in, "storm", deliveries, per, group)
-		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
-			t.Fatalf("the page queue ran %d jobs: the storm, which pages nobody new, was meant to be routed in bulk", n)
-		}
-		if n := runQueue(t, w, e, paging.QueueDefault); n < deliveries {
-			t.Fatalf("one claim of the default queue ran %d jobs, want the %d route jobs and the declaration's notes", n, deliveries)
-		}
 		for i := range ids {
 			for _, id := range ids[i] {
 				if a := p.findAlert(id); a.IncidentID != first.IncidentID {
-					t.Fatalf("alert %s linked to %q, want the group's incident %s", id, a.IncidentID, first.IncidentID)
+					t.Fatalf("alert %s linked to %q as it was stored, want the group's incident %s", id, a.IncidentID, first.IncidentID)
 				}
 			}
 		}
+		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
+			t.Fatalf("the page queue ran %d jobs: the storm pages nobody new", n)
+		}
+		if n := runQueue(t, w, e, paging.QueueDefault); n >= deliveries {
+			t.Fatalf("the default queue ran %d jobs: the storm's deliveries were meant to need no routing", n)
+		}
+		w.clock.Advance(11 * time.Second) // the window of the timeline note
+		p.drain()
 		var notes []string
 		for _, l := range p.timeline(first.IncidentID) {
 			if strings.Contains(l, "attached") {
 				notes = append(notes, l)
 			}
 		}
-		if len(notes) != 1 || !strings.Contains(notes[0], fmt.Sprintf("%d alerts attached: they belong to the same alert group", deliveries*per)) {
+		// The group's alerts of the window: the storm's and the first.
+		if len(notes) != 1 || !strings.Contains(notes[0], fmt.Sprintf("%d alerts of one group received from", deliveries*per+1)) ||
+			!strings.Contains(notes[0], "they belong to the same alert group") {
 			t.Fatalf("timeline notes of attached alerts: %d, want one for all %d: %q", len(notes), deliveries*per, notes[:min(len(notes), 3)])
 		}
-		p.drain()
 		if n := len(w.hook.to("/ada")); n != 1 {
 			t.Fatalf("ada paged %d times, want once for the group's incident", n)
+		}
+
+		// The incident is resolved: the group's next alert is not linked
+		// to it at intake, and routing declares a new one.
+		for _, st := range []warroom.Stage{warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved} {
+			if _, err := p.inc.Execute(w.ctx, who.ada.Actor(), first.IncidentID, warroom.ChangeStage{Stage: st}, warroom.Idempotency{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := p.criticalStorm(in, "later", 1, 1, group)[0][0]
+		if a := p.findAlert(later); a.IncidentID != "" {
+			t.Fatalf("an alert of the group joined its resolved incident %s at intake", a.IncidentID)
+		}
+		p.drain()
+		if a := p.findAlert(later); a.IncidentID == "" || a.IncidentID == first.IncidentID {
+			t.Fatalf("after its incident was resolved, the group's next alert is in %q, want a new incident", a.IncidentID)
+		}
+	})
+}
+
+// Alerts that an attach rule sends to the service's open incident are
+// linked in batches: one claim of bulk routing links a storm of them with
+// one timeline note and one statement, not two transactions each.
+func TestAttachStormLinkedInBatches(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		svc, in := p.service("checkout", nil) // default rules: critical declares, warnings attach
+		e := p.serverEngine()
+		crit := p.alert(in, "trigger", "crit", "critical", "Checkout down")
+		p.drain()
+		incID := p.findAlert(crit).IncidentID
+		if incID == "" {
+			t.Fatal("nothing declared")
+		}
+		const deliveries, per = 40, 50
+		var reqs []warroom.IngestRequest
+		for i := range deliveries {
+			req := warroom.IngestRequest{Integration: in, ReceivedAt: w.clock.Now()}
+			for j := range per {
+				req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{
+					DedupKey: fmt.Sprintf("warn-%d-%d", i, j), Severity: "warning", Summary: "Slow", GroupKey: fmt.Sprintf("w-%d", i)}})
+			}
+			reqs = append(reqs, req)
+		}
+		if _, err := p.store.IngestAlerts(w.ctx, reqs); err != nil {
+			t.Fatal(err)
+		}
+		if n := runQueue(t, w, e, paging.QueueDefault); n < deliveries {
+			t.Fatalf("one claim of bulk routing ran %d jobs, want the %d route jobs", n, deliveries)
+		}
+		if n := p.linked(svc.ID); n != deliveries*per+1 {
+			t.Fatalf("%d alerts linked after one claim, want all %d", n, deliveries*per+1)
+		}
+		attached := 0
+		for _, l := range p.timeline(incID) {
+			if strings.Contains(l, "attached") {
+				attached++
+			}
+		}
+		if attached != 1 {
+			t.Fatalf("%d timeline notes of attached alerts, want one for the claim", attached)
 		}
 	})
 }
