@@ -563,18 +563,21 @@ func (e *Engine) wakeFollowUps(queue string, done ...Completion) {
 }
 
 // units groups the jobs of a claimed batch into what runs at once: the
-// jobs of a kind with a BatchHandler together, at the place of the first
-// of them; every other job alone.
+// jobs of a kind with a BatchHandler and of one FairKey together, at the
+// place of the first of them; every other job alone. Apart by key, so
+// that the results of one service's job (its page's follow-ups) are not
+// held until another service's jobs of the same kind have run.
 func (e *Engine) units(jobs []Job) [][]Job {
 	var units [][]Job
-	at := map[string]int{} // kind → index of its unit
+	at := map[[2]string]int{} // kind and key → index of its unit
 	for _, j := range jobs {
 		if _, ok := e.cfg.BatchHandlers[j.Kind]; ok {
-			if i, ok := at[j.Kind]; ok {
+			k := [2]string{j.Kind, j.FairKey}
+			if i, ok := at[k]; ok {
 				units[i] = append(units[i], j)
 				continue
 			}
-			at[j.Kind] = len(units)
+			at[k] = len(units)
 		}
 		units = append(units, []Job{j})
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // With PerKey, one key's backlog does not fill a claim: a job of another
-// key, due after all of it, runs in the first claim, second; and the
+// key, due after all of it, runs in the first claim, first; and the
 // follow-ups of a job are its key's work.
 func TestFairClaimsAcrossKeys(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, db database) {
@@ -39,11 +39,11 @@ func TestFairClaimsAcrossKeys(t *testing.T) {
 		mustEnqueue(t, s, append(jobs, probe)...)
 		c.Advance(2 * time.Second)
 
-		// The claim: svc-a's oldest, the probe, three more of svc-a; the
-		// probe's follow-up runs right after it (claimed by its
-		// completion).
+		// The claim: the probe first (its service has fewer jobs in the
+		// claim), its follow-up right after it (claimed by its
+		// completion), then four of svc-a's.
 		runDue(t, e, "default", 6)
-		want := []string{"storm-000", "probe", "probe-next", "storm-001", "storm-002", "storm-003"}
+		want := []string{"probe", "probe-next", "storm-000", "storm-001", "storm-002", "storm-003"}
 		if got := rec.ids(); !slices.Equal(got, want) {
 			t.Fatalf("ran %v, want %v", got, want)
 		}
@@ -64,6 +64,36 @@ func TestFairClaimsAcrossKeys(t *testing.T) {
 		runDue(t, engine.New(cfg2), "default", 50)
 		if slices.Contains(rec2.ids(), "probe-2") {
 			t.Fatalf("a first-come claim of 50 reached the probe behind 196 jobs: %v", rec2.ids())
+		}
+	})
+}
+
+// A batch handler's jobs of a claim run together per FairKey: one
+// service's job is not held until another service's jobs of its kind ran.
+func TestBatchUnitsApartByKey(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		s, c := db.open(t), newClock()
+		var calls [][]string
+		cfg := config(s, c, nil)
+		cfg.BatchHandlers = map[string]engine.BatchHandler{
+			"bulk": func(_ context.Context, jobs []engine.Job, _ time.Time) []engine.Result {
+				var ids []string
+				for _, j := range jobs {
+					ids = append(ids, j.ID)
+				}
+				calls = append(calls, ids)
+				return make([]engine.Result, len(jobs))
+			},
+		}
+		bulk := func(id, key string, due time.Time) engine.Job {
+			return engine.Job{ID: id, Queue: "default", Kind: "bulk", FairKey: key, DueAt: due}
+		}
+		mustEnqueue(t, s, bulk("a1", "svc-a", t0), bulk("b1", "svc-b", t0.Add(time.Millisecond)),
+			bulk("a2", "svc-a", t0.Add(2*time.Millisecond)))
+		c.Advance(time.Second)
+		runDue(t, engine.New(cfg), "default", 3)
+		if want := [][]string{{"a1", "a2"}, {"b1"}}; fmt.Sprint(calls) != fmt.Sprint(want) {
+			t.Fatalf("batch handler calls %v, want %v", calls, want)
 		}
 	})
 }

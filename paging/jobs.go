@@ -196,18 +196,20 @@ func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 // perKey bounds, by queue, the jobs of one service (engine.Job.FairKey:
 // route jobs carry their alerts' service, their follow-ups inherit it)
 // that one claim takes (engine.Config.PerKey); every claim takes the
-// services' due jobs in turn. On the page queue two: a worker runs the
-// jobs of its claim one after another, so a page of a service that is not
-// in a storm waits at most for two of the storm's jobs (and their
-// chains) on each of the two workers, however long the storm's backlog.
-// On the default queue the whole batch (bulk routing is cheaper in
-// bulk), still in turn across services. With no page queue, the default
-// queue carries the pages: two.
+// services' due jobs in turn, a quiet service's first (sqlstore inTurn).
+// On the page queue one: a worker runs the jobs of its claim one after
+// another (and the chains of follow-ups they start), so a page of a
+// service that is not in a storm, due while both workers are busy, waits
+// for at most one of the storm's jobs and its chain on either worker,
+// however long the storm's backlog; then it runs first in the next
+// claim. On the default queue the whole batch (bulk routing is cheaper
+// in bulk), still in turn across services. With no page queue, the
+// default queue carries the pages: one.
 func (p *Pager) perKey() map[string]int {
 	if p.cfg.PageQueue == QueueDefault {
-		return map[string]int{QueueDefault: 2}
+		return map[string]int{QueueDefault: 1}
 	}
-	return map[string]int{QueueDefault: 50, p.cfg.PageQueue: 2}
+	return map[string]int{QueueDefault: 50, p.cfg.PageQueue: 1}
 }
 
 // Queues returns the engine queues paging's jobs run on, for

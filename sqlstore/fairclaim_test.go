@@ -45,7 +45,8 @@ func testFairClaimKeysTakeTurns(t *testing.T, s *Store) {
 		fairJob("a1", "svc-a", t0), fairJob("a2", "svc-a", t0.Add(1*ms)), fairJob("a3", "svc-a", t0.Add(2*ms)),
 		fairJob("a4", "svc-a", t0.Add(3*ms)), fairJob("b1", "svc-b", t0.Add(4*ms)), fairJob("b2", "svc-b", t0.Add(6*ms)),
 		fairJob("n1", "", t0.Add(5*ms)))
-	wantJobs(t, mustClaimFair(t, s, "w", t0.Add(time.Second), 10, 3), "a1", "b1", "n1", "a2", "b2", "a3")
+	// Within a turn, the keys with fewer jobs in the claim first.
+	wantJobs(t, mustClaimFair(t, s, "w", t0.Add(time.Second), 10, 3), "n1", "b1", "a1", "b2", "a2", "a3")
 	// The rest of svc-a's backlog is the next claim's.
 	wantJobs(t, mustClaimFair(t, s, "w", t0.Add(time.Second), 10, 3), "a4")
 	// n bounds the claim, taken turn by turn.
@@ -54,7 +55,7 @@ func testFairClaimKeysTakeTurns(t *testing.T, s *Store) {
 }
 
 // The storm: thousands of one service's jobs queued first, then
-// one of another service's: the next claim takes it, second in line.
+// one of another service's: the next claim takes it, first in line.
 func testFairClaimBacklog(t *testing.T, s *Store) {
 	const storm = 3000
 	jobs := make([]engine.Job, 0, storm+1)
@@ -64,7 +65,7 @@ func testFairClaimBacklog(t *testing.T, s *Store) {
 	jobs = append(jobs, fairJob("probe", "svc-b", t0.Add(time.Second)))
 	mustEnqueue(t, s, jobs...)
 	got := mustClaimFair(t, s, "w", t0.Add(2*time.Second), 250, 8)
-	wantJobs(t, got, "storm-0000", "probe", "storm-0001", "storm-0002", "storm-0003", "storm-0004", "storm-0005", "storm-0006", "storm-0007")
+	wantJobs(t, got, "probe", "storm-0000", "storm-0001", "storm-0002", "storm-0003", "storm-0004", "storm-0005", "storm-0006", "storm-0007")
 	// A FIFO claim of the same size would not reach it.
 	if c := mustClaim(t, s, "default", "fifo", t0.Add(2*time.Second), time.Hour, 250); len(c) == 0 || c[0].ID != "storm-0008" || c[len(c)-1].ID == "probe" {
 		t.Fatalf("FIFO claim took %d jobs from %s", len(c), c[0].ID)
@@ -87,7 +88,7 @@ func testFairClaimDueTimeAndLease(t *testing.T, s *Store) {
 	wantJobs(t, mustClaimFair(t, s, "w3", now, 10, 10))
 	wantJobs(t, mustClaimFair(t, s, "w3", t0.Add(time.Hour), 10, 10), "later")
 	// A lease that ran out makes its job claimable again.
-	wantJobs(t, mustClaimFair(t, s, "w4", t0.Add(3*time.Hour), 10, 10), "b1", "a2", "later")
+	wantJobs(t, mustClaimFair(t, s, "w4", t0.Add(3*time.Hour), 10, 10), "a2", "b1", "later") // svc-a has fewer jobs in the claim
 }
 
 // Concurrent fair claims never take a job twice.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -158,7 +159,7 @@ var _ engine.FairClaimer = (*Store)(nil)
 // ClaimFair leases up to n due jobs of queue to owner until now+lease,
 // taking the jobs of every fairness key (engine.Job.FairKey) in turn: the
 // oldest due job of each key, then the second oldest of each, and so on,
-// at most perKey of one key; they are returned in that order. One
+// at most perKey of one key; they are returned in that order (inTurn). One
 // statement: it finds the keys of the queue's undone jobs with one index
 // seek per key (a recursive skip scan over jobs_fair, so that a backlog
 // of thousands of one key costs nothing to step over) and reads at most
@@ -234,16 +235,21 @@ func (d *dialect) fairClaim() string {
 }
 
 // inTurn orders claimed jobs as ClaimFair takes them: the oldest of each
-// fairness key first (by due time), then the second oldest of each, and
-// so on.
+// fairness key first, then the second oldest of each, and so on; within a
+// turn, the keys with fewer jobs in the claim first, then by due time. A
+// worker runs its claim in this order, so the one job of a quiet service
+// (a page) runs before the oldest job of a service in a storm, whose
+// backlog filled its share of the claim, however long that one waited.
 func inTurn(jobs []engine.Job) []engine.Job {
 	turn := make(map[string]int, len(jobs)) // job ID → its place among its key's jobs
-	seen := map[string]int{}
-	for _, j := range jobs { // in due order (claimLeased)
-		turn[j.ID] = seen[j.FairKey]
-		seen[j.FairKey]++
+	count := map[string]int{}               // key → its jobs in the claim
+	for _, j := range jobs {                // in due order (claimLeased)
+		turn[j.ID] = count[j.FairKey]
+		count[j.FairKey]++
 	}
-	slices.SortStableFunc(jobs, func(a, b engine.Job) int { return turn[a.ID] - turn[b.ID] })
+	slices.SortStableFunc(jobs, func(a, b engine.Job) int {
+		return cmp.Or(turn[a.ID]-turn[b.ID], count[a.FairKey]-count[b.FairKey])
+	})
 	return jobs
 }
 
