@@ -78,8 +78,9 @@ type Store interface {
 type FairClaimer interface {
 	// ClaimFair is Claim taking the due jobs of each FairKey in turn
 	// (the oldest of every key, then the second oldest of every key, and
-	// so on), at most perKey of one key, and returning them in that order.
-	ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int) ([]Job, error)
+	// so on), at most perKey of one key and none of the keys of skip, and
+	// returning them in that order.
+	ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int, skip []string) ([]Job, error)
 }
 
 // Completion is a job that ran and the jobs that follow it.
@@ -171,8 +172,10 @@ type Config struct {
 	// takes, by queue, with a FairClaimer store: a worker runs the jobs
 	// of a claim one after another, so a claim full of one service's
 	// backlog would keep another service's job, due a moment later,
-	// waiting for all of them. Unset: no bound beyond the batch (claims
-	// are still taken in turn across keys where the store does that).
+	// waiting for all of them. On such a queue a worker also claims no
+	// job of a key that another worker of the engine is running: one
+	// key's backlog occupies at most one worker, and another key's job
+	// finds a worker free. Unset: plain claims (Store.Claim).
 	PerKey map[string]int
 	// Urgent queues' work (claims, handlers, completions) runs with
 	// WithUrgency: where the store orders writers, it goes first. The
@@ -213,6 +216,13 @@ type Engine struct {
 	held map[string]time.Time
 	// beating is set while Run's heartbeat extends the leases.
 	beating atomic.Bool
+	// running counts, by queue and FairKey, the workers running jobs of
+	// the key (queues with PerKey), under runMu; claimMu, by queue, makes
+	// a claim and its count one step, so that two workers never both
+	// take a key.
+	runMu   sync.Mutex
+	running map[string]map[string]int
+	claimMu map[string]*sync.Mutex
 }
 
 // New returns an engine with defaults filled in.
@@ -251,9 +261,11 @@ func New(cfg Config) *Engine {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
-	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}, held: map[string]time.Time{}}
+	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}, held: map[string]time.Time{},
+		running: map[string]map[string]int{}, claimMu: map[string]*sync.Mutex{}}
 	for _, q := range cfg.Queues {
 		e.wake[q] = make(chan struct{}, 1)
+		e.claimMu[q] = &sync.Mutex{}
 	}
 	return e
 }
@@ -426,10 +438,11 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 		ctx = WithUrgency(ctx)
 	}
 	now := e.cfg.Now()
-	jobs, err := e.claim(ctx, queue, now)
+	jobs, keys, err := e.claim(ctx, queue, now)
 	if err != nil {
 		return 0, err
 	}
+	defer e.release(queue, keys)
 	e.hold(jobs, now.Add(e.cfg.Lease))
 	bc, batched := e.cfg.Store.(BatchCompleter)
 	var (
@@ -494,13 +507,58 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 	return ran, errors.Join(errs...)
 }
 
-// claim claims the due jobs of queue: fairly across keys, bounded per
-// key, where the queue has a PerKey bound and the store can.
-func (e *Engine) claim(ctx context.Context, queue string, now time.Time) ([]Job, error) {
-	if fc, ok := e.cfg.Store.(FairClaimer); ok && e.cfg.PerKey[queue] > 0 {
-		return fc.ClaimFair(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue), e.cfg.PerKey[queue])
+// claim claims the due jobs of queue: where the queue has a PerKey bound
+// and the store can, fairly across keys, bounded per key, and none of
+// the keys another worker is running; it counts the keys it took as
+// running (keys) until release. The follow-ups a worker runs with its
+// claim are of the keys it holds (they inherit their job's).
+func (e *Engine) claim(ctx context.Context, queue string, now time.Time) (jobs []Job, keys []string, err error) {
+	fc, ok := e.cfg.Store.(FairClaimer)
+	if !ok || e.cfg.PerKey[queue] <= 0 {
+		jobs, err = e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
+		return jobs, nil, err
 	}
-	return e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
+	if mu := e.claimMu[queue]; mu != nil { // nil: a queue RunDue is called for that Queues lacks
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	e.runMu.Lock()
+	var skip []string
+	for k := range e.running[queue] {
+		skip = append(skip, k)
+	}
+	e.runMu.Unlock()
+	if jobs, err = fc.ClaimFair(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue), e.cfg.PerKey[queue], skip); err != nil {
+		return nil, nil, err
+	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.running[queue] == nil {
+		e.running[queue] = map[string]int{}
+	}
+	for _, j := range jobs {
+		if !slices.Contains(keys, j.FairKey) {
+			keys = append(keys, j.FairKey)
+			e.running[queue][j.FairKey]++
+		}
+	}
+	return jobs, keys, nil
+}
+
+// release ends a worker's run of the keys claim counted.
+func (e *Engine) release(queue string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	for _, k := range keys {
+		if e.running[queue][k]--; e.running[queue][k] <= 0 {
+			delete(e.running[queue], k)
+		}
+	}
+	// Work of these keys that waited for this worker may be due.
+	e.Wake(queue)
 }
 
 // maxChained bounds the follow-ups one RunDue claims with completions and

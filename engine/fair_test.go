@@ -97,3 +97,53 @@ func TestBatchUnitsApartByKey(t *testing.T) {
 		}
 	})
 }
+
+// With PerKey, a key one worker is running is not claimed by another
+// worker of the engine: a storm's backlog occupies one worker, and
+// another key's job, due later, finds the other free.
+func TestOneKeyOccupiesOneWorker(t *testing.T) {
+	forEachDatabase(t, func(t *testing.T, db database) {
+		s, c := db.open(t), newClock()
+		started, unblock := make(chan string, 10), make(chan struct{})
+		cfg := config(s, c, map[string]engine.Handler{
+			"block": func(_ context.Context, j engine.Job, _ time.Time) ([]engine.Job, error) {
+				started <- j.ID
+				select {
+				case <-unblock:
+				case <-time.After(5 * time.Second): // a second worker that ran it: fail, not hang
+				}
+				return nil, nil
+			},
+			"record": func(_ context.Context, j engine.Job, _ time.Time) ([]engine.Job, error) {
+				started <- j.ID
+				return nil, nil
+			},
+		})
+		cfg.PerKey = map[string]int{"default": 1}
+		e := engine.New(cfg)
+		storm := func(id string) engine.Job {
+			return engine.Job{ID: id, Queue: "default", Kind: "block", FairKey: "svc-a", DueAt: t0}
+		}
+		mustEnqueue(t, s, storm("a1"), storm("a2"), storm("a3"))
+		c.Advance(time.Second)
+		first := make(chan error, 1)
+		go func() { _, err := e.RunDue(context.Background(), "default"); first <- err }()
+		if id := <-started; id != "a1" {
+			t.Fatalf("first worker started %s", id)
+		}
+		// svc-a is running: a second worker finds nothing of it, and
+		// runs the probe's job as soon as it is due.
+		runDue(t, e, "default", 0)
+		probe := engine.Job{ID: "probe", Queue: "default", Kind: "record", FairKey: "svc-b", DueAt: c.Now()}
+		mustEnqueue(t, s, probe)
+		runDue(t, e, "default", 1)
+		if id := <-started; id != "probe" {
+			t.Fatalf("second worker ran %s, want the probe", id)
+		}
+		close(unblock)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		runDue(t, e, "default", 1) // a2: svc-a is free again
+	})
+}

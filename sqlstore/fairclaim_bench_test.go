@@ -30,7 +30,7 @@ func BenchmarkFairClaimBacklog(b *testing.B) {
 				}
 				now := t0.Add(time.Minute)
 				for b.Loop() {
-					claim := func() ([]engine.Job, error) { return s.ClaimFair(ctx, "default", "bench", now, time.Hour, 250, 8) }
+					claim := func() ([]engine.Job, error) { return s.ClaimFair(ctx, "default", "bench", now, time.Hour, 250, 8, nil) }
 					if !fair {
 						claim = func() ([]engine.Job, error) { return s.Claim(ctx, "default", "bench", now, time.Hour, 8) }
 					}

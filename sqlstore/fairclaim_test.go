@@ -30,7 +30,7 @@ func fairJob(id, fairKey string, due time.Time) engine.Job {
 
 func mustClaimFair(t *testing.T, s *Store, owner string, now time.Time, n, perKey int) []engine.Job {
 	t.Helper()
-	jobs, err := s.ClaimFair(context.Background(), "default", owner, now, time.Hour, n, perKey)
+	jobs, err := s.ClaimFair(context.Background(), "default", owner, now, time.Hour, n, perKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func testFairClaimConcurrently(t *testing.T, s *Store) {
 		owner := fmt.Sprintf("owner-%d", g)
 		wg.Go(func() {
 			for {
-				got, err := s.ClaimFair(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7, 2)
+				got, err := s.ClaimFair(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7, 2, nil)
 				if err != nil {
 					t.Error(err)
 					return
@@ -155,9 +155,38 @@ func testFairKeyStored(t *testing.T, s *Store) {
 // search of it, no scan of the table.
 func TestFairClaimPlan(t *testing.T) {
 	s := testSQLite(t)
-	plan := strings.Join(queryPlan(t, s, s.d.fairClaim(), "q", "q", "o", 1, "q", 1, 1, 2, 3), "; ")
+	plan := strings.Join(queryPlan(t, s, s.d.fairClaim(), "q", "q", "o", 1, "q", 1, 1, 2, `["k"]`, 3), "; ")
 	t.Log(plan)
 	if !strings.Contains(plan, "USING INDEX jobs_fair") || strings.Contains(plan, "SCAN jobs") {
 		t.Errorf("fair claim plan: %s", plan)
+	}
+}
+
+func TestFairClaimSkipsKeys(t *testing.T) {
+	runStoreTests(t, []storeTest{{"SkippedKeysWait", func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustEnqueue(t, s, fairJob("a1", "svc-a", t0), fairJob("a2", "svc-a", t0), fairJob("b1", "svc-b", t0.Add(time.Millisecond)))
+		now := t0.Add(time.Second)
+		// Only svc-a's jobs are due besides the skipped: nothing.
+		got, err := s.ClaimFair(ctx, "default", "w", now, time.Hour, 10, 1, []string{"svc-a", "svc-b"})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("claimed %v (%v) with every key skipped", jobIDs(got), err)
+		}
+		got, err = s.ClaimFair(ctx, "default", "w", now, time.Hour, 10, 1, []string{"svc-a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantJobs(t, got, "b1")
+		wantJobs(t, mustClaimFair(t, s, "w", now, 10, 1), "a1")
+	}}})
+}
+
+// The look for due work of the keys not skipped probes each key by index
+// too: a skipped key's backlog is not walked.
+func TestFairProbePlan(t *testing.T) {
+	s := testSQLite(t)
+	plan := strings.Join(queryPlan(t, s, s.d.fairProbe(), "q", "q", `["k"]`, "q", 1, 1), "; ")
+	if !strings.Contains(plan, "USING INDEX jobs_fair") || strings.Contains(plan, "SCAN jobs") {
+		t.Errorf("fair probe plan: %s", plan)
 	}
 }

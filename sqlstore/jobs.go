@@ -159,7 +159,9 @@ var _ engine.FairClaimer = (*Store)(nil)
 // ClaimFair leases up to n due jobs of queue to owner until now+lease,
 // taking the jobs of every fairness key (engine.Job.FairKey) in turn: the
 // oldest due job of each key, then the second oldest of each, and so on,
-// at most perKey of one key; they are returned in that order (inTurn). One
+// at most perKey of one key, and none of the keys of skip (the keys the
+// caller's other workers are running: one key's work never takes every
+// worker); they are returned in that order (inTurn). One
 // statement: it finds the keys of the queue's undone jobs with one index
 // seek per key (a recursive skip scan over jobs_fair, so that a backlog
 // of thousands of one key costs nothing to step over) and reads at most
@@ -172,18 +174,28 @@ var _ engine.FairClaimer = (*Store)(nil)
 // next claim, near its head, however long another key's backlog is; the
 // bound per key keeps a claim, whose jobs a worker runs one after
 // another, short when one key has all the work.
-func (s *Store) ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int) ([]engine.Job, error) {
+func (s *Store) ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int, skip []string) ([]engine.Job, error) {
 	if perKey <= 0 {
 		perKey = n
 	}
+	if skip == nil {
+		skip = []string{} // PostgreSQL: an empty array, not NULL
+	}
+	_, skipArg := s.d.idsIn("k", skip)
 	jobs, err := claimLeased(owner, n, jobDue, func() ([]engine.Job, error) {
 		at := s.d.timeArg(now)
-		if ok, err := s.mayClaim(ctx, `SELECT 1 FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
-			AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1`, queue, at, at); err != nil || !ok {
+		probe, args := `SELECT 1 FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1`, []any{queue, at, at}
+		if len(skip) > 0 {
+			// Due work of the keys not skipped: one probe per key, not a
+			// walk over the skipped keys' backlog.
+			probe, args = s.d.fairProbe(), []any{queue, queue, skipArg, queue, at, at}
+		}
+		if ok, err := s.mayClaim(ctx, probe, args...); err != nil || !ok {
 			return []engine.Job{}, err
 		}
 		rows, err := s.writeRows(ctx, s.d.fairClaim(), queue, queue, owner, s.d.timeArg(now.Add(lease)),
-			queue, at, at, perKey, n)
+			queue, at, at, perKey, skipArg, n)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: claim jobs: %w", err)
 		}
@@ -204,21 +216,32 @@ const fairKeys = `WITH RECURSIVE fair(k) AS (
 	FROM fair WHERE fair.k IS NOT NULL)
 `
 
+// fairProbe is ClaimFair's look for due work of the keys not skipped.
+// Arguments: the queue twice (the keys), the keys skipped, then queue,
+// now and now.
+func (d *dialect) fairProbe() string {
+	skipped, _ := d.idsIn("fair.k", nil)
+	return fairKeys + `SELECT 1 FROM fair WHERE fair.k IS NOT NULL AND NOT (` + skipped + `) AND EXISTS (
+		SELECT 1 FROM jobs WHERE queue = ? AND fair_key = fair.k AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?)) LIMIT 1`
+}
+
 // fairClaim is ClaimFair's statement. Arguments: the queue twice (the
 // keys), owner and lease_until, then queue, now, now and perKey (each
-// key's jobs), then n. PostgreSQL reads each key's jobs with a LATERAL
+// key's jobs), the keys skipped, then n. PostgreSQL reads each key's jobs with a LATERAL
 // subquery that locks them (SKIP LOCKED); SQLite, which has no LATERAL
 // and one writer, with a correlated subquery per key.
 func (d *dialect) fairClaim() string {
 	perKey := `SELECT id, fair_key, due_at FROM jobs WHERE queue = ? AND fair_key = fair.k AND done_at IS NULL AND due_at <= ?
 			AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?`
+	skipped, _ := d.idsIn("fair.k", nil)
 	var picked string
 	if d.dollar {
 		picked = `SELECT j.id, j.fair_key, j.due_at FROM fair CROSS JOIN LATERAL (` + perKey + ` FOR UPDATE SKIP LOCKED) j
-			WHERE fair.k IS NOT NULL`
+			WHERE fair.k IS NOT NULL AND NOT (` + skipped + `)`
 	} else {
 		picked = `SELECT j.id, j.fair_key, j.due_at FROM fair JOIN jobs j ON j.id IN (
-			SELECT id FROM (` + perKey + `)) WHERE fair.k IS NOT NULL`
+			SELECT id FROM (` + perKey + `)) WHERE fair.k IS NOT NULL AND NOT (` + skipped + `)`
 	}
 	// On PostgreSQL "id = ANY(ARRAY(...))" looks the few picked jobs up by
 	// their key; "id IN (...)" was planned as a hash join over a scan of
