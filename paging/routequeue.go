@@ -8,48 +8,89 @@ import (
 	"github.com/warroom/warroom"
 )
 
-// RouteQueue names the queue for the routing of a delivery's new alerts
-// (for sqlstore.Store.SetRouteQueue): the page queue when one of them
-// will page by its service's rules (a declare rule, or a wait on a
-// service with an escalation policy, as bulk routing decides), so that
-// its page never waits behind the bulk routing of an alert storm; ""
-// (the default queue) otherwise, and when paging has no queue of its own.
-// declares says which of them, by severity, will declare an incident:
-// the store marks them declaring as it stores them, so that bulk routing
-// of an alert that would join the service's open incident sees the
-// declaration coming (see settleBulk).
+// RouteQueue forecasts the routing of a delivery's new alerts (for
+// sqlstore.Store.SetRouteQueue), by its service's rules:
+//
+//   - Queue: the page queue when one of them will page (a declare rule,
+//     or a wait on a service with an escalation policy, as bulk routing
+//     decides), so that its page never waits behind the bulk routing of
+//     an alert storm; "" (the default queue) otherwise, and when paging
+//     has no queue of its own. An attach rule counts as not paging (the
+//     alert joins the open incident, whose escalation goes on); the bulk
+//     router hands it to the page queue if there turns out to be no open
+//     incident.
+//   - Joins: an alert a declare rule matches whose group (groupKeys, by
+//     alert) this process saw get an open incident (knownGroups: routing
+//     declared it, or joined it) will join that incident and page nobody
+//     new: the store links it as it stores it, if the incident is still
+//     the group's and open, and it is not routed at all. So a storm in
+//     one group (the shape of a real outage: Alertmanager's groups) costs
+//     after its first alert what a storm of warnings costs: no route job,
+//     no second write of each alert, nothing on the page queue. A
+//     forecast that missed (the incident was closed meanwhile) costs
+//     nothing: the store routes the alert as usual.
+//   - Declares: which alerts will declare an incident, the first of each
+//     group (or each alert of none): the store marks them declaring as it
+//     stores them, so that bulk routing of an alert that would join the
+//     service's open incident sees the declaration coming (settleBulk).
 //
 // It is a forecast: routing on either queue decides by the rules as they
 // are when it runs. It reads the service's paging at most once per
-// routeQueueTTL, as intake asks for every delivery. An attach rule counts
-// as not paging (the alert joins the open incident, whose escalation goes
-// on); the bulk router hands it to the page queue if there turns out to
-// be no open incident.
-func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool) {
+// routeQueueTTL, as intake asks for every delivery.
+func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, groupKeys []string) (f warroom.RouteForecast) {
 	if p.cfg.PageQueue == QueueDefault {
-		return "", nil
+		return f
 	}
 	sp, ok := p.routeQueues.get(serviceID, p.cfg.Now())
 	if !ok {
 		var err error
 		if sp, err = p.cfg.Store.GetServicePaging(ctx, serviceID); err != nil {
-			return "", nil // the bulk router reports it
+			return f // the bulk router reports it
 		}
 		p.routeQueues.put(serviceID, sp, p.cfg.Now())
 	}
+	now := p.cfg.Now()
+	var declaring map[string]bool // groups of the delivery with an alert marked
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
-		if pages(rule, sp) {
-			queue = p.cfg.PageQueue
+		group := ""
+		if i < len(groupKeys) {
+			group = groupKeys[i]
 		}
 		if rule.Action == warroom.AlertDeclare {
-			if declares == nil {
-				declares = make([]bool, len(severities))
+			if inc := p.knownGroups.incident(serviceID, group, now); inc != "" {
+				if f.Joins == nil {
+					f.Joins = make([]string, len(severities))
+				}
+				f.Joins[i] = inc
+				continue
 			}
-			declares[i] = true
+		}
+		if pages(rule, sp) {
+			f.Queue = p.cfg.PageQueue
+		}
+		if rule.Action == warroom.AlertDeclare && group != "" {
+			// One declaration per group: the group's other alerts of the
+			// delivery will join it, not declare, so they are not marked.
+			// Marking every alert of a storm cost each declaration a read
+			// and a clean-up of thousands of marks (Declaring,
+			// unmarkDeclaring), so that declaring slowed as the storm grew.
+			if declaring[group] {
+				continue
+			}
+			if declaring == nil {
+				declaring = map[string]bool{}
+			}
+			declaring[group] = true
+		}
+		if rule.Action == warroom.AlertDeclare {
+			if f.Declares == nil {
+				f.Declares = make([]bool, len(severities))
+			}
+			f.Declares[i] = true
 		}
 	}
-	return queue, declares
+	return f
 }
 
 // routeQueueTTL is how long RouteQueue trusts what it read of a service:
