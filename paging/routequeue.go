@@ -19,9 +19,10 @@ import (
 //     alert joins the open incident, whose escalation goes on); the bulk
 //     router hands it to the page queue if there turns out to be no open
 //     incident.
-//   - Joins: an alert a declare rule matches whose group (groupKeys, by
-//     alert) this process saw get an open incident (knownGroups: routing
-//     declared it, or joined it) will join that incident and page nobody
+//   - Joins: an alert whose group (groupKeys, by alert) this process saw
+//     get an open incident (knownGroups: routing declared it, joined it,
+//     or recorded it there by an attach rule or the alert incident limit),
+//     whatever its rule, will join that incident and page nobody
 //     new: the store links it as it stores it, if the incident is still
 //     the group's and open, and it is not routed at all. So a storm in
 //     one group (the shape of a real outage: Alertmanager's groups) costs
@@ -57,14 +58,14 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		if i < len(groupKeys) {
 			group = groupKeys[i]
 		}
-		if rule.Action == warroom.AlertDeclare {
-			if inc := p.knownGroups.incident(serviceID, group, now); inc != "" {
-				if f.Joins == nil {
-					f.Joins = make([]string, len(severities))
-				}
-				f.Joins[i] = inc
-				continue
+		// Whatever its rule: once a group has an incident, its every
+		// later alert goes there (routing checks the group first).
+		if inc := p.knownGroups.incident(serviceID, group, now); inc != "" {
+			if f.Joins == nil {
+				f.Joins = make([]string, len(severities))
 			}
+			f.Joins[i] = inc
+			continue
 		}
 		if pages(rule, sp) {
 			f.Queue = p.cfg.PageQueue
