@@ -67,19 +67,26 @@ type RoutingStore interface {
 // declaring transaction: out says whether another process declared for
 // the group meanwhile (Joined) or the limit folded the group into the
 // service's newest open incident (Folded); inc is that incident.
-func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time, note string) (inc *warroom.Incident, out warroom.AlertDeclareOutcome, err error) {
+//
+// Unless mark is false: bulk routing folding a new group of a service at
+// its limit that has an open incident (or no attach rule) needs no mark,
+// as nothing waits for the declaration (see RouteQueue).
+func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time, note string,
+	mark bool) (inc *warroom.Incident, out warroom.AlertDeclareOutcome, err error) {
 	d, key := alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID)
 	rs := p.cfg.Store
-	// Intake (for alerts it routes on the page queue) and bulk routing
-	// (for those it hands over) marked it already, as a rule: a read is
-	// cheaper than a write, which on SQLite waits for the writer.
-	marked, err := rs.Declaring(ctx, a.ServiceID)
-	if err != nil {
-		return nil, out, err
-	}
-	if !slices.Contains(marked, a.ID) {
-		if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+	if mark {
+		// Intake (for alerts it routes on the page queue) and bulk routing
+		// (for those it hands over) marked it already, as a rule: a read is
+		// cheaper than a write, which on SQLite waits for the writer.
+		marked, err := rs.Declaring(ctx, a.ServiceID)
+		if err != nil {
 			return nil, out, err
+		}
+		if !slices.Contains(marked, a.ID) {
+			if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+				return nil, out, err
+			}
 		}
 	}
 	// The declaration goes through Incidents (validation, IDs, bridge link,

@@ -234,6 +234,14 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				r.join(i, a, grp, why, true)
 				continue
 			}
+			if rule.Action == warroom.AlertDeclare && !svc.handedOff && p.foldsNewGroups(ctx, a.ServiceID) {
+				follow, err := r.foldInBulk(ctx, a, svc, rule)
+				if err != nil {
+					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+				}
+				results[i].Follow = append(results[i].Follow, follow...)
+				continue
+			}
 			switch {
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
@@ -273,7 +281,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	}
 	for i := range jobs {
 		if len(handoff[i]) > 0 {
-			results[i].Follow = []engine.Job{p.pageRouteJob(now, handoff[i])}
+			results[i].Follow = append(results[i].Follow, p.pageRouteJob(now, handoff[i]))
 		}
 	}
 	// Joining changes no service's open incident: these are decided
@@ -288,6 +296,39 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 		}
 	})
 	return results
+}
+
+// foldsNewGroups reports whether, as RouteQueue forecast (read at most
+// once per routeQueueTTL), a new alert group of the service would be
+// folded by the alert incident limit into its open incident.
+func (p *Pager) foldsNewGroups(ctx context.Context, serviceID string) bool {
+	c, ok := p.forecastService(ctx, serviceID)
+	return ok && c.folds
+}
+
+// foldInBulk routes in bulk an alert a declare rule matches, of a new
+// group of a service forecast to be at its alert incident limit with an
+// open incident: it folds into that incident and pages nobody, so it is
+// not handed to the page queue (where a storm of new groups would
+// occupy it). The declaring transaction decides: should the service's
+// window have passed meanwhile, it declares, and the declaration's
+// escalation (on the page queue) and link are returned as follow-ups of
+// the alert's job.
+func (r *router) foldInBulk(ctx context.Context, a *warroom.Alert, svc *routedService, rule warroom.AlertRule) ([]engine.Job, error) {
+	// Bulk routing read only what it decides on; declaring and the
+	// timeline need the whole alert.
+	whole, err := r.p.findAlerts(ctx, []string{a.ID}, true)
+	if err != nil || len(whole) == 0 {
+		return nil, err
+	}
+	hasAttach := slices.ContainsFunc(svc.paging.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach })
+	r.follow, r.unmarked = nil, svc.open != nil || !hasAttach
+	defer func() { r.follow, r.unmarked = nil, false }()
+	r.routed[a.ID] = true
+	if err := r.routeAlert(ctx, whole[0], svc, rule); err != nil {
+		return nil, err
+	}
+	return r.follow, nil
 }
 
 // settleBulk stores the marks of the declarations bulk routing hands to
@@ -345,6 +386,9 @@ type router struct {
 	joins  []*joinBatch
 	joinAt map[string]*joinBatch
 	groups map[groupRef]groupIncidentOf
+	// unmarked: the declaration being routed needs no mark (bulk routing
+	// folding a new group; see foldInBulk).
+	unmarked bool
 }
 
 func newRouter(p *Pager, now time.Time) *router {
@@ -429,7 +473,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		if svc.paging.EscalationPolicyID == "" {
 			text += " The service has no escalation policy, so nobody is paged."
 		}
-		inc, out, err := p.declareForAlert(ctx, a, rule, r.now, text)
+		inc, out, err := p.declareForAlert(ctx, a, rule, r.now, text, !r.unmarked)
 		if err != nil {
 			return err
 		}

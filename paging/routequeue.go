@@ -2,6 +2,7 @@ package paging
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,14 @@ import (
 //     no second write of each alert, nothing on the page queue. A
 //     forecast that missed (the incident was closed meanwhile) costs
 //     nothing: the store routes the alert as usual.
+//   - An alert a declare rule matches, of a new group of a service that
+//     has declared its alert incident limit's worth of incidents within
+//     the limit's window and has an open incident (AlertLimitReader, read
+//     with the service's rules), will be folded into that incident and
+//     page nobody: it does not put the delivery on the page queue, and
+//     bulk routing folds it there. So a storm of a new group per request
+//     (each would declare) does not occupy the page queue once the
+//     service is at its limit.
 //   - Declares: which alerts will declare an incident, the first of each
 //     group (or each alert of none): the store marks them declaring as it
 //     stores them, so that bulk routing of an alert that would join the
@@ -42,14 +51,11 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 	if p.cfg.PageQueue == QueueDefault {
 		return f
 	}
-	sp, ok := p.routeQueues.get(serviceID, p.cfg.Now())
+	c, ok := p.forecastService(ctx, serviceID)
 	if !ok {
-		var err error
-		if sp, err = p.cfg.Store.GetServicePaging(ctx, serviceID); err != nil {
-			return f // the bulk router reports it
-		}
-		p.routeQueues.put(serviceID, sp, p.cfg.Now())
+		return f // the bulk router reports it
 	}
+	sp := c.paging
 	now := p.cfg.Now()
 	var declaring map[string]bool // groups of the delivery with an alert marked
 	for i, sev := range severities {
@@ -65,6 +71,16 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 				f.Joins = make([]string, len(severities))
 			}
 			f.Joins[i] = inc
+			continue
+		}
+		if rule.Action == warroom.AlertDeclare && c.folds {
+			// The service declared its alert incident limit's worth and
+			// has an open incident: a new group folds into it and pages
+			// nobody new. Bulk routing folds it (and, should the window
+			// have passed meanwhile, declares: routing decides); nothing
+			// is marked, as the open incident is there for the alerts
+			// that would attach. So a storm of new groups stays off the
+			// page queue.
 			continue
 		}
 		if pages(rule, sp) {
@@ -95,8 +111,48 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 }
 
 // routeQueueTTL is how long RouteQueue trusts what it read of a service:
-// a rule changed since routes a few alerts on the other queue, no worse.
+// a rule changed since routes a few alerts on the other queue, no worse;
+// a service that reached its alert incident limit since sends the pages
+// of a few more declarations to the page queue, and one whose window
+// passed meanwhile declares in bulk routing, whose follow-up escalation
+// still goes to the page queue.
 const routeQueueTTL = 2 * time.Second
+
+// AlertLimitReader is implemented by stores that read what the alert
+// incident limit of a service decides on (sqlstore), for RouteQueue's
+// forecast; without it the forecast assumes every new group declares.
+type AlertLimitReader interface {
+	// AlertLimitState returns when routing declared the incidents from
+	// alerts of a service that count against the limit, after since, and
+	// whether the service has an open incident.
+	AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error)
+}
+
+// forecastService returns what RouteQueue and bulk routing read of a
+// service for the forecast, at most once per routeQueueTTL: its paging,
+// and whether a new alert group of it would be folded by the alert
+// incident limit (read only when one of its rules declares). False if
+// the service cannot be read.
+func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPaging, bool) {
+	now := p.cfg.Now()
+	if c, ok := p.routeQueues.get(serviceID, now); ok {
+		return c, true
+	}
+	sp, err := p.cfg.Store.GetServicePaging(ctx, serviceID)
+	if err != nil {
+		return cachedPaging{}, false
+	}
+	c := cachedPaging{paging: sp, at: now}
+	limit := p.cfg.Policy.AlertIncidentLimit
+	lr, ok := p.cfg.Store.(AlertLimitReader)
+	if ok && limit.Limited() && slices.ContainsFunc(sp.AlertRules, func(r warroom.AlertRule) bool { return r.Action == warroom.AlertDeclare }) {
+		declared, hasOpen, err := lr.AlertLimitState(ctx, serviceID, now.Add(-limit.Window))
+		// Unread, it forecasts a declaration: the page queue, as before.
+		c.folds = err == nil && !warroom.MayDeclareFromAlert(limit, declared, hasOpen, now).Declare
+	}
+	p.routeQueues.put(serviceID, c)
+	return c, true
+}
 
 // routeQueueCache keeps what RouteQueue read of services.
 type routeQueueCache struct {
@@ -106,24 +162,27 @@ type routeQueueCache struct {
 
 type cachedPaging struct {
 	paging warroom.ServicePaging
-	at     time.Time
+	// folds: the service has declared its alert incident limit's worth
+	// and has an open incident, so a new alert group would be folded.
+	folds bool
+	at    time.Time
 }
 
-func (c *routeQueueCache) get(serviceID string, now time.Time) (warroom.ServicePaging, bool) {
+func (c *routeQueueCache) get(serviceID string, now time.Time) (cachedPaging, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.services[serviceID]
 	if !ok || now.Sub(e.at) >= routeQueueTTL || now.Before(e.at) {
-		return warroom.ServicePaging{}, false
+		return cachedPaging{}, false
 	}
-	return e.paging, true
+	return e, true
 }
 
-func (c *routeQueueCache) put(serviceID string, sp warroom.ServicePaging, now time.Time) {
+func (c *routeQueueCache) put(serviceID string, e cachedPaging) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.services == nil || len(c.services) > 10000 {
 		c.services = map[string]cachedPaging{} // services are few; bound it anyway
 	}
-	c.services[serviceID] = cachedPaging{paging: sp, at: now}
+	c.services[serviceID] = e
 }
