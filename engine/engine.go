@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,14 @@ type Job struct {
 	Kind  string `json:"kind"`
 	// Key makes scheduling idempotent: a job whose key already exists is
 	// not scheduled again. Empty: always scheduled.
-	Key      string          `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// FairKey names whose work the job is (paging: the service whose
+	// alerts it routes or pages for). A claim takes the due jobs of
+	// every key in turn, oldest first within a key, and at most
+	// Config.PerKey of one key, so that one key's backlog never holds up
+	// another's work. A follow-up without one inherits its job's. Empty:
+	// the jobs that name none share one key.
+	FairKey  string          `json:"fair_key,omitempty"`
 	DueAt    time.Time       `json:"due_at"`
 	Payload  json.RawMessage `json:"payload,omitempty"`
 	Attempts int             `json:"attempts"`
@@ -62,6 +70,17 @@ type Store interface {
 	Fail(ctx context.Context, id, owner string, retryAt time.Time, errText string) error
 	// NextDue returns when the earliest unclaimed job of queue falls due.
 	NextDue(ctx context.Context, queue string) (time.Time, bool, error)
+}
+
+// FairClaimer is implemented by stores that claim fairly across the
+// FairKey of jobs with a bound per key (sqlstore); the engine uses it for
+// the queues of Config.PerKey.
+type FairClaimer interface {
+	// ClaimFair is Claim taking the due jobs of each FairKey in turn
+	// (the oldest of every key, then the second oldest of every key, and
+	// so on), at most perKey of one key and none of the keys of skip, and
+	// returning them in that order.
+	ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int, skip []string) ([]Job, error)
 }
 
 // Completion is a job that ran and the jobs that follow it.
@@ -149,6 +168,15 @@ type Config struct {
 	Heartbeat time.Duration
 	Batch     int            // jobs claimed at once; default 50
 	Batches   map[string]int // jobs claimed at once, by queue; default Batch
+	// PerKey bounds the jobs of one FairKey that one claim of a queue
+	// takes, by queue, with a FairClaimer store: a worker runs the jobs
+	// of a claim one after another, so a claim full of one service's
+	// backlog would keep another service's job, due a moment later,
+	// waiting for all of them. On such a queue a worker also claims no
+	// job of a key that another worker of the engine is running: one
+	// key's backlog occupies at most one worker, and another key's job
+	// finds a worker free. Unset: plain claims (Store.Claim).
+	PerKey map[string]int
 	// Urgent queues' work (claims, handlers, completions) runs with
 	// WithUrgency: where the store orders writers, it goes first. The
 	// heartbeat is always urgent: a lease that lapses under load would
@@ -188,6 +216,13 @@ type Engine struct {
 	held map[string]time.Time
 	// beating is set while Run's heartbeat extends the leases.
 	beating atomic.Bool
+	// running counts, by queue and FairKey, the workers running jobs of
+	// the key (queues with PerKey), under runMu; claimMu, by queue, makes
+	// a claim and its count one step, so that two workers never both
+	// take a key.
+	runMu   sync.Mutex
+	running map[string]map[string]int
+	claimMu map[string]*sync.Mutex
 }
 
 // New returns an engine with defaults filled in.
@@ -226,9 +261,11 @@ func New(cfg Config) *Engine {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
-	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}, held: map[string]time.Time{}}
+	e := &Engine{cfg: cfg, wake: map[string]chan struct{}{}, held: map[string]time.Time{},
+		running: map[string]map[string]int{}, claimMu: map[string]*sync.Mutex{}}
 	for _, q := range cfg.Queues {
 		e.wake[q] = make(chan struct{}, 1)
+		e.claimMu[q] = &sync.Mutex{}
 	}
 	return e
 }
@@ -401,10 +438,11 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 		ctx = WithUrgency(ctx)
 	}
 	now := e.cfg.Now()
-	jobs, err := e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
+	jobs, keys, err := e.claim(ctx, queue, now)
 	if err != nil {
 		return 0, err
 	}
+	defer e.release(queue, keys)
 	e.hold(jobs, now.Add(e.cfg.Lease))
 	bc, batched := e.cfg.Store.(BatchCompleter)
 	var (
@@ -469,6 +507,60 @@ func (e *Engine) RunDue(ctx context.Context, queue string) (int, error) {
 	return ran, errors.Join(errs...)
 }
 
+// claim claims the due jobs of queue: where the queue has a PerKey bound
+// and the store can, fairly across keys, bounded per key, and none of
+// the keys another worker is running; it counts the keys it took as
+// running (keys) until release. The follow-ups a worker runs with its
+// claim are of the keys it holds (they inherit their job's).
+func (e *Engine) claim(ctx context.Context, queue string, now time.Time) (jobs []Job, keys []string, err error) {
+	fc, ok := e.cfg.Store.(FairClaimer)
+	if !ok || e.cfg.PerKey[queue] <= 0 {
+		jobs, err = e.cfg.Store.Claim(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue))
+		return jobs, nil, err
+	}
+	if mu := e.claimMu[queue]; mu != nil { // nil: a queue RunDue is called for that Queues lacks
+		mu.Lock()
+		defer mu.Unlock()
+	}
+	e.runMu.Lock()
+	var skip []string
+	for k := range e.running[queue] {
+		skip = append(skip, k)
+	}
+	e.runMu.Unlock()
+	if jobs, err = fc.ClaimFair(ctx, queue, e.cfg.Owner, now, e.cfg.Lease, e.batch(queue), e.cfg.PerKey[queue], skip); err != nil {
+		return nil, nil, err
+	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.running[queue] == nil {
+		e.running[queue] = map[string]int{}
+	}
+	for _, j := range jobs {
+		if !slices.Contains(keys, j.FairKey) {
+			keys = append(keys, j.FairKey)
+			e.running[queue][j.FairKey]++
+		}
+	}
+	return jobs, keys, nil
+}
+
+// release ends a worker's run of the keys claim counted.
+func (e *Engine) release(queue string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	for _, k := range keys {
+		if e.running[queue][k]--; e.running[queue][k] <= 0 {
+			delete(e.running[queue], k)
+		}
+	}
+	// Work of these keys that waited for this worker may be due.
+	e.Wake(queue)
+}
+
 // maxChained bounds the follow-ups one RunDue claims with completions and
 // runs.
 const maxChained = 256
@@ -529,18 +621,21 @@ func (e *Engine) wakeFollowUps(queue string, done ...Completion) {
 }
 
 // units groups the jobs of a claimed batch into what runs at once: the
-// jobs of a kind with a BatchHandler together, at the place of the first
-// of them; every other job alone.
+// jobs of a kind with a BatchHandler and of one FairKey together, at the
+// place of the first of them; every other job alone. Apart by key, so
+// that the results of one service's job (its page's follow-ups) are not
+// held until another service's jobs of the same kind have run.
 func (e *Engine) units(jobs []Job) [][]Job {
 	var units [][]Job
-	at := map[string]int{} // kind → index of its unit
+	at := map[[2]string]int{} // kind and key → index of its unit
 	for _, j := range jobs {
 		if _, ok := e.cfg.BatchHandlers[j.Kind]; ok {
-			if i, ok := at[j.Kind]; ok {
+			k := [2]string{j.Kind, j.FairKey}
+			if i, ok := at[k]; ok {
 				units[i] = append(units[i], j)
 				continue
 			}
-			at[j.Kind] = len(units)
+			at[k] = len(units)
 		}
 		units = append(units, []Job{j})
 	}
@@ -598,7 +693,7 @@ func (e *Engine) finish(ctx context.Context, j Job, follow []Job, err error, com
 		}
 		return nil, nil
 	}
-	c := &Completion{ID: j.ID, Follow: follow}
+	c := &Completion{ID: j.ID, Follow: inheritFairKey(follow, j.FairKey)}
 	if !completeNow {
 		return c, nil
 	}
@@ -608,6 +703,30 @@ func (e *Engine) finish(ctx context.Context, j Job, follow []Job, err error, com
 	}
 	e.wakeFollowUps(j.Queue, *c)
 	return nil, nil
+}
+
+// inheritFairKey gives the follow-ups that name no FairKey their job's:
+// a chain of work (routing, the declaration's escalation step, its
+// link) stays the work of the service it began with, and waits behind no
+// other service's backlog when it is claimed.
+func inheritFairKey(follow []Job, key string) []Job {
+	if key == "" {
+		return follow
+	}
+	var out []Job
+	for i, f := range follow {
+		if f.FairKey != "" {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(follow) // the handler's slice stays as it returned it
+		}
+		out[i].FairKey = key
+	}
+	if out == nil {
+		return follow
+	}
+	return out
 }
 
 // call runs a handler, turning a panic into an error: one bad job must

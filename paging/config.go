@@ -124,6 +124,9 @@ type Pager struct {
 
 	// routeQueues is what RouteQueue read of services (routequeue.go).
 	routeQueues routeQueueCache
+	// knownGroups is the alert groups routing saw have an open incident
+	// (join.go), for RouteQueue.
+	knownGroups groupCache
 }
 
 // New checks cfg, fills in defaults and returns a Pager.

@@ -67,19 +67,26 @@ type RoutingStore interface {
 // declaring transaction: out says whether another process declared for
 // the group meanwhile (Joined) or the limit folded the group into the
 // service's newest open incident (Folded); inc is that incident.
-func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time, note string) (inc *warroom.Incident, out warroom.AlertDeclareOutcome, err error) {
+//
+// Unless mark is false: bulk routing folding a new group of a service at
+// its limit that has an open incident (or no attach rule) needs no mark,
+// as nothing waits for the declaration (see RouteQueue).
+func (p *Pager) declareForAlert(ctx context.Context, a *warroom.Alert, rule warroom.AlertRule, now time.Time, note string,
+	mark bool) (inc *warroom.Incident, out warroom.AlertDeclareOutcome, err error) {
 	d, key := alertDeclaration(a, rule.IncidentSeverity, now), idem("route:"+a.ID)
 	rs := p.cfg.Store
-	// Intake (for alerts it routes on the page queue) and bulk routing
-	// (for those it hands over) marked it already, as a rule: a read is
-	// cheaper than a write, which on SQLite waits for the writer.
-	marked, err := rs.Declaring(ctx, a.ServiceID)
-	if err != nil {
-		return nil, out, err
-	}
-	if !slices.Contains(marked, a.ID) {
-		if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+	if mark {
+		// Intake (for alerts it routes on the page queue) and bulk routing
+		// (for those it hands over) marked it already, as a rule: a read is
+		// cheaper than a write, which on SQLite waits for the writer.
+		marked, err := rs.Declaring(ctx, a.ServiceID)
+		if err != nil {
 			return nil, out, err
+		}
+		if !slices.Contains(marked, a.ID) {
+			if err := rs.MarkDeclaring(ctx, a.ServiceID, a.ID); err != nil {
+				return nil, out, err
+			}
 		}
 	}
 	// The declaration goes through Incidents (validation, IDs, bridge link,
@@ -146,16 +153,11 @@ func (g *groupDeclarer) withNote(build func(number int64) ([]warroom.Event, erro
 	}
 }
 
-// groupIncident returns the open incident a's group (same service and
-// group key) has: the one routing declared for the group, unless it was
-// declared for a itself (then nil: declaring again replays it), or else
-// one another alert of the group was linked to (by a person, say). Nil if
-// none. The first comes from the database, so that it holds across
-// processes.
-func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
-	if inc, err := p.recordedGroupIncident(ctx, a); inc != nil || err != nil {
-		return inc, err
-	}
+// peerGroupIncident returns an open incident another alert of a's group
+// (same service and group key) was linked to (by a person, say), or nil:
+// the second look of router.groupIncident, after the incident the store
+// records for the group.
+func (p *Pager) peerGroupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
 	if a.GroupKey == "" {
 		return nil, nil
 	}
@@ -176,21 +178,6 @@ func (p *Pager) groupIncident(ctx context.Context, a *warroom.Alert) (*warroom.I
 		}
 	}
 	return nil, nil
-}
-
-// recordedGroupIncident is groupIncident without the look at the group's
-// other alerts: the open incident the store records for a's group
-// (declared for it, or which routing attached or folded it into), unless
-// it was declared for a itself; nil if none.
-func (p *Pager) recordedGroupIncident(ctx context.Context, a *warroom.Alert) (*warroom.Incident, error) {
-	if a.GroupKey == "" {
-		return nil, nil
-	}
-	inc, forAlert, err := p.cfg.Store.GroupIncident(ctx, a.ServiceID, a.GroupKey)
-	if err != nil || inc == nil || !inc.Stage.Open() || forAlert == a.ID {
-		return nil, err
-	}
-	return inc, nil
 }
 
 // attachFolded links a, whose new group the alert incident limit folded

@@ -30,6 +30,7 @@ const (
 	KindAlertAcknowledged = "alert.acknowledged"
 	KindAlertResolved     = "alert.resolved"
 	KindAlertLink         = "alert.link"
+	KindAlertJoined       = "alert.joined"
 	KindEscalationStep    = "escalation.step"
 	KindNotifyUser        = "notify.user"
 	KindIncidentAnnounce  = "incident.announce"
@@ -184,11 +185,31 @@ func (p *Pager) EngineConfig(store engine.Store) engine.Config {
 		Owner:         p.cfg.Owner,
 		Queues:        p.Queues(),
 		Batches:       map[string]int{QueueDefault: 50, p.cfg.PageQueue: 250},
+		PerKey:        p.perKey(),
 		Workers:       map[string]int{p.cfg.PageQueue: 2},
 		Urgent:        map[string]bool{p.cfg.PageQueue: p.cfg.PageQueue != QueueDefault},
 		Handlers:      p.Handlers(),
 		BatchHandlers: p.BatchHandlers(),
 	}
+}
+
+// perKey bounds, by queue, the jobs of one service (engine.Job.FairKey:
+// route jobs carry their alerts' service, their follow-ups inherit it)
+// that one claim takes (engine.Config.PerKey); every claim takes the
+// services' due jobs in turn, a quiet service's first (sqlstore inTurn).
+// On the page queue one: a worker runs the jobs of its claim one after
+// another (and the chains of follow-ups they start), so a page of a
+// service that is not in a storm, due while both workers are busy, waits
+// for at most one of the storm's jobs and its chain on either worker,
+// however long the storm's backlog; then it runs first in the next
+// claim. On the default queue the whole batch (bulk routing is cheaper
+// in bulk), still in turn across services. With no page queue, the
+// default queue carries the pages: one.
+func (p *Pager) perKey() map[string]int {
+	if p.cfg.PageQueue == QueueDefault {
+		return map[string]int{QueueDefault: 1}
+	}
+	return map[string]int{QueueDefault: 50, p.cfg.PageQueue: 1}
 }
 
 // Queues returns the engine queues paging's jobs run on, for
@@ -218,6 +239,7 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindAlertAcknowledged: p.alertAcknowledged,
 		KindAlertResolved:     p.alertResolved,
 		KindAlertLink:         p.link,
+		KindAlertJoined:       p.joined,
 		KindEscalationStep:    p.escalate,
 		KindNotifyUser:        p.notifyUser,
 		KindIncidentAnnounce:  p.announce,

@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -90,15 +91,19 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
 		if grp != nil {
-			if err := p.attachRouted(ctx, a, grp, "it belongs to the same alert group"); err != nil {
-				return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
-			}
+			r.join(0, a, grp, sameGroup, true)
 			continue
 		}
 		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
 		if err := r.routeAlert(ctx, a, svc, rule); err != nil {
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
+	}
+	// The alerts that join an incident, linked in batches (join.go).
+	var joinErr error
+	r.flushJoins(ctx, func(_ []int, err error) { joinErr = cmp.Or(joinErr, err) })
+	if joinErr != nil {
+		return nil, joinErr
 	}
 	return r.follow, nil
 }
@@ -182,9 +187,8 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	r := newRouter(p, now)
 	defer r.report()
 	handoff := make([][]string, len(jobs))
-	attach := make([][]string, len(jobs))
 	undecided := make([][]*warroom.Alert, len(jobs))
-	var attachAll, touched []string // touched: services in the order first met
+	var touched []string // touched: services in the order first met
 	for i := range jobs {
 		if results[i].Err != nil {
 			continue
@@ -211,29 +215,44 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				touched = append(touched, a.ServiceID)
 			}
 			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
-			var grp *warroom.Incident
-			if !svc.handedOff && rule.Action != warroom.AlertDeclare {
-				// A group with an open incident takes its every later
-				// alert (alerts that declare are routed whole, which
-				// checks the same).
-				if grp, err = r.groupIncident(ctx, a, false); err != nil {
+			// An alert of a group that has an open incident (declared for
+			// the group, or which routing attached or folded it into) joins
+			// it here, in a batch, whatever its rule, as routing whole
+			// would: a group is one problem, and it pages nobody new, so it
+			// does not go to the page queue.
+			grp, err := r.groupIncident(ctx, a, false)
+			if err != nil {
+				return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+			}
+			if grp != nil {
+				why := sameGroup
+				if rule.Action == warroom.AlertAttach && svc.open != nil && svc.open.ID == grp.ID {
+					// Its rule attaches it there too: one note for the
+					// batch, whether the group was recorded already.
+					why = attachRule(a.Severity)
+				}
+				r.join(i, a, grp, why, true)
+				continue
+			}
+			if rule.Action == warroom.AlertDeclare && !svc.handedOff && p.foldsNewGroups(ctx, a.ServiceID) {
+				follow, err := r.foldInBulk(ctx, a, svc, rule)
+				if err != nil {
 					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
 				}
+				results[i].Follow = append(results[i].Follow, follow...)
+				continue
 			}
 			switch {
-			case grp != nil:
-				r.target[a.ID] = grp
-				attach[i] = append(attach[i], a.ID)
-				attachAll = append(attachAll, a.ID)
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
-				if rule.Action == warroom.AlertDeclare {
+				if rule.Action == warroom.AlertDeclare && svc.markGroup(a.GroupKey) {
 					svc.declaring = append(svc.declaring, a.ID)
 				}
 			case rule.Action == warroom.AlertAttach:
-				attach[i] = append(attach[i], a.ID)
-				attachAll = append(attachAll, a.ID)
+				if err := r.attachByRule(ctx, i, a, svc.open); err != nil {
+					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
+				}
 			case attaches(svc.paging.AlertRules, a):
 				svc.undecided = true
 				undecided[i] = append(undecided[i], a)
@@ -250,8 +269,9 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			svc := r.services[a.ServiceID]
 			switch {
 			case svc.open != nil:
-				attach[i] = append(attach[i], a.ID)
-				attachAll = append(attachAll, a.ID)
+				if err := r.attachByRule(ctx, i, a, svc.open); err != nil && results[i].Err == nil {
+					results[i].Err = fmt.Errorf("route alert %s: %w", a.ID, err)
+				}
 			case svc.handedOff:
 				handoff[i] = append(handoff[i], a.ID)
 			default:
@@ -261,41 +281,54 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 	}
 	for i := range jobs {
 		if len(handoff[i]) > 0 {
-			results[i].Follow = []engine.Job{p.pageRouteJob(now, handoff[i])}
+			results[i].Follow = append(results[i].Follow, p.pageRouteJob(now, handoff[i]))
 		}
 	}
-	if len(attachAll) == 0 {
-		return results
-	}
-	// Attaching changes no service's open incident: these are decided
-	// already; the note needs the whole alert.
-	whole, err := p.findAlerts(ctx, attachAll, true)
-	if err != nil {
-		return fail(err)
-	}
-	full := make(map[string]*warroom.Alert, len(whole))
-	for _, a := range whole {
-		full[a.ID] = a
-	}
-	for i := range jobs {
-		for _, id := range attach[i] {
-			a := full[id]
-			if a == nil || a.Status != warroom.AlertFiring || a.IncidentID != "" {
-				continue
-			}
-			var err error
-			if grp := r.target[a.ID]; grp != nil {
-				err = p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
-			} else {
-				err = r.attachByRule(ctx, a, r.services[a.ServiceID].open)
-			}
-			if err != nil {
-				results[i].Err = fmt.Errorf("route alert %s: %w", a.ID, err)
-				break
+	// Joining changes no service's open incident: these are decided
+	// already. They are linked in batches, one per incident and reason
+	// for the whole claim (join.go); a batch that fails fails the jobs
+	// of its alerts.
+	r.flushJoins(ctx, func(in []int, err error) {
+		for _, i := range in {
+			if results[i].Err == nil {
+				results[i].Err = err
 			}
 		}
-	}
+	})
 	return results
+}
+
+// foldsNewGroups reports whether, as RouteQueue forecast (read at most
+// once per routeQueueTTL), a new alert group of the service would be
+// folded by the alert incident limit into its open incident.
+func (p *Pager) foldsNewGroups(ctx context.Context, serviceID string) bool {
+	c, ok := p.forecastService(ctx, serviceID)
+	return ok && c.folds
+}
+
+// foldInBulk routes in bulk an alert a declare rule matches, of a new
+// group of a service forecast to be at its alert incident limit with an
+// open incident: it folds into that incident and pages nobody, so it is
+// not handed to the page queue (where a storm of new groups would
+// occupy it). The declaring transaction decides: should the service's
+// window have passed meanwhile, it declares, and the declaration's
+// escalation (on the page queue) and link are returned as follow-ups of
+// the alert's job.
+func (r *router) foldInBulk(ctx context.Context, a *warroom.Alert, svc *routedService, rule warroom.AlertRule) ([]engine.Job, error) {
+	// Bulk routing read only what it decides on; declaring and the
+	// timeline need the whole alert.
+	whole, err := r.p.findAlerts(ctx, []string{a.ID}, true)
+	if err != nil || len(whole) == 0 {
+		return nil, err
+	}
+	hasAttach := slices.ContainsFunc(svc.paging.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach })
+	r.follow, r.unmarked = nil, svc.open != nil || !hasAttach
+	defer func() { r.follow, r.unmarked = nil, false }()
+	r.routed[a.ID] = true
+	if err := r.routeAlert(ctx, whole[0], svc, rule); err != nil {
+		return nil, err
+	}
+	return r.follow, nil
 }
 
 // settleBulk stores the marks of the declarations bulk routing hands to
@@ -347,67 +380,20 @@ type router struct {
 	missing  []string            // alerts (or their services) that do not exist
 	unpaged  map[string][]string // service ID → alerts that wait with nobody to page
 	routed   map[string]bool     // alerts routed whole, so that settle routes none twice
-	// groups holds the open incident of each alert group met (nil for
-	// none), by groupID; target, the group incident bulk routing attaches
-	// an alert to.
-	groups map[string]*warroom.Incident
-	target map[string]*warroom.Incident
+	// joins are the alerts that join an incident, linked in batches by
+	// flushJoins (join.go); groups, what the router read or recorded of
+	// alert groups' incidents (groupIncident), once per group.
+	joins  []*joinBatch
+	joinAt map[string]*joinBatch
+	groups map[groupRef]groupIncidentOf
+	// unmarked: the declaration being routed needs no mark (bulk routing
+	// folding a new group; see foldInBulk).
+	unmarked bool
 }
 
 func newRouter(p *Pager, now time.Time) *router {
 	return &router{p: p, now: now, services: map[string]*routedService{}, routed: map[string]bool{},
-		groups: map[string]*warroom.Incident{}, target: map[string]*warroom.Incident{}}
-}
-
-// groupID names an alert group in router.groups.
-func groupID(a *warroom.Alert) string { return a.ServiceID + "\x00" + a.GroupKey }
-
-// groupIncident returns the open incident a's group has (see
-// Pager.groupIncident; with peers false only the one the store records
-// for the group), or nil; once per group and router.
-func (r *router) groupIncident(ctx context.Context, a *warroom.Alert, peers bool) (*warroom.Incident, error) {
-	if a.GroupKey == "" {
-		return nil, nil
-	}
-	if inc, ok := r.groups[groupID(a)]; ok {
-		return inc, nil
-	}
-	var inc *warroom.Incident
-	var err error
-	if peers {
-		inc, err = r.p.groupIncident(ctx, a)
-	} else {
-		inc, err = r.p.recordedGroupIncident(ctx, a)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.groups[groupID(a)] = inc
-	return inc, nil
-}
-
-// attachByRule attaches a, by an attach rule, to the service's open
-// incident inc, and makes inc its group's incident, so that the group's
-// later alerts go there too however many incidents the service declares
-// meanwhile; unless the group has an open incident already, which a then
-// joins.
-func (r *router) attachByRule(ctx context.Context, a *warroom.Alert, inc *warroom.Incident) error {
-	why := "the service's rules attach " + a.Severity + " alerts to its open incident"
-	if cur := r.groups[groupID(a)]; a.GroupKey != "" && cur != nil {
-		// An alert of the group before it in this batch recorded it: one
-		// write per group, not per alert of a storm.
-		inc, why = cur, "it belongs to the same alert group"
-	} else if a.GroupKey != "" {
-		cur, err := r.p.cfg.Store.AttachGroup(ctx, a.ServiceID, a.GroupKey, a.ID, inc.ID)
-		if err != nil {
-			return err
-		}
-		if cur != nil {
-			inc, why = cur, "it belongs to the same alert group"
-		}
-		r.groups[groupID(a)] = inc
-	}
-	return r.p.attachRouted(ctx, a, inc, why)
+		groups: map[groupRef]groupIncidentOf{}}
 }
 
 // routedService is what routing reads of a service, once per job.
@@ -421,6 +407,25 @@ type routedService struct {
 	// incident (decided at the end of the batch).
 	declaring []string
 	undecided bool
+	marked    map[string]bool // groups with an alert in declaring
+}
+
+// markGroup reports whether an alert of group is the first of its group
+// that bulk routing hands over to declare for: only that one is marked
+// (the rest of the group will join its incident; see RouteQueue). Alerts
+// of no group are each marked.
+func (svc *routedService) markGroup(group string) bool {
+	if group == "" {
+		return true
+	}
+	if svc.marked[group] {
+		return false
+	}
+	if svc.marked == nil {
+		svc.marked = map[string]bool{}
+	}
+	svc.marked[group] = true
+	return true
 }
 
 // service reads a service's paging and, if one of its rules attaches
@@ -453,29 +458,33 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 	p := r.p
 	switch rule.Action {
 	case warroom.AlertDeclare:
+		// Routing whole checked the group already (cached); settle
+		// routes marked alerts here directly.
 		grp, err := r.groupIncident(ctx, a, true)
 		if err != nil {
 			return err
 		}
 		if grp != nil {
-			return p.attachRouted(ctx, a, grp, "it belongs to the same alert group")
+			r.join(0, a, grp, sameGroup, true)
+			return nil
 		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
 			a.Summary, a.Severity, a.ID, rule.IncidentSeverity, rule.MinSeverity)
 		if svc.paging.EscalationPolicyID == "" {
 			text += " The service has no escalation policy, so nobody is paged."
 		}
-		inc, out, err := p.declareForAlert(ctx, a, rule, r.now, text)
+		inc, out, err := p.declareForAlert(ctx, a, rule, r.now, text, !r.unmarked)
 		if err != nil {
 			return err
 		}
-		if a.GroupKey != "" {
-			r.groups[groupID(a)] = inc
-		}
+		// The rest of the group joins inc however it came: the router and
+		// the forecast (RouteQueue) know.
+		r.recordGroup(a, inc, a.ID)
 		switch {
 		case out.Joined:
 			// Another process declared for the group meanwhile.
-			return p.attachRouted(ctx, a, inc, "it belongs to the same alert group")
+			r.join(0, a, inc, sameGroup, true)
+			return nil
 		case out.Folded:
 			return p.attachFolded(ctx, a, inc, out)
 		}
@@ -490,7 +499,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		r.follow = append(r.follow, p.pageJob(KindAlertLink, "link:"+a.ID, r.now, LinkPayload{AlertID: a.ID, IncidentID: inc.ID}))
 		return nil
 	case warroom.AlertAttach:
-		return r.attachByRule(ctx, a, svc.open)
+		return r.attachByRule(ctx, 0, a, svc.open)
 	}
 	if svc.paging.EscalationPolicyID == "" {
 		r.waits(a)
@@ -594,15 +603,6 @@ func (p *Pager) link(ctx context.Context, job engine.Job, now time.Time) ([]engi
 		}
 	}
 	return nil, permanentIfNotFound(p.linkAlert(ctx, pl.AlertID, pl.IncidentID))
-}
-
-// attachRouted links a to the open incident inc and notes it there.
-func (p *Pager) attachRouted(ctx context.Context, a *warroom.Alert, inc *warroom.Incident, why string) error {
-	text := fmt.Sprintf("Alert %q (%s, %s) attached: %s.", a.Summary, a.Severity, a.ID, why)
-	if err := p.note(ctx, inc.ID, "route-note:"+a.ID, text); err != nil {
-		return err
-	}
-	return p.linkAlert(ctx, a.ID, inc.ID)
 }
 
 // linkAlert sets an alert's incident unless a person linked it elsewhere

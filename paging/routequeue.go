@@ -2,59 +2,157 @@ package paging
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/warroom/warroom"
 )
 
-// RouteQueue names the queue for the routing of a delivery's new alerts
-// (for sqlstore.Store.SetRouteQueue): the page queue when one of them
-// will page by its service's rules (a declare rule, or a wait on a
-// service with an escalation policy, as bulk routing decides), so that
-// its page never waits behind the bulk routing of an alert storm; ""
-// (the default queue) otherwise, and when paging has no queue of its own.
-// declares says which of them, by severity, will declare an incident:
-// the store marks them declaring as it stores them, so that bulk routing
-// of an alert that would join the service's open incident sees the
-// declaration coming (see settleBulk).
+// RouteQueue forecasts the routing of a delivery's new alerts (for
+// sqlstore.Store.SetRouteQueue), by its service's rules:
+//
+//   - Queue: the page queue when one of them will page (a declare rule,
+//     or a wait on a service with an escalation policy, as bulk routing
+//     decides), so that its page never waits behind the bulk routing of
+//     an alert storm; "" (the default queue) otherwise, and when paging
+//     has no queue of its own. An attach rule counts as not paging (the
+//     alert joins the open incident, whose escalation goes on); the bulk
+//     router hands it to the page queue if there turns out to be no open
+//     incident.
+//   - Joins: an alert whose group (groupKeys, by alert) this process saw
+//     get an open incident (knownGroups: routing declared it, joined it,
+//     or recorded it there by an attach rule or the alert incident limit),
+//     whatever its rule, will join that incident and page nobody
+//     new: the store links it as it stores it, if the incident is still
+//     the group's and open, and it is not routed at all. So a storm in
+//     one group (the shape of a real outage: Alertmanager's groups) costs
+//     after its first alert what a storm of warnings costs: no route job,
+//     no second write of each alert, nothing on the page queue. A
+//     forecast that missed (the incident was closed meanwhile) costs
+//     nothing: the store routes the alert as usual.
+//   - An alert a declare rule matches, of a new group of a service that
+//     has declared its alert incident limit's worth of incidents within
+//     the limit's window and has an open incident (AlertLimitReader, read
+//     with the service's rules), will be folded into that incident and
+//     page nobody: it does not put the delivery on the page queue, and
+//     bulk routing folds it there. So a storm of a new group per request
+//     (each would declare) does not occupy the page queue once the
+//     service is at its limit.
+//   - Declares: which alerts will declare an incident, the first of each
+//     group (or each alert of none): the store marks them declaring as it
+//     stores them, so that bulk routing of an alert that would join the
+//     service's open incident sees the declaration coming (settleBulk).
 //
 // It is a forecast: routing on either queue decides by the rules as they
 // are when it runs. It reads the service's paging at most once per
-// routeQueueTTL, as intake asks for every delivery. An attach rule counts
-// as not paging (the alert joins the open incident, whose escalation goes
-// on); the bulk router hands it to the page queue if there turns out to
-// be no open incident.
-func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool) {
+// routeQueueTTL, as intake asks for every delivery.
+func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, groupKeys []string) (f warroom.RouteForecast) {
 	if p.cfg.PageQueue == QueueDefault {
-		return "", nil
+		return f
 	}
-	sp, ok := p.routeQueues.get(serviceID, p.cfg.Now())
+	c, ok := p.forecastService(ctx, serviceID)
 	if !ok {
-		var err error
-		if sp, err = p.cfg.Store.GetServicePaging(ctx, serviceID); err != nil {
-			return "", nil // the bulk router reports it
-		}
-		p.routeQueues.put(serviceID, sp, p.cfg.Now())
+		return f // the bulk router reports it
 	}
+	sp := c.paging
+	now := p.cfg.Now()
+	var declaring map[string]bool // groups of the delivery with an alert marked
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
+		group := ""
+		if i < len(groupKeys) {
+			group = groupKeys[i]
+		}
+		// Whatever its rule: once a group has an incident, its every
+		// later alert goes there (routing checks the group first).
+		if inc := p.knownGroups.incident(serviceID, group, now); inc != "" {
+			if f.Joins == nil {
+				f.Joins = make([]string, len(severities))
+			}
+			f.Joins[i] = inc
+			continue
+		}
+		if rule.Action == warroom.AlertDeclare && c.folds {
+			// The service declared its alert incident limit's worth and
+			// has an open incident: a new group folds into it and pages
+			// nobody new. Bulk routing folds it (and, should the window
+			// have passed meanwhile, declares: routing decides); nothing
+			// is marked, as the open incident is there for the alerts
+			// that would attach. So a storm of new groups stays off the
+			// page queue.
+			continue
+		}
 		if pages(rule, sp) {
-			queue = p.cfg.PageQueue
+			f.Queue = p.cfg.PageQueue
+		}
+		if rule.Action == warroom.AlertDeclare && group != "" {
+			// One declaration per group: the group's other alerts of the
+			// delivery will join it, not declare, so they are not marked.
+			// Marking every alert of a storm cost each declaration a read
+			// and a clean-up of thousands of marks (Declaring,
+			// unmarkDeclaring), so that declaring slowed as the storm grew.
+			if declaring[group] {
+				continue
+			}
+			if declaring == nil {
+				declaring = map[string]bool{}
+			}
+			declaring[group] = true
 		}
 		if rule.Action == warroom.AlertDeclare {
-			if declares == nil {
-				declares = make([]bool, len(severities))
+			if f.Declares == nil {
+				f.Declares = make([]bool, len(severities))
 			}
-			declares[i] = true
+			f.Declares[i] = true
 		}
 	}
-	return queue, declares
+	return f
 }
 
 // routeQueueTTL is how long RouteQueue trusts what it read of a service:
-// a rule changed since routes a few alerts on the other queue, no worse.
+// a rule changed since routes a few alerts on the other queue, no worse;
+// a service that reached its alert incident limit since sends the pages
+// of a few more declarations to the page queue, and one whose window
+// passed meanwhile declares in bulk routing, whose follow-up escalation
+// still goes to the page queue.
 const routeQueueTTL = 2 * time.Second
+
+// AlertLimitReader is implemented by stores that read what the alert
+// incident limit of a service decides on (sqlstore), for RouteQueue's
+// forecast; without it the forecast assumes every new group declares.
+type AlertLimitReader interface {
+	// AlertLimitState returns when routing declared the incidents from
+	// alerts of a service that count against the limit, after since, and
+	// whether the service has an open incident.
+	AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error)
+}
+
+// forecastService returns what RouteQueue and bulk routing read of a
+// service for the forecast, at most once per routeQueueTTL: its paging,
+// and whether a new alert group of it would be folded by the alert
+// incident limit (read only when one of its rules declares). False if
+// the service cannot be read.
+func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPaging, bool) {
+	now := p.cfg.Now()
+	if c, ok := p.routeQueues.get(serviceID, now); ok {
+		return c, true
+	}
+	sp, err := p.cfg.Store.GetServicePaging(ctx, serviceID)
+	if err != nil {
+		return cachedPaging{}, false
+	}
+	c := cachedPaging{paging: sp, at: now}
+	limit := p.cfg.Policy.AlertIncidentLimit
+	lr, ok := p.cfg.Store.(AlertLimitReader)
+	if ok && limit.Limited() && slices.ContainsFunc(sp.AlertRules, func(r warroom.AlertRule) bool { return r.Action == warroom.AlertDeclare }) {
+		declared, hasOpen, err := lr.AlertLimitState(ctx, serviceID, now.Add(-limit.Window))
+		// Unread, it forecasts a declaration: the page queue, as before.
+		c.folds = err == nil && !warroom.MayDeclareFromAlert(limit, declared, hasOpen, now).Declare
+	}
+	p.routeQueues.put(serviceID, c)
+	return c, true
+}
 
 // routeQueueCache keeps what RouteQueue read of services.
 type routeQueueCache struct {
@@ -64,24 +162,27 @@ type routeQueueCache struct {
 
 type cachedPaging struct {
 	paging warroom.ServicePaging
-	at     time.Time
+	// folds: the service has declared its alert incident limit's worth
+	// and has an open incident, so a new alert group would be folded.
+	folds bool
+	at    time.Time
 }
 
-func (c *routeQueueCache) get(serviceID string, now time.Time) (warroom.ServicePaging, bool) {
+func (c *routeQueueCache) get(serviceID string, now time.Time) (cachedPaging, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.services[serviceID]
 	if !ok || now.Sub(e.at) >= routeQueueTTL || now.Before(e.at) {
-		return warroom.ServicePaging{}, false
+		return cachedPaging{}, false
 	}
-	return e.paging, true
+	return e, true
 }
 
-func (c *routeQueueCache) put(serviceID string, sp warroom.ServicePaging, now time.Time) {
+func (c *routeQueueCache) put(serviceID string, e cachedPaging) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.services == nil || len(c.services) > 10000 {
 		c.services = map[string]cachedPaging{} // services are few; bound it anyway
 	}
-	c.services[serviceID] = cachedPaging{paging: sp, at: now}
+	c.services[serviceID] = e
 }

@@ -35,7 +35,7 @@ func TestRouteQueueForecastsPages(t *testing.T) {
 		{"info matches no rule: waits, pages", waits.ID, []string{"info"}, paging.QueuePage},
 		{"unknown service", "no-such-service", []string{"critical"}, ""},
 	} {
-		if got, _ := p.pager.RouteQueue(w.ctx, c.service, c.severities); got != c.want {
+		if got := p.pager.RouteQueue(w.ctx, c.service, c.severities, nil).Queue; got != c.want {
 			t.Errorf("%s: RouteQueue = %q, want %q", c.name, got, c.want)
 		}
 	}
@@ -45,17 +45,17 @@ func TestRouteQueueForecastsPages(t *testing.T) {
 	if err := p.store.SetServicePaging(w.ctx, sp); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != paging.QueuePage {
+	if got := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}, nil).Queue; got != paging.QueuePage {
 		t.Errorf("within the cache's time: %q", got)
 	}
 	w.clock.Advance(3 * time.Second)
-	if got, _ := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}); got != "" {
+	if got := p.pager.RouteQueue(w.ctx, waits.ID, []string{"warning"}, nil).Queue; got != "" {
 		t.Errorf("after the rule changed: %q, want the default queue", got)
 	}
 
 	// Paging on the default queue only: everything routes there.
 	one := w.start("proc-2", func(c *paging.Config) { c.Announce = nil; c.PageQueue = paging.QueueDefault })
-	if got, _ := one.pager.RouteQueue(w.ctx, paged.ID, []string{"critical"}); got != "" {
+	if got := one.pager.RouteQueue(w.ctx, paged.ID, []string{"critical"}, nil).Queue; got != "" {
 		t.Errorf("with no page queue: %q", got)
 	}
 }

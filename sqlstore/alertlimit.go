@@ -239,3 +239,32 @@ func (t *tx) declaredFor(ctx context.Context, serviceID, incidentID, alertID str
 	}
 	return true, nil
 }
+
+// AlertLimitState returns when routing declared the incidents from alerts
+// of a service that it declared after since (those that count against
+// the alert incident limit), and whether the service has an open
+// incident: what paging's forecast (RouteQueue) reads, at most every few
+// seconds per service, to foresee that a new alert group will be folded
+// rather than declare and page. Only a forecast: DeclareForAlert decides
+// under the service's lock.
+func (s *Store) AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error) {
+	rows, err := s.query(ctx, `SELECT declared_at FROM alert_declarations
+		WHERE service_id = ? AND routed AND declared_at > ?`, serviceID, s.d.timeArg(since))
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
+	}
+	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	if err != nil {
+		return nil, false, err
+	}
+	var one int
+	err = s.queryRow(ctx, `SELECT 1 FROM incidents i WHERE i.open = ? AND EXISTS (SELECT 1 FROM incident_services sv
+		WHERE sv.incident_id = i.id AND sv.service_id = ?) LIMIT 1`, true, serviceID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return declared, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlstore: read the open incident of service %s: %w", serviceID, err)
+	}
+	return declared, true, nil
+}

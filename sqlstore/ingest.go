@@ -41,6 +41,7 @@ type incoming struct {
 	key                                 alertKey
 	id                                  string // of the alert a trigger creates, made beforehand
 	declares                            bool   // its routing will declare an incident (SetRouteQueue)
+	join                                string // the incident its group is known to have (SetRouteQueue)
 	action                              string
 	summary, severity, groupKey         string
 	labels, annotations, details, links string
@@ -388,6 +389,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 	}
 	var touched, created []*ingestAlert
 	var marks [][2]string // (service, alert) declaring
+	joins := joinsAtIntake{}
 	for _, a := range open {
 		touched = append(touched, a)
 	}
@@ -413,6 +415,16 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 				}
 				open[in.key] = a
 				created = append(created, a)
+				joined, err := joins.join(ctx, t, a, in.join)
+				if err != nil {
+					return nil, err
+				}
+				if joined {
+					// Linked to its group's incident already: nothing
+					// left to route.
+					res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
+					continue
+				}
 				if in.declares {
 					marks = append(marks, [2]string{req.integration.ServiceID, a.row.id})
 				}
@@ -431,7 +443,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 			}
 		}
 		if len(routeIDs) > 0 {
-			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue))
+			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue, req.integration.ServiceID))
 		}
 	}
 	// Existing alerts first: one resolved in this batch gives up its open
@@ -445,6 +457,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 	if err := t.markDeclaring(ctx, marks); err != nil {
 		return nil, err
 	}
+	jobs = append(jobs, joins.notes()...)
 	if err := s.enqueueJobs(ctx, t, jobs); err != nil {
 		return nil, err
 	}
@@ -548,15 +561,19 @@ func (r *alertRow) merge(in *incoming, fillOnly bool) bool {
 }
 
 // routeJob asks the engine to route a request's new alerts, on queue
-// ("": the default queue).
-func routeJob(ids []string, at time.Time, queue string) engine.Job {
+// ("": the default queue). Its fairness key is the alerts' service: a
+// claim takes the route jobs of every service in turn (Store.ClaimFair),
+// so that a storm on one service never delays routing, and so paging,
+// on another; the jobs that follow it (the declaration's escalation, the
+// page) inherit the key.
+func routeJob(ids []string, at time.Time, queue, serviceID string) engine.Job {
 	payload, _ := json.Marshal(struct {
 		AlertIDs []string `json:"alert_ids"`
 	}{ids}) // strings always encode
 	if queue == "" {
 		queue = jobQueueDefault
 	}
-	return engine.Job{Queue: queue, Kind: JobAlertRoute, DueAt: at, Payload: payload}
+	return engine.Job{Queue: queue, Kind: JobAlertRoute, DueAt: at, Payload: payload, FairKey: serviceID}
 }
 
 // retryableIngest reports whether a failed batch may succeed if run
@@ -809,15 +826,16 @@ func (t *tx) insertAlerts(ctx context.Context, alerts []*ingestAlert) error {
 			other = append(other, r)
 		}
 	}
-	// Runs of fresh alerts of one service, integration and source (a
-	// delivery, usually a whole batch) bind those once per statement.
+	// Runs of fresh alerts of one service, integration, source and
+	// incident (a delivery, usually a whole batch) bind those once per
+	// statement.
 	for len(fresh) > 0 {
 		n := 1
 		for n < len(fresh) && sameSource(fresh[n], fresh[0]) {
 			n++
 		}
 		r := fresh[0]
-		shared := []any{r.serviceID, r.integrationID, r.source}
+		shared := []any{r.serviceID, r.integrationID, r.source, nullString(r.incidentID)}
 		if err := t.insertSQLite(ctx, fresh[:n], shared, freshInsertWidth, sqliteFreshAlertInserts(), (*alertRow).freshArgs); err != nil {
 			return err
 		}
@@ -827,7 +845,7 @@ func (t *tx) insertAlerts(ctx context.Context, alerts []*ingestAlert) error {
 }
 
 func sameSource(a, b *alertRow) bool {
-	return a.serviceID == b.serviceID && a.integrationID == b.integrationID && a.source == b.source
+	return a.serviceID == b.serviceID && a.integrationID == b.integrationID && a.source == b.source && a.incidentID == b.incidentID
 }
 
 // insertSQLite inserts rows with the multi-row INSERTs of stmts (by
@@ -857,9 +875,10 @@ func (t *tx) insertSQLite(ctx context.Context, rows []*alertRow, shared []any, w
 }
 
 // fresh reports whether the row is as intake creates an alert: firing,
-// not ended, in no incident, counted nowhere, not updated since.
+// not ended, counted nowhere, not updated since (in no incident, or in
+// the one its group has, joined at intake).
 func (r *alertRow) fresh() bool {
-	return r.status == string(warroom.AlertFiring) && r.endsAt == nil && r.incidentID == "" && r.duplicates == 0 &&
+	return r.status == string(warroom.AlertFiring) && r.endsAt == nil && r.duplicates == 0 &&
 		r.duplicateReason == "" && r.acknowledgedAt == nil && r.resolvedAt == nil && r.createdAt.Equal(r.updatedAt)
 }
 
@@ -873,8 +892,9 @@ func (r *alertRow) freshArgs(d *dialect, dst []any) []any {
 }
 
 // sqliteFreshAlertInserts holds the INSERT of n fresh alerts at index n,
-// for n a power of two up to maxInsertRows: service, integration and
-// source once, then the values of freshArgs for each row. The dedup key
+// for n a power of two up to maxInsertRows: service, integration,
+// source and incident (NULL for none) once, then the values of freshArgs
+// for each row. The dedup key
 // is also the open key, the creation time also the update time, and the
 // rest the constants of a fresh row. (Numbered parameters would do the
 // same in a plain VALUES list, but make binding quadratic in
@@ -889,7 +909,7 @@ var sqliteFreshAlertInserts = sync.OnceValue(func() map[int]string {
 		// duplicate_reason, created_at, updated_at, acknowledged_at,
 		// resolved_at
 		m[n] = "INSERT OR FAIL INTO alerts (" + alertInsertColumns + `) SELECT v.column1, ?, ?, ?, v.column2, v.column2,
-			v.column3, 'firing', v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, NULL, NULL,
+			v.column3, 'firing', v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, NULL, ?,
 			0, '', v.column11, v.column11, NULL, NULL FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ") AS v"
 	}
 	return m

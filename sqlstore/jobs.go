@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -22,9 +23,9 @@ import (
 
 var _ engine.Store = (*Store)(nil)
 
-const jobColumns = "id, queue, kind, key, due_at, payload, attempts"
+const jobColumns = "id, queue, kind, key, due_at, payload, attempts, fair_key"
 
-// jobRowsPerInsert bounds one multi-row INSERT: 8 arguments a row stays
+// jobRowsPerInsert bounds one multi-row INSERT: 11 arguments a row stays
 // far below both dialects' limits on arguments per statement.
 const jobRowsPerInsert = 200
 
@@ -58,7 +59,7 @@ func insertJobs(ctx context.Context, t *tx, jobs []engine.Job, owner string, lea
 	var claimed []engine.Job
 	for chunk := range slices.Chunk(jobs, jobRowsPerInsert) {
 		var q strings.Builder
-		q.WriteString("INSERT INTO jobs (id, queue, kind, key, payload, due_at, attempts, last_error, created_at")
+		q.WriteString("INSERT INTO jobs (id, queue, kind, key, payload, due_at, attempts, fair_key, last_error, created_at")
 		if owner != "" {
 			q.WriteString(", owner, lease_until")
 		}
@@ -82,12 +83,12 @@ func insertJobs(ctx context.Context, t *tx, jobs []engine.Job, owner string, lea
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			args = append(args, j.ID, j.Queue, j.Kind, nullString(j.Key), payload, t.d.timeArg(j.DueAt), j.Attempts, now)
+			args = append(args, j.ID, j.Queue, j.Kind, nullString(j.Key), payload, t.d.timeArg(j.DueAt), j.Attempts, j.FairKey, now)
 			if owner == "" {
-				q.WriteString("(?, ?, ?, ?, ?, ?, ?, '', ?)")
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, '', ?)")
 				continue
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)")
 			args = append(args, owner, t.d.timeArg(leaseUntil))
 			j.DueAt = normTime(j.DueAt)
 			byID[j.ID] = j
@@ -153,10 +154,132 @@ func (s *Store) Claim(ctx context.Context, queue, owner string, now time.Time, l
 
 func jobDue(j engine.Job) time.Time { return j.DueAt }
 
+var _ engine.FairClaimer = (*Store)(nil)
+
+// ClaimFair leases up to n due jobs of queue to owner until now+lease,
+// taking the jobs of every fairness key (engine.Job.FairKey) in turn: the
+// oldest due job of each key, then the second oldest of each, and so on,
+// at most perKey of one key, and none of the keys of skip (the keys the
+// caller's other workers are running: one key's work never takes every
+// worker); they are returned in that order (inTurn). One
+// statement: it finds the keys of the queue's undone jobs with one index
+// seek per key (a recursive skip scan over jobs_fair, so that a backlog
+// of thousands of one key costs nothing to step over) and reads at most
+// perKey due, unleased jobs of each, oldest first. On PostgreSQL, rows
+// that another claim is locking are skipped, as in Claim.
+//
+// Why: one first-come queue let a storm's thousands of route jobs on one
+// service hold up the route job of another service's page for seconds to
+// minutes (issue 8). Taken in turn, a key with one due job has it in the
+// next claim, near its head, however long another key's backlog is; the
+// bound per key keeps a claim, whose jobs a worker runs one after
+// another, short when one key has all the work.
+func (s *Store) ClaimFair(ctx context.Context, queue, owner string, now time.Time, lease time.Duration, n, perKey int, skip []string) ([]engine.Job, error) {
+	if perKey <= 0 {
+		perKey = n
+	}
+	if skip == nil {
+		skip = []string{} // PostgreSQL: an empty array, not NULL
+	}
+	_, skipArg := s.d.idsIn("k", skip)
+	jobs, err := claimLeased(owner, n, jobDue, func() ([]engine.Job, error) {
+		at := s.d.timeArg(now)
+		probe, args := `SELECT 1 FROM jobs WHERE queue = ? AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1`, []any{queue, at, at}
+		if len(skip) > 0 {
+			// Due work of the keys not skipped: one probe per key, not a
+			// walk over the skipped keys' backlog.
+			probe, args = s.d.fairProbe(), []any{queue, queue, skipArg, queue, at, at}
+		}
+		if ok, err := s.mayClaim(ctx, probe, args...); err != nil || !ok {
+			return []engine.Job{}, err
+		}
+		rows, err := s.writeRows(ctx, s.d.fairClaim(), queue, queue, owner, s.d.timeArg(now.Add(lease)),
+			queue, at, at, perKey, skipArg, n)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: claim jobs: %w", err)
+		}
+		return collect(rows, scanJob)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inTurn(jobs), nil
+}
+
+// fairKeys is the recursive skip scan of the fairness keys of a queue's
+// undone jobs (arguments: the queue twice), as the CTE "fair(k)".
+const fairKeys = `WITH RECURSIVE fair(k) AS (
+	SELECT (SELECT fair_key FROM jobs WHERE queue = ? AND done_at IS NULL ORDER BY fair_key LIMIT 1)
+	UNION ALL
+	SELECT (SELECT fair_key FROM jobs WHERE queue = ? AND done_at IS NULL AND fair_key > fair.k ORDER BY fair_key LIMIT 1)
+	FROM fair WHERE fair.k IS NOT NULL)
+`
+
+// fairProbe is ClaimFair's look for due work of the keys not skipped.
+// Arguments: the queue twice (the keys), the keys skipped, then queue,
+// now and now.
+func (d *dialect) fairProbe() string {
+	skipped, _ := d.idsIn("fair.k", nil)
+	return fairKeys + `SELECT 1 FROM fair WHERE fair.k IS NOT NULL AND NOT (` + skipped + `) AND EXISTS (
+		SELECT 1 FROM jobs WHERE queue = ? AND fair_key = fair.k AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?)) LIMIT 1`
+}
+
+// fairClaim is ClaimFair's statement. Arguments: the queue twice (the
+// keys), owner and lease_until, then queue, now, now and perKey (each
+// key's jobs), the keys skipped, then n. PostgreSQL reads each key's jobs with a LATERAL
+// subquery that locks them (SKIP LOCKED); SQLite, which has no LATERAL
+// and one writer, with a correlated subquery per key.
+func (d *dialect) fairClaim() string {
+	perKey := `SELECT id, fair_key, due_at FROM jobs WHERE queue = ? AND fair_key = fair.k AND done_at IS NULL AND due_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?`
+	skipped, _ := d.idsIn("fair.k", nil)
+	var picked string
+	if d.dollar {
+		picked = `SELECT j.id, j.fair_key, j.due_at FROM fair CROSS JOIN LATERAL (` + perKey + ` FOR UPDATE SKIP LOCKED) j
+			WHERE fair.k IS NOT NULL AND NOT (` + skipped + `)`
+	} else {
+		picked = `SELECT j.id, j.fair_key, j.due_at FROM fair JOIN jobs j ON j.id IN (
+			SELECT id FROM (` + perKey + `)) WHERE fair.k IS NOT NULL AND NOT (` + skipped + `)`
+	}
+	// On PostgreSQL "id = ANY(ARRAY(...))" looks the few picked jobs up by
+	// their key; "id IN (...)" was planned as a hash join over a scan of
+	// every row of jobs.
+	in, end := "id IN (", ")"
+	if d.dollar {
+		in, end = "id = ANY(ARRAY(", "))"
+	}
+	return fairKeys + `UPDATE jobs SET owner = ?, lease_until = ? WHERE ` + in + `
+		SELECT id FROM (SELECT p.id, p.due_at, row_number() OVER (PARTITION BY p.fair_key ORDER BY p.due_at, p.id) AS turn
+			FROM (` + picked + `) p) t
+		ORDER BY turn, due_at LIMIT ?` + end + `
+	RETURNING ` + jobColumns
+}
+
+// inTurn orders claimed jobs as ClaimFair takes them: the oldest of each
+// fairness key first, then the second oldest of each, and so on; within a
+// turn, the keys with fewer jobs in the claim first, then by due time. A
+// worker runs its claim in this order, so the one job of a quiet service
+// (a page) runs before the oldest job of a service in a storm, whose
+// backlog filled its share of the claim, however long that one waited.
+func inTurn(jobs []engine.Job) []engine.Job {
+	turn := make(map[string]int, len(jobs)) // job ID → its place among its key's jobs
+	count := map[string]int{}               // key → its jobs in the claim
+	for _, j := range jobs {                // in due order (claimLeased)
+		turn[j.ID] = count[j.FairKey]
+		count[j.FairKey]++
+	}
+	slices.SortStableFunc(jobs, func(a, b engine.Job) int {
+		return cmp.Or(turn[a.ID]-turn[b.ID], count[a.FairKey]-count[b.FairKey])
+	})
+	return jobs
+}
+
 func scanJob(r scanner) (engine.Job, error) {
 	var j engine.Job
 	var payload string
-	err := r.Scan(&j.ID, &j.Queue, &j.Kind, strCol{&j.Key}, timeCol{&j.DueAt}, strCol{&payload}, &j.Attempts)
+	err := r.Scan(&j.ID, &j.Queue, &j.Kind, strCol{&j.Key}, timeCol{&j.DueAt}, strCol{&payload}, &j.Attempts, &j.FairKey)
 	if payload != "" {
 		j.Payload = json.RawMessage(payload)
 	}

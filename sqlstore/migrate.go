@@ -27,7 +27,13 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
 	if d.dollar {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db, fsys, goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true))
+	// Out of order: migrations are written on branches in parallel, and
+	// one may reach a database after a higher one (00005, fair claims,
+	// after 00006-00008 on databases main created). Each touches its own
+	// tables, so applying a missing one late is safe; refusing would
+	// leave such a database unable to start.
+	p, err := goose.NewProvider(gd, db, fsys, goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrations: %w", err)
 	}

@@ -3,19 +3,17 @@ package sqlstore
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/warroom/warroom"
 )
 
-// RouteQueueFunc names the engine queue of the alert.route job of a
-// delivery to a service, given the severities of the alerts it triggers:
-// paging (paging.Pager.RouteQueue) puts the routing of alerts that will
-// page on its page queue, so that a page never waits behind the routing
-// of an alert storm. "" means the default queue. declares says, by
-// severity, which of them will declare an incident: the store marks
-// those (MarkDeclaring) in the transaction that stores them, as bulk
-// routing marks the declarations it hands to the page queue, so that an
-// alert that would join the service's open incident waits for the one
-// being declared rather than miss it.
-type RouteQueueFunc func(ctx context.Context, serviceID string, severities []string) (queue string, declares []bool)
+// RouteQueueFunc forecasts the routing of a delivery's new alerts to a
+// service (warroom.RouteForecast), given their severities and group keys (in the
+// same order): paging (paging.Pager.RouteQueue) puts the routing of
+// alerts that will page on its page queue, so that a page never waits
+// behind the routing of an alert storm, and names the incident that the
+// alerts of a group that has one will join.
+type RouteQueueFunc func(ctx context.Context, serviceID string, severities, groupKeys []string) warroom.RouteForecast
 
 // routeQueue holds the store's RouteQueueFunc (SetRouteQueue).
 type routeQueue struct {
@@ -39,23 +37,27 @@ func (s *Store) chooseRouteQueue(ctx context.Context, reqs ...*preparedRequest) 
 	if fn == nil {
 		return
 	}
-	var severities []string
+	var severities, groupKeys []string
 	for _, r := range reqs {
-		severities = severities[:0]
+		severities, groupKeys = severities[:0], groupKeys[:0]
 		for i := range r.updates {
 			if r.updates[i].action == "trigger" {
 				severities = append(severities, r.updates[i].severity)
+				groupKeys = append(groupKeys, r.updates[i].groupKey)
 			}
 		}
 		if len(severities) == 0 {
 			continue
 		}
-		var declares []bool
-		r.routeQueue, declares = (*fn)(ctx, r.integration.ServiceID, severities)
+		f := (*fn)(ctx, r.integration.ServiceID, severities, groupKeys)
+		r.routeQueue = f.Queue
 		k := 0
 		for i := range r.updates {
 			if r.updates[i].action == "trigger" {
-				r.updates[i].declares = k < len(declares) && declares[k]
+				r.updates[i].declares = k < len(f.Declares) && f.Declares[k]
+				if k < len(f.Joins) {
+					r.updates[i].join = f.Joins[k]
+				}
 				k++
 			}
 		}

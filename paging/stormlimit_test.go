@@ -1,0 +1,131 @@
+package paging_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/paging"
+)
+
+// Issue 8, row 3 (a new group per request, critical): once a service has
+// declared its alert incident limit's worth of incidents and has one
+// open, every new group folds into it and pages nobody. The forecast
+// says so, so the storm's route jobs stay off the page queue, and bulk
+// routing folds them there (it does not hand them over); a folded
+// group's next alerts are linked at intake. Once the limit's window has
+// passed, a new group is forecast to declare again.
+func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		who := p.people()
+		p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
+		svc, in := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+		e := p.serverEngine()
+
+		// The limit's 3 incidents (default 3/10m), 3 pages.
+		p.criticalStorm(in, "first", 3, 1, func(i int) string { return fmt.Sprint("first-", i) })
+		p.drain()
+		if n := len(p.serviceIncidents(svc.ID)); n != 3 {
+			t.Fatalf("%d incidents before the storm, want the limit's 3", n)
+		}
+		w.clock.Advance(3 * time.Second) // past what the forecast read before
+
+		f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"brand-new"})
+		if f.Queue != "" || f.Declares != nil {
+			t.Fatalf("forecast for a new group of a service at its limit: %+v, want the default queue and no declaration", f)
+		}
+
+		const deliveries, per = 50, 5
+		ids := p.criticalStorm(in, "storm", deliveries, per, func(i int) string { return fmt.Sprint("new-", i) })
+		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
+			t.Fatalf("the page queue ran %d jobs: the storm's new groups were forecast to page nobody", n)
+		}
+		if n := runQueue(t, w, e, paging.QueueDefault); n < deliveries {
+			t.Fatalf("one claim of bulk routing ran %d jobs, want the storm's %d route jobs", n, deliveries)
+		}
+		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
+			t.Fatalf("the page queue ran %d jobs after bulk routing: it handed folded groups over", n)
+		}
+		incs := p.serviceIncidents(svc.ID)
+		if len(incs) != 3 {
+			t.Fatalf("%d incidents after the storm, want still 3", len(incs))
+		}
+		newest := incs[2]
+		for _, d := range ids {
+			for _, id := range d {
+				if got := p.findAlert(id).IncidentID; got != newest.ID {
+					t.Fatalf("alert %s of a folded group is in %q, want the newest open incident %s", id, got, newest.Ref)
+				}
+			}
+		}
+		tl := p.timeline(newest.ID)
+		if n := countLines(tl, "would have declared an incident", "alert-incident-limit"); n != 5 {
+			t.Errorf("%d notes of single folded groups, want 5", n)
+		}
+		p.drain()
+		if n := len(w.hook.to("/bob")); n != 3 {
+			t.Errorf("bob paged %d times, want 3 (one per incident declared)", n)
+		}
+
+		// A folded group is known: its next alert is linked at intake
+		// (a group of one alert: nothing joined it in a batch).
+		solo := func(int) string { return "solo" }
+		p.criticalStorm(in, "solo", 1, 1, solo)
+		if n := runQueue(t, w, e, paging.QueueDefault); n != 1 {
+			t.Fatalf("bulk routing ran %d jobs, want the one delivery's", n)
+		}
+		next := p.criticalStorm(in, "next", 1, 1, solo)[0][0]
+		if got := p.findAlert(next).IncidentID; got != newest.ID {
+			t.Fatalf("the next alert of a folded group is in %q as stored, want %s (linked at intake)", got, newest.Ref)
+		}
+
+		// The window passes: a new group declares again, on the page queue.
+		w.clock.Advance(11 * time.Minute)
+		if f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"later"}); f.Queue != paging.QueuePage {
+			t.Fatalf("forecast after the window: %+v, want the page queue", f)
+		}
+	})
+}
+
+// Issue 8, item 5 with intake joining: once a group has an open incident,
+// its every later alert goes there whatever its rule, so intake links a
+// warning of a group that a critical alert declared for, and a warning of
+// a group an attach rule recorded on the service's open incident, as it
+// stores them: no routing.
+func TestAnyAlertOfAGroupWithAnIncidentJoinsAtIntake(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		_, in := p.service("checkout", nil) // default rules: critical declares, the rest attach
+		group := func(g string) func(*warroom.Alert) { return func(a *warroom.Alert) { a.GroupKey = g } }
+
+		crit := p.alert(in, "trigger", "crit-1", "critical", "Checkout down", group("declared"))
+		p.drain()
+		inc := p.findAlert(crit).IncidentID
+		if inc == "" {
+			t.Fatal("nothing declared")
+		}
+		warn := p.alert(in, "trigger", "warn-1", "warning", "Checkout slow", group("declared"))
+		if got := p.findAlert(warn).IncidentID; got != inc {
+			t.Fatalf("a warning of a group with an incident is in %q as stored, want %s (linked at intake)", got, inc)
+		}
+
+		// A group an attach rule sent to the open incident.
+		first := p.alert(in, "trigger", "att-1", "warning", "Disk filling", group("attached"))
+		if got := p.findAlert(first).IncidentID; got != "" {
+			t.Fatalf("the first warning of a new group is in %q as stored, want routing to decide", got)
+		}
+		p.drain()
+		if got := p.findAlert(first).IncidentID; got != inc {
+			t.Fatalf("the attach rule put the warning in %q, want %s", got, inc)
+		}
+		second := p.alert(in, "trigger", "att-2", "info", "Disk filling more", group("attached"))
+		if got := p.findAlert(second).IncidentID; got != inc {
+			t.Fatalf("the next alert of an attached group is in %q as stored, want %s (linked at intake)", got, inc)
+		}
+		p.drain()
+	})
+}

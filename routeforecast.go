@@ -1,0 +1,24 @@
+package warroom
+
+// RouteForecast is what paging foresees, at intake, of the routing of a
+// delivery's new alerts (paging.Pager.RouteQueue, handed to the store with
+// sqlstore.Store.SetRouteQueue): it is asked on the sender's goroutine
+// before the delivery is stored, and routing still decides by the rules
+// as they are when it runs.
+type RouteForecast struct {
+	// Queue is the engine queue of the delivery's alert.route job: the
+	// page queue when one of its alerts will page, so that its page never
+	// waits behind the routing of a storm; "" for the default queue.
+	Queue string
+	// Declares says, by alert, which of them will declare an incident:
+	// the store marks those declaring in the transaction that stores
+	// them, so that an alert that would join the service's open incident
+	// waits for the one being declared rather than miss it.
+	Declares []bool
+	// Joins names, by alert, the incident its group is known to have
+	// ("": none known). The store links the alert to it as it stores the
+	// alert if, in that transaction, it is still the incident recorded
+	// for the group and still open, and leaves the alert out of the route
+	// job: it pages nobody new. Nil: none.
+	Joins []string
+}
