@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -34,34 +35,17 @@ const (
 func (t *tx) foldForLimit(ctx context.Context, serviceID, groupKey, alertID string, limit warroom.AlertIncidentLimit,
 	now time.Time) (*warroom.Incident, warroom.AlertDeclareOutcome, error) {
 	var out warroom.AlertDeclareOutcome
-	if _, err := t.exec(ctx, `INSERT INTO alert_incident_limits (service_id) VALUES (?)
-		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
-		return nil, out, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
-	}
-	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
-		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
-	if err != nil {
-		return nil, out, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
-	}
-	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
 	if err != nil {
 		return nil, out, err
 	}
-	open, err := t.newestOpenIncident(ctx, serviceID)
-	if err != nil {
-		return nil, out, err
-	}
-	decision := warroom.MayDeclareFromAlert(limit, declared, open != nil, now)
 	out.Recent = decision.Recent
 	if decision.Declare {
 		return nil, out, nil
 	}
-	var folded int64
-	err = t.queryRow(ctx, `UPDATE alert_incident_limits SET
-		folded = CASE WHEN folded_into = ? THEN folded + 1 ELSE 1 END, folded_into = ?
-		WHERE service_id = ? RETURNING folded`, open.ID, open.ID, serviceID).Scan(&folded)
+	folded, err := t.countFolded(ctx, serviceID, open, 1)
 	if err != nil {
-		return nil, out, fmt.Errorf("sqlstore: count the groups folded into %s: %w", open.Ref, err)
+		return nil, out, err
 	}
 	if groupKey != "" {
 		if err := t.setGroup(ctx, serviceID, groupKey, open.ID, alertID, groupFolded); err != nil {
@@ -70,6 +54,135 @@ func (t *tx) foldForLimit(ctx context.Context, serviceID, groupKey, alertID stri
 	}
 	out.Folded, out.FoldedGroups = true, int(folded)
 	return open, out, nil
+}
+
+// decideLimit takes the service's row of alert_incident_limits (an
+// upsert, held until t ends: on PostgreSQL concurrent declarations and
+// folds for the service decide one after the other, each counting what
+// the others committed) and decides by warroom.MayDeclareFromAlert
+// whether a new group of the service may declare at now. It returns the
+// service's newest open incident too (nil if none).
+func (t *tx) decideLimit(ctx context.Context, serviceID string, limit warroom.AlertIncidentLimit,
+	now time.Time) (*warroom.Incident, warroom.StormDecision, error) {
+	if _, err := t.exec(ctx, `INSERT INTO alert_incident_limits (service_id) VALUES (?)
+		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
+		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
+	}
+	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
+		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
+	if err != nil {
+		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
+	}
+	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	if err != nil {
+		return nil, warroom.StormDecision{}, err
+	}
+	open, err := t.newestOpenIncident(ctx, serviceID)
+	if err != nil {
+		return nil, warroom.StormDecision{}, err
+	}
+	return open, warroom.MayDeclareFromAlert(limit, declared, open != nil, now), nil
+}
+
+// countFolded adds n groups to the count of those folded into open (the
+// count starts again when the service folds into another incident) and
+// returns the count, the last of the n included.
+func (t *tx) countFolded(ctx context.Context, serviceID string, open *warroom.Incident, n int) (int, error) {
+	var folded int64
+	err := t.queryRow(ctx, `UPDATE alert_incident_limits SET
+		folded = CASE WHEN folded_into = ? THEN folded + ? ELSE ? END, folded_into = ?
+		WHERE service_id = ? RETURNING folded`, open.ID, n, n, open.ID, serviceID).Scan(&folded)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: count the groups folded into %s: %w", open.Ref, err)
+	}
+	return int(folded), nil
+}
+
+// FoldGroups folds new alert groups of a service, the first alerts of
+// which bulk routing would declare for while the service is at its alert
+// incident limit, into the service's newest open incident, all in one
+// transaction: a storm of a new group per delivery (issue 8, row 3) took
+// a declaring transaction per group, thousands in a row. It decides as
+// DeclareForAlert does, group by group in their order: it takes the
+// groups' rows (sorted by key, so that concurrent folds on PostgreSQL
+// never wait for each other in a cycle; before the limit's row, as
+// DeclareForAlert takes them) and then the service's limit lock, once.
+// A group whose incident is open joins it (Joined), unless that incident
+// was declared for the group's alert itself; if the service may still
+// declare (warroom.MayDeclareFromAlert), no group is folded. Such groups
+// are left undecided (Incident nil): the caller declares for them one by
+// one, so that declarations are made exactly as before. Every folded
+// group is recorded (how 'folded') and counted, in order. The alerts are
+// not linked here: the caller links them (LinkAlerts) after the timeline
+// notes, as routing does for the alerts that join.
+func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warroom.GroupToFold, limit warroom.AlertIncidentLimit,
+	now time.Time) ([]warroom.GroupFold, error) {
+	out := make([]warroom.GroupFold, len(groups))
+	if !limit.Limited() || len(groups) == 0 {
+		return out, nil
+	}
+	err := s.inTx(ctx, func(t *tx) error {
+		clear(out)
+		type groupState struct {
+			inc           *warroom.Incident
+			forAlert, how string
+		}
+		keys := make([]string, 0, len(groups))
+		for _, g := range groups {
+			if g.GroupKey != "" {
+				keys = append(keys, g.GroupKey)
+			}
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		state := make(map[string]groupState, len(keys))
+		for _, k := range keys {
+			inc, forAlert, how, err := t.lockGroupHow(ctx, serviceID, k)
+			if err != nil {
+				return err
+			}
+			state[k] = groupState{inc, forAlert, how}
+		}
+		open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
+		if err != nil {
+			return err
+		}
+		var fold []int
+		for i, g := range groups {
+			st := state[g.GroupKey]
+			switch {
+			case st.inc != nil && st.inc.Stage.Open():
+				if st.how == groupDeclared && st.forAlert == g.AlertID {
+					continue // its own declaration: declaring again replays it
+				}
+				out[i].Incident, out[i].Joined = st.inc, true
+			case !decision.Declare:
+				fold = append(fold, i)
+			}
+		}
+		if len(fold) == 0 {
+			return nil
+		}
+		last, err := t.countFolded(ctx, serviceID, open, len(fold))
+		if err != nil {
+			return err
+		}
+		for k, i := range fold {
+			g := groups[i]
+			if g.GroupKey != "" {
+				if err := t.setGroup(ctx, serviceID, g.GroupKey, open.ID, g.AlertID, groupFolded); err != nil {
+					return err
+				}
+			}
+			out[i] = warroom.GroupFold{Incident: open, AlertDeclareOutcome: warroom.AlertDeclareOutcome{
+				Folded: true, FoldedGroups: last - len(fold) + 1 + k, Recent: decision.Recent}}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // newestOpenIncident returns the open incident of a service with the
