@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -123,10 +124,6 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 	}
 	err := s.inTx(ctx, func(t *tx) error {
 		clear(out)
-		type groupState struct {
-			inc           *warroom.Incident
-			forAlert, how string
-		}
 		keys := make([]string, 0, len(groups))
 		for _, g := range groups {
 			if g.GroupKey != "" {
@@ -135,13 +132,9 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 		}
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
-		state := make(map[string]groupState, len(keys))
-		for _, k := range keys {
-			inc, forAlert, how, err := t.lockGroupHow(ctx, serviceID, k)
-			if err != nil {
-				return err
-			}
-			state[k] = groupState{inc, forAlert, how}
+		state, err := t.lockGroups(ctx, serviceID, keys)
+		if err != nil {
+			return err
 		}
 		open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
 		if err != nil {
@@ -167,13 +160,16 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 		if err != nil {
 			return err
 		}
-		for k, i := range fold {
-			g := groups[i]
-			if g.GroupKey != "" {
-				if err := t.setGroup(ctx, serviceID, g.GroupKey, open.ID, g.AlertID, groupFolded); err != nil {
-					return err
-				}
+		var recorded []warroom.GroupToFold
+		for _, i := range fold {
+			if groups[i].GroupKey != "" {
+				recorded = append(recorded, groups[i])
 			}
+		}
+		if err := t.setGroups(ctx, serviceID, open.ID, recorded, groupFolded); err != nil {
+			return err
+		}
+		for k, i := range fold {
 			out[i] = warroom.GroupFold{Incident: open, AlertDeclareOutcome: warroom.AlertDeclareOutcome{
 				Folded: true, FoldedGroups: last - len(fold) + 1 + k, Recent: decision.Recent}}
 		}
@@ -183,6 +179,120 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 		return nil, err
 	}
 	return out, nil
+}
+
+// groupState is what lockGroups read of an alert group: as lockGroupHow.
+type groupState struct {
+	inc           *warroom.Incident
+	forAlert, how string
+}
+
+// groupsPerStatement bounds the rows of one statement on alert groups
+// (two or three arguments a row; PostgreSQL takes at most 65,535).
+const groupsPerStatement = 500
+
+// lockGroups is lockGroupHow for many groups of a service, keys sorted
+// and distinct: one upsert per groupsPerStatement groups, which on
+// PostgreSQL takes the rows in the order of keys (so that transactions
+// taking groups this way never wait for each other in a cycle), then one
+// read of their incidents.
+func (t *tx) lockGroups(ctx context.Context, serviceID string, keys []string) (map[string]groupState, error) {
+	state := make(map[string]groupState, len(keys))
+	var incidentIDs []string
+	for chunk := range slices.Chunk(keys, groupsPerStatement) {
+		var q strings.Builder
+		q.WriteString("INSERT INTO alert_group_incidents (service_id, group_key) VALUES ")
+		args := make([]any, 0, 2*len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, serviceID, k)
+		}
+		q.WriteString(` ON CONFLICT (service_id, group_key) DO UPDATE SET service_id = excluded.service_id
+			RETURNING group_key, incident_id, alert_id, how`)
+		rows, err := t.tx.QueryContext(ctx, t.d.q(q.String()), args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: lock alert groups: %w", err)
+		}
+		type locked struct{ key, incidentID, alertID, how string }
+		got, err := collect(rows, func(r scanner) (l locked, err error) {
+			return l, r.Scan(&l.key, strCol{&l.incidentID}, strCol{&l.alertID}, &l.how)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: lock alert groups: %w", err)
+		}
+		for _, l := range got {
+			if l.incidentID != "" {
+				state[l.key] = groupState{inc: &warroom.Incident{ID: l.incidentID}, forAlert: l.alertID, how: l.how}
+				incidentIDs = append(incidentIDs, l.incidentID)
+			}
+		}
+	}
+	if len(incidentIDs) == 0 {
+		return state, nil
+	}
+	// A statement of its own, after the locks: on PostgreSQL it sees what
+	// the transactions that held them committed.
+	slices.Sort(incidentIDs)
+	incidentIDs = slices.Compact(incidentIDs)
+	incs := map[string]*warroom.Incident{}
+	for chunk := range slices.Chunk(incidentIDs, idsPerStatement) {
+		cond, arg := t.d.idsIn("id", chunk)
+		rows, err := t.tx.QueryContext(ctx, t.d.q("SELECT state FROM incidents WHERE "+cond), arg)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: read the incidents of alert groups: %w", err)
+		}
+		got, err := collect(rows, func(r scanner) (*warroom.Incident, error) {
+			inc := &warroom.Incident{}
+			return inc, r.Scan(jsonCol{inc})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: read the incidents of alert groups: %w", err)
+		}
+		for _, inc := range got {
+			incs[inc.ID] = inc
+		}
+	}
+	for k, st := range state {
+		if st.inc = incs[st.inc.ID]; st.inc == nil {
+			delete(state, k) // the incident no longer exists
+			continue
+		}
+		state[k] = st
+	}
+	return state, nil
+}
+
+// setGroups records incidentID as the incident of alert groups (whose
+// rows lockGroups took), each with its alert, and how: a statement per
+// groupsPerStatement groups.
+func (t *tx) setGroups(ctx context.Context, serviceID, incidentID string, groups []warroom.GroupToFold, how string) error {
+	for chunk := range slices.Chunk(groups, groupsPerStatement) {
+		var q strings.Builder
+		q.WriteString("UPDATE alert_group_incidents SET incident_id = ?, how = ?, alert_id = CASE group_key")
+		args := make([]any, 0, 3*len(chunk)+3)
+		args = append(args, incidentID, how)
+		for _, g := range chunk {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, g.GroupKey, g.AlertID)
+		}
+		q.WriteString(" END WHERE service_id = ? AND group_key IN (")
+		args = append(args, serviceID)
+		for i, g := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?")
+			args = append(args, g.GroupKey)
+		}
+		q.WriteString(")")
+		if _, err := t.exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("sqlstore: record the incident of alert groups: %w", err)
+		}
+	}
+	return nil
 }
 
 // newestOpenIncident returns the open incident of a service with the
