@@ -141,6 +141,7 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 			return err
 		}
 		var fold []int
+		folding := map[string]bool{}
 		for i, g := range groups {
 			st := state[g.GroupKey]
 			switch {
@@ -149,8 +150,15 @@ func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warro
 					continue // its own declaration: declaring again replays it
 				}
 				out[i].Incident, out[i].Joined = st.inc, true
+			case folding[g.GroupKey]:
+				// Named again: it joins the incident it is folded into
+				// (counted once).
+				out[i].Incident, out[i].Joined = open, true
 			case !decision.Declare:
 				fold = append(fold, i)
+				if g.GroupKey != "" {
+					folding[g.GroupKey] = true
+				}
 			}
 		}
 		if len(fold) == 0 {
