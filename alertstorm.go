@@ -176,3 +176,22 @@ type AlertSplit struct {
 	From  *Incident
 	Moved []string
 }
+
+// GroupToFold is a new alert group that bulk routing would fold into its
+// service's newest open incident: its key ("" for an alert of no group,
+// which is a group of its own) and its first alert.
+type GroupToFold struct {
+	GroupKey string
+	AlertID  string
+}
+
+// GroupFold is what folding a batch of new groups did with one of them.
+// Incident nil: nothing was decided for it (the service may still declare
+// from alerts, or the group's incident was declared for this very alert),
+// and it is routed alone, as a declaration. Otherwise the outcome says
+// whether it joined its group's open incident (another process recorded
+// one meanwhile) or was folded, and the count of folded groups.
+type GroupFold struct {
+	Incident *Incident
+	AlertDeclareOutcome
+}

@@ -182,12 +182,46 @@ func (p *Pager) peerGroupIncident(ctx context.Context, a *warroom.Alert) (*warro
 
 // attachFolded links a, whose new group the alert incident limit folded
 // into its service's newest open incident inc, and says so on inc's
-// timeline: for each of the first groups folded into it, then in a
-// rolled-up note at every NoteFoldedGroup count, so that a storm of
-// thousands of groups writes a few notes, not thousands.
+// timeline (noteFolded).
 func (p *Pager) attachFolded(ctx context.Context, a *warroom.Alert, inc *warroom.Incident, out warroom.AlertDeclareOutcome) error {
+	if err := p.noteFolded(ctx, inc, []*warroom.Alert{a}, []warroom.AlertDeclareOutcome{out}); err != nil {
+		return err
+	}
+	return p.linkAlert(ctx, a.ID, inc.ID)
+}
+
+// noteFolded says on inc's timeline that the new groups of alerts (the
+// first alert of each; outs, what folding them did) were folded into it:
+// for each of the first groups folded into it, then in a rolled-up note
+// at every NoteFoldedGroup count, so that a storm of thousands of groups
+// writes a few notes, not thousands. Each note is keyed by its alert, so
+// written once however often routing runs.
+func (p *Pager) noteFolded(ctx context.Context, inc *warroom.Incident, alerts []*warroom.Alert, outs []warroom.AlertDeclareOutcome) error {
+	var noted []string
+	for k, a := range alerts {
+		if warroom.NoteFoldedGroup(outs[k].FoldedGroups) && a.Summary == "" {
+			noted = append(noted, a.ID) // bulk routing read only what it decides on
+		}
+	}
+	whole := map[string]*warroom.Alert{}
+	if len(noted) > 0 {
+		found, err := p.findAlerts(ctx, noted, true)
+		if err != nil {
+			return err
+		}
+		for _, a := range found {
+			whole[a.ID] = a
+		}
+	}
 	limit := p.cfg.Policy.AlertIncidentLimit
-	if warroom.NoteFoldedGroup(out.FoldedGroups) {
+	for k, a := range alerts {
+		out := outs[k]
+		if !warroom.NoteFoldedGroup(out.FoldedGroups) {
+			continue
+		}
+		if w := whole[a.ID]; w != nil {
+			a = w
+		}
 		group := "its alert group"
 		if a.GroupKey != "" {
 			group = fmt.Sprintf("its alert group %q", clip(a.GroupKey, 200))
@@ -208,7 +242,7 @@ func (p *Pager) attachFolded(ctx context.Context, a *warroom.Alert, inc *warroom
 			return err
 		}
 	}
-	return p.linkAlert(ctx, a.ID, inc.ID)
+	return nil
 }
 
 // attaches reports whether a's service's rules would attach it to an open

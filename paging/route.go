@@ -215,6 +215,15 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				touched = append(touched, a.ServiceID)
 			}
 			rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+			folds := rule.Action == warroom.AlertDeclare && !svc.handedOff && p.foldsNewGroups(ctx, a.ServiceID)
+			if len(svc.folding) > 0 && !folds && (svc.foldingAt[a.GroupKey] != nil || attaches(svc.paging.AlertRules, a)) {
+				// What it does may depend on the groups waiting to be
+				// folded (its own group, or a declaration that a group
+				// makes after all): they are decided first.
+				if err := r.foldGroups(ctx, svc, results); err != nil {
+					return fail(err)
+				}
+			}
 			// An alert of a group that has an open incident (declared for
 			// the group, or which routing attached or folded it into) joins
 			// it here, in a batch, whatever its rule, as routing whole
@@ -234,12 +243,10 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 				r.join(i, a, grp, why, true)
 				continue
 			}
-			if rule.Action == warroom.AlertDeclare && !svc.handedOff && p.foldsNewGroups(ctx, a.ServiceID) {
-				follow, err := r.foldInBulk(ctx, a, svc, rule)
-				if err != nil {
-					return fail(fmt.Errorf("route alert %s: %w", a.ID, err))
-				}
-				results[i].Follow = append(results[i].Follow, follow...)
+			if folds {
+				// Folded with the service's other new groups of the claim,
+				// in one transaction (foldGroups).
+				svc.toFold(i, a)
 				continue
 			}
 			switch {
@@ -259,6 +266,11 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			default:
 				r.waits(a)
 			}
+		}
+	}
+	for _, id := range touched {
+		if err := r.foldGroups(ctx, r.services[id], results); err != nil {
+			return fail(err)
 		}
 	}
 	if err := p.settleBulk(ctx, r, touched); err != nil {
@@ -329,6 +341,107 @@ func (r *router) foldInBulk(ctx context.Context, a *warroom.Alert, svc *routedSe
 		return nil, err
 	}
 	return r.follow, nil
+}
+
+// GroupFolder is implemented by stores that fold many new alert groups
+// of a service into its newest open incident in one transaction
+// (sqlstore); bulk routing uses it when the store has it.
+type GroupFolder interface {
+	// FoldGroups decides for each group, in order, as DeclareForAlert
+	// would for its first alert, but declares nothing: a group whose
+	// incident is open joins it, a group the limit folds is recorded
+	// and counted there, and a group that may still declare is left
+	// undecided (Incident nil).
+	FoldGroups(ctx context.Context, serviceID string, groups []warroom.GroupToFold, limit warroom.AlertIncidentLimit,
+		now time.Time) ([]warroom.GroupFold, error)
+}
+
+// foldGroups routes the new groups of a service that bulk routing found
+// forecast to fold (svc.folding): with one transaction for all of them
+// (GroupFolder), instead of a declaring transaction and a link each,
+// which held a storm of a new group per delivery to a few hundred groups
+// a second. The first alert of each folded group is noted on the
+// incident's timeline as NoteFoldedGroup says and linked with the others
+// in one statement; the rest of each group joins (flushJoins). A group
+// the store left undecided is routed alone, as a declaration
+// (foldInBulk), and its follow-ups go with its alert's job.
+func (r *router) foldGroups(ctx context.Context, svc *routedService, results []engine.Result) error {
+	groups := svc.folding
+	svc.folding, svc.foldingAt = nil, nil
+	if len(groups) == 0 {
+		return nil
+	}
+	folds := make([]warroom.GroupFold, len(groups))
+	if f, ok := r.p.cfg.Store.(GroupFolder); ok {
+		todo := make([]warroom.GroupToFold, len(groups))
+		for k, g := range groups {
+			todo[k] = warroom.GroupToFold{GroupKey: g.alerts[0].GroupKey, AlertID: g.alerts[0].ID}
+		}
+		var err error
+		serviceID := groups[0].alerts[0].ServiceID
+		if folds, err = f.FoldGroups(ctx, serviceID, todo, r.p.cfg.Policy.AlertIncidentLimit, r.now); err != nil {
+			return fmt.Errorf("fold %d new alert groups of service %s: %w", len(groups), serviceID, err)
+		}
+	}
+	// Folded groups, by incident: the first alerts to note and link.
+	type foldedInto struct {
+		inc    *warroom.Incident
+		alerts []*warroom.Alert
+		outs   []warroom.AlertDeclareOutcome
+	}
+	var into []*foldedInto
+	for k, g := range groups {
+		first, out := g.alerts[0], folds[k]
+		switch {
+		case out.Incident == nil:
+			// Undecided: each alert as routing one at a time would.
+			for n, a := range g.alerts {
+				if grp, err := r.groupIncident(ctx, a, false); err != nil {
+					return fmt.Errorf("route alert %s: %w", a.ID, err)
+				} else if grp != nil {
+					r.join(g.jobs[n], a, grp, sameGroup, true)
+					continue
+				}
+				rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
+				follow, err := r.foldInBulk(ctx, a, svc, rule)
+				if err != nil {
+					return fmt.Errorf("route alert %s: %w", a.ID, err)
+				}
+				results[g.jobs[n]].Follow = append(results[g.jobs[n]].Follow, follow...)
+			}
+			continue
+		case out.Joined:
+			// Another process recorded an incident for the group meanwhile.
+			r.recordGroup(first, out.Incident, "")
+			for n, a := range g.alerts {
+				r.join(g.jobs[n], a, out.Incident, sameGroup, true)
+			}
+			continue
+		}
+		r.routed[first.ID] = true
+		r.recordGroup(first, out.Incident, first.ID)
+		if len(into) == 0 || into[len(into)-1].inc.ID != out.Incident.ID {
+			into = append(into, &foldedInto{inc: out.Incident})
+		}
+		f := into[len(into)-1]
+		f.alerts, f.outs = append(f.alerts, first), append(f.outs, out.AlertDeclareOutcome)
+		for n, a := range g.alerts[1:] {
+			r.join(g.jobs[n+1], a, out.Incident, sameGroup, true)
+		}
+	}
+	for _, f := range into {
+		if err := r.p.noteFolded(ctx, f.inc, f.alerts, f.outs); err != nil {
+			return err
+		}
+		ids := make([]string, len(f.alerts))
+		for k, a := range f.alerts {
+			ids[k] = a.ID
+		}
+		if err := r.p.linkAlerts(ctx, f.inc.ID, ids); err != nil {
+			return fmt.Errorf("link %d alerts of folded groups to %s: %w", len(ids), f.inc.Ref, err)
+		}
+	}
+	return nil
 }
 
 // settleBulk stores the marks of the declarations bulk routing hands to
@@ -408,6 +521,32 @@ type routedService struct {
 	declaring []string
 	undecided bool
 	marked    map[string]bool // groups with an alert in declaring
+	// folding: the new groups of the service bulk routing would fold
+	// (foldGroups), in the order met; foldingAt indexes them by key.
+	folding   []*groupToFold
+	foldingAt map[string]*groupToFold
+}
+
+// groupToFold is a new alert group that bulk routing would fold: its
+// alerts of the claim in order, with the index of each one's job.
+type groupToFold struct {
+	alerts []*warroom.Alert
+	jobs   []int
+}
+
+// toFold adds a (of job i) to the new groups waiting to be folded: to its
+// group's, or as a new one. Alerts of no group are each a group.
+func (svc *routedService) toFold(i int, a *warroom.Alert) {
+	g := svc.foldingAt[a.GroupKey]
+	if g == nil || a.GroupKey == "" {
+		g = &groupToFold{}
+		svc.folding = append(svc.folding, g)
+		if svc.foldingAt == nil {
+			svc.foldingAt = map[string]*groupToFold{}
+		}
+		svc.foldingAt[a.GroupKey] = g
+	}
+	g.alerts, g.jobs = append(g.alerts, a), append(g.jobs, i)
 }
 
 // markGroup reports whether an alert of group is the first of its group

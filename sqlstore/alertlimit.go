@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -34,34 +36,17 @@ const (
 func (t *tx) foldForLimit(ctx context.Context, serviceID, groupKey, alertID string, limit warroom.AlertIncidentLimit,
 	now time.Time) (*warroom.Incident, warroom.AlertDeclareOutcome, error) {
 	var out warroom.AlertDeclareOutcome
-	if _, err := t.exec(ctx, `INSERT INTO alert_incident_limits (service_id) VALUES (?)
-		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
-		return nil, out, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
-	}
-	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
-		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
-	if err != nil {
-		return nil, out, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
-	}
-	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
 	if err != nil {
 		return nil, out, err
 	}
-	open, err := t.newestOpenIncident(ctx, serviceID)
-	if err != nil {
-		return nil, out, err
-	}
-	decision := warroom.MayDeclareFromAlert(limit, declared, open != nil, now)
 	out.Recent = decision.Recent
 	if decision.Declare {
 		return nil, out, nil
 	}
-	var folded int64
-	err = t.queryRow(ctx, `UPDATE alert_incident_limits SET
-		folded = CASE WHEN folded_into = ? THEN folded + 1 ELSE 1 END, folded_into = ?
-		WHERE service_id = ? RETURNING folded`, open.ID, open.ID, serviceID).Scan(&folded)
+	folded, err := t.countFolded(ctx, serviceID, open, 1)
 	if err != nil {
-		return nil, out, fmt.Errorf("sqlstore: count the groups folded into %s: %w", open.Ref, err)
+		return nil, out, err
 	}
 	if groupKey != "" {
 		if err := t.setGroup(ctx, serviceID, groupKey, open.ID, alertID, groupFolded); err != nil {
@@ -70,6 +55,252 @@ func (t *tx) foldForLimit(ctx context.Context, serviceID, groupKey, alertID stri
 	}
 	out.Folded, out.FoldedGroups = true, int(folded)
 	return open, out, nil
+}
+
+// decideLimit takes the service's row of alert_incident_limits (an
+// upsert, held until t ends: on PostgreSQL concurrent declarations and
+// folds for the service decide one after the other, each counting what
+// the others committed) and decides by warroom.MayDeclareFromAlert
+// whether a new group of the service may declare at now. It returns the
+// service's newest open incident too (nil if none).
+func (t *tx) decideLimit(ctx context.Context, serviceID string, limit warroom.AlertIncidentLimit,
+	now time.Time) (*warroom.Incident, warroom.StormDecision, error) {
+	if _, err := t.exec(ctx, `INSERT INTO alert_incident_limits (service_id) VALUES (?)
+		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
+		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
+	}
+	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
+		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
+	if err != nil {
+		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
+	}
+	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	if err != nil {
+		return nil, warroom.StormDecision{}, err
+	}
+	open, err := t.newestOpenIncident(ctx, serviceID)
+	if err != nil {
+		return nil, warroom.StormDecision{}, err
+	}
+	return open, warroom.MayDeclareFromAlert(limit, declared, open != nil, now), nil
+}
+
+// countFolded adds n groups to the count of those folded into open (the
+// count starts again when the service folds into another incident) and
+// returns the count, the last of the n included.
+func (t *tx) countFolded(ctx context.Context, serviceID string, open *warroom.Incident, n int) (int, error) {
+	var folded int64
+	err := t.queryRow(ctx, `UPDATE alert_incident_limits SET
+		folded = CASE WHEN folded_into = ? THEN folded + ? ELSE ? END, folded_into = ?
+		WHERE service_id = ? RETURNING folded`, open.ID, n, n, open.ID, serviceID).Scan(&folded)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: count the groups folded into %s: %w", open.Ref, err)
+	}
+	return int(folded), nil
+}
+
+// FoldGroups folds new alert groups of a service, the first alerts of
+// which bulk routing would declare for while the service is at its alert
+// incident limit, into the service's newest open incident, all in one
+// transaction: a storm of a new group per delivery (issue 8, row 3) took
+// a declaring transaction per group, thousands in a row. It decides as
+// DeclareForAlert does, group by group in their order: it takes the
+// groups' rows (sorted by key, so that concurrent folds on PostgreSQL
+// never wait for each other in a cycle; before the limit's row, as
+// DeclareForAlert takes them) and then the service's limit lock, once.
+// A group whose incident is open joins it (Joined), unless that incident
+// was declared for the group's alert itself; if the service may still
+// declare (warroom.MayDeclareFromAlert), no group is folded. Such groups
+// are left undecided (Incident nil): the caller declares for them one by
+// one, so that declarations are made exactly as before. Every folded
+// group is recorded (how 'folded') and counted, in order. The alerts are
+// not linked here: the caller links them (LinkAlerts) after the timeline
+// notes, as routing does for the alerts that join.
+func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warroom.GroupToFold, limit warroom.AlertIncidentLimit,
+	now time.Time) ([]warroom.GroupFold, error) {
+	out := make([]warroom.GroupFold, len(groups))
+	if !limit.Limited() || len(groups) == 0 {
+		return out, nil
+	}
+	err := s.inTx(ctx, func(t *tx) error {
+		clear(out)
+		keys := make([]string, 0, len(groups))
+		for _, g := range groups {
+			if g.GroupKey != "" {
+				keys = append(keys, g.GroupKey)
+			}
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		state, err := t.lockGroups(ctx, serviceID, keys)
+		if err != nil {
+			return err
+		}
+		open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
+		if err != nil {
+			return err
+		}
+		var fold []int
+		folding := map[string]bool{}
+		for i, g := range groups {
+			st := state[g.GroupKey]
+			switch {
+			case st.inc != nil && st.inc.Stage.Open():
+				if st.how == groupDeclared && st.forAlert == g.AlertID {
+					continue // its own declaration: declaring again replays it
+				}
+				out[i].Incident, out[i].Joined = st.inc, true
+			case folding[g.GroupKey]:
+				// Named again: it joins the incident it is folded into
+				// (counted once).
+				out[i].Incident, out[i].Joined = open, true
+			case !decision.Declare:
+				fold = append(fold, i)
+				if g.GroupKey != "" {
+					folding[g.GroupKey] = true
+				}
+			}
+		}
+		if len(fold) == 0 {
+			return nil
+		}
+		last, err := t.countFolded(ctx, serviceID, open, len(fold))
+		if err != nil {
+			return err
+		}
+		var recorded []warroom.GroupToFold
+		for _, i := range fold {
+			if groups[i].GroupKey != "" {
+				recorded = append(recorded, groups[i])
+			}
+		}
+		if err := t.setGroups(ctx, serviceID, open.ID, recorded, groupFolded); err != nil {
+			return err
+		}
+		for k, i := range fold {
+			out[i] = warroom.GroupFold{Incident: open, AlertDeclareOutcome: warroom.AlertDeclareOutcome{
+				Folded: true, FoldedGroups: last - len(fold) + 1 + k, Recent: decision.Recent}}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// groupState is what lockGroups read of an alert group: as lockGroupHow.
+type groupState struct {
+	inc           *warroom.Incident
+	forAlert, how string
+}
+
+// groupsPerStatement bounds the rows of one statement on alert groups
+// (two or three arguments a row; PostgreSQL takes at most 65,535).
+const groupsPerStatement = 500
+
+// lockGroups is lockGroupHow for many groups of a service, keys sorted
+// and distinct: one upsert per groupsPerStatement groups, which on
+// PostgreSQL takes the rows in the order of keys (so that transactions
+// taking groups this way never wait for each other in a cycle), then one
+// read of their incidents.
+func (t *tx) lockGroups(ctx context.Context, serviceID string, keys []string) (map[string]groupState, error) {
+	state := make(map[string]groupState, len(keys))
+	var incidentIDs []string
+	for chunk := range slices.Chunk(keys, groupsPerStatement) {
+		var q strings.Builder
+		q.WriteString("INSERT INTO alert_group_incidents (service_id, group_key) VALUES ")
+		args := make([]any, 0, 2*len(chunk))
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, serviceID, k)
+		}
+		q.WriteString(` ON CONFLICT (service_id, group_key) DO UPDATE SET service_id = excluded.service_id
+			RETURNING group_key, incident_id, alert_id, how`)
+		rows, err := t.tx.QueryContext(ctx, t.d.q(q.String()), args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: lock alert groups: %w", err)
+		}
+		type locked struct{ key, incidentID, alertID, how string }
+		got, err := collect(rows, func(r scanner) (l locked, err error) {
+			return l, r.Scan(&l.key, strCol{&l.incidentID}, strCol{&l.alertID}, &l.how)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: lock alert groups: %w", err)
+		}
+		for _, l := range got {
+			if l.incidentID != "" {
+				state[l.key] = groupState{inc: &warroom.Incident{ID: l.incidentID}, forAlert: l.alertID, how: l.how}
+				incidentIDs = append(incidentIDs, l.incidentID)
+			}
+		}
+	}
+	if len(incidentIDs) == 0 {
+		return state, nil
+	}
+	// A statement of its own, after the locks: on PostgreSQL it sees what
+	// the transactions that held them committed.
+	slices.Sort(incidentIDs)
+	incidentIDs = slices.Compact(incidentIDs)
+	incs := map[string]*warroom.Incident{}
+	for chunk := range slices.Chunk(incidentIDs, idsPerStatement) {
+		cond, arg := t.d.idsIn("id", chunk)
+		rows, err := t.tx.QueryContext(ctx, t.d.q("SELECT state FROM incidents WHERE "+cond), arg)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: read the incidents of alert groups: %w", err)
+		}
+		got, err := collect(rows, func(r scanner) (*warroom.Incident, error) {
+			inc := &warroom.Incident{}
+			return inc, r.Scan(jsonCol{inc})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: read the incidents of alert groups: %w", err)
+		}
+		for _, inc := range got {
+			incs[inc.ID] = inc
+		}
+	}
+	for k, st := range state {
+		if st.inc = incs[st.inc.ID]; st.inc == nil {
+			delete(state, k) // the incident no longer exists
+			continue
+		}
+		state[k] = st
+	}
+	return state, nil
+}
+
+// setGroups records incidentID as the incident of alert groups (whose
+// rows lockGroups took), each with its alert, and how: a statement per
+// groupsPerStatement groups.
+func (t *tx) setGroups(ctx context.Context, serviceID, incidentID string, groups []warroom.GroupToFold, how string) error {
+	for chunk := range slices.Chunk(groups, groupsPerStatement) {
+		var q strings.Builder
+		q.WriteString("UPDATE alert_group_incidents SET incident_id = ?, how = ?, alert_id = CASE group_key")
+		args := make([]any, 0, 3*len(chunk)+3)
+		args = append(args, incidentID, how)
+		for _, g := range chunk {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, g.GroupKey, g.AlertID)
+		}
+		q.WriteString(" END WHERE service_id = ? AND group_key IN (")
+		args = append(args, serviceID)
+		for i, g := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("?")
+			args = append(args, g.GroupKey)
+		}
+		q.WriteString(")")
+		if _, err := t.exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("sqlstore: record the incident of alert groups: %w", err)
+		}
+	}
+	return nil
 }
 
 // newestOpenIncident returns the open incident of a service with the

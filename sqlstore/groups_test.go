@@ -17,6 +17,8 @@ func TestAlertGroups(t *testing.T) {
 		{"DeclaringMarks", testDeclaringMarks},
 		{"AlertIncidentLimitFolds", testAlertIncidentLimitFolds},
 		{"AlertIncidentLimitConcurrently", testAlertIncidentLimitConcurrently},
+		{"FoldGroups", testFoldGroups},
+		{"FoldGroupsConcurrently", testFoldGroupsConcurrently},
 	})
 }
 
@@ -324,5 +326,131 @@ func testAlertIncidentLimitConcurrently(t *testing.T, p *pagingFixture) {
 	}
 	if got := p.incidentCount(); got != 3 || folded != n-3 {
 		t.Errorf("%d incidents, %d groups folded; want 3 and %d", got, folded, n-3)
+	}
+}
+
+// FoldGroups decides for many new groups at once as DeclareForAlert does
+// for one: under the limit it folds nothing (each group declares as
+// before); at the limit it folds every new group into the newest open
+// incident, counting them in order; a group with an open incident joins
+// it, unless that incident was declared for the group's own alert.
+func testFoldGroups(t *testing.T, p *pagingFixture) {
+	limit := warroom.AlertIncidentLimit{Count: 2, Window: 10 * time.Minute}
+	now := p.tick()
+	first, _, err := p.declareLimited(now, limit, "d1", "a-d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	todo := []warroom.GroupToFold{{GroupKey: "n1", AlertID: "a-n1"}, {GroupKey: "d1", AlertID: "a-d1"}, {GroupKey: "", AlertID: "a-none"}}
+	out, err := p.s.FoldGroups(p.ctx, p.svc.ID, todo, limit, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Incident != nil || out[2].Incident != nil {
+		t.Fatalf("under the limit: %+v, %+v; want nothing decided (they may declare)", out[0], out[2])
+	}
+	if out[1].Incident != nil {
+		t.Fatalf("a group whose incident was declared for the same alert: %+v, want it left to declare again (a replay)", out[1])
+	}
+	second, _, err := p.declareLimited(now, limit, "d2", "a-d2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	todo = append(todo, warroom.GroupToFold{GroupKey: "n2", AlertID: "a-n2"}, warroom.GroupToFold{GroupKey: "d1", AlertID: "a-d1-later"},
+		warroom.GroupToFold{GroupKey: "n1", AlertID: "a-n1-again"})
+	if out, err = p.s.FoldGroups(p.ctx, p.svc.ID, todo, limit, now); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		inc            string
+		folded, joined bool
+		n              int
+	}{{second.Incident.ID, true, false, 1}, {"", false, false, 0}, {second.Incident.ID, true, false, 2},
+		{second.Incident.ID, true, false, 3}, {first.Incident.ID, false, true, 0}, {second.Incident.ID, false, true, 0}}
+	for i, w := range want {
+		got := out[i]
+		id := ""
+		if got.Incident != nil {
+			id = got.Incident.ID
+		}
+		if id != w.inc || got.Folded != w.folded || got.Joined != w.joined || got.FoldedGroups != w.n || (w.folded && got.Recent != 2) {
+			t.Errorf("group %d (%q): incident %q folded %v joined %v count %d recent %d; want %q %v %v %d", i, todo[i].GroupKey,
+				id, got.Folded, got.Joined, got.FoldedGroups, got.Recent, w.inc, w.folded, w.joined, w.n)
+		}
+	}
+	if inc, _, err := p.s.GroupIncident(p.ctx, p.svc.ID, "n2"); err != nil || inc == nil || inc.ID != second.Incident.ID {
+		t.Fatalf("GroupIncident(n2) = %v, %v; want the incident it was folded into", inc, err)
+	}
+	// The next declaration for a folded group's alert joins it, and the
+	// count goes on across calls and with DeclareForAlert.
+	if _, o, err := p.declareLimited(now, limit, "n1", "a-n1-later"); err != nil || !o.Joined {
+		t.Fatalf("declaring for a folded group: %+v, %v; want a join", o, err)
+	}
+	if _, o, err := p.declareLimited(now, limit, "n3", "a-n3"); err != nil || !o.Folded || o.FoldedGroups != 4 {
+		t.Fatalf("the next new group: %+v, %v; want folded as the 4th", o, err)
+	}
+	if p.incidentCount() != 2 {
+		t.Fatalf("%d incidents, want the limit's 2", p.incidentCount())
+	}
+}
+
+// Processes folding overlapping sets of new groups at once, in any order
+// (a group named more than once, too), and declaring for some of them,
+// agree (on PostgreSQL they take the
+// groups' rows in key order, then the limit's, never waiting in a cycle):
+// no error (no deadlock), no incident past the limit, and every group is
+// folded exactly once, numbered 1 to n.
+func testFoldGroupsConcurrently(t *testing.T, p *pagingFixture) {
+	const groups, folders = 60, 4
+	limit := warroom.AlertIncidentLimit{Count: 1, Window: 10 * time.Minute}
+	now := p.tick()
+	if _, _, err := p.declareLimited(now, limit, "first", "a-first"); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var numbers []int
+	var wg sync.WaitGroup
+	for f := range folders {
+		wg.Go(func() {
+			var todo []warroom.GroupToFold
+			for i := range groups {
+				k := (i*(2*f+1) + 7*f) % groups // each folder in another order
+				todo = append(todo, warroom.GroupToFold{GroupKey: fmt.Sprintf("g%02d", k), AlertID: fmt.Sprintf("a%d-%d", f, k)})
+			}
+			out, err := p.s.FoldGroups(p.ctx, p.svc.ID, todo, limit, now)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, o := range out {
+				if o.Folded {
+					numbers = append(numbers, o.FoldedGroups)
+				}
+			}
+		})
+	}
+	for i := range 8 {
+		wg.Go(func() {
+			_, o, err := p.declareLimited(now, limit, fmt.Sprintf("g%02d", i*7), fmt.Sprintf("d-%d", i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if o.Folded {
+				mu.Lock()
+				numbers = append(numbers, o.FoldedGroups)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(numbers)
+	if len(numbers) != groups || numbers[0] != 1 || numbers[len(numbers)-1] != groups || len(slices.Compact(slices.Clone(numbers))) != groups {
+		t.Errorf("fold numbers %v, want each of 1..%d once", numbers, groups)
+	}
+	if n := p.incidentCount(); n != 1 {
+		t.Errorf("%d incidents, want the limit's 1", n)
 	}
 }
