@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"io/fs"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 )
 
 // Migration 00005 (fair claims) was written on a branch while 00006 to
@@ -17,18 +14,7 @@ func TestMigrationMissingBelowTheVersionIsApplied(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			s := d.open(t)
 			ctx := context.Background()
-			fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gd := goose.DialectSQLite3
-			if s.d.dollar {
-				gd = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := migrationProvider(t, s)
 			// As main left it: 8 applied, 5 not.
 			if _, err := p.ApplyVersion(ctx, 5, false); err != nil {
 				t.Fatal(err)

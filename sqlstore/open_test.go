@@ -62,18 +62,7 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.name, func(t *testing.T) {
 			s := d.open(t)
-			fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gd := goose.DialectSQLite3
-			if s.d.dollar {
-				gd = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := migrationProvider(t, s)
 			ctx := context.Background()
 			if _, err := p.DownTo(ctx, 0); err != nil {
 				t.Fatal(err)
@@ -157,4 +146,23 @@ func TestSQLiteCheckpointsOffTheWriter(t *testing.T) {
 	default:
 		t.Fatal("the checkpointer still runs after Close")
 	}
+}
+
+// migrationProvider is a goose provider of s's own migrations, for tests
+// that move its schema down and up.
+func migrationProvider(t *testing.T, s *Store) *goose.Provider {
+	t.Helper()
+	fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gd := goose.DialectSQLite3
+	if s.d.dollar {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"io/fs"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 )
 
 // Migration 00007 takes the credentials out of stored messages (the
@@ -17,18 +14,7 @@ func TestMigrationTakesCredentialsAndBodiesOutOfMessages(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			s := d.open(t)
 			ctx := context.Background()
-			fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gd := goose.DialectSQLite3
-			if s.d.dollar {
-				gd = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := migrationProvider(t, s)
 			if _, err := p.DownTo(ctx, 6); err != nil {
 				t.Fatal(err)
 			}
