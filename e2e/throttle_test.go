@@ -102,7 +102,8 @@ func TestThrottleAcrossReplicasPostgres(t *testing.T) {
 	if len(ds) != limit {
 		t.Errorf("%d pages arrived at the receiver; its throttle allows %d an hour", len(ds), limit)
 	}
-	// The processes shared the work: more than one of them ran steps.
+	// Logged, not required: which processes ran the steps is up to their
+	// claims (paging's TestThrottleHoldsAcrossProcesses requires sharing).
 	runners := map[string]bool{}
 	for _, j := range peek.escalationJobs(t) {
 		if j.done {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
-	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/paging"
 )
 
@@ -268,5 +267,3 @@ func TestDeclarationNoteComesFirst(t *testing.T) {
 		}
 	})
 }
-
-var _ = engine.Job{}

@@ -83,15 +83,7 @@ func TestMessagesKeepNoCredentialsAndResendsCarryValidOnes(t *testing.T) {
 
 		// proc-1 stores ada's page claimed for itself and dies before
 		// sending it.
-		for {
-			n, err := p1.runJobs()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		p1.runJobsUntilIdle()
 		rows := rawMessageRows(t, w)
 		if len(rows) != 1 {
 			t.Fatalf("%d message rows, want ada's page:\n%s", len(rows), strings.Join(rows, "\n"))

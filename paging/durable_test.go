@@ -36,15 +36,7 @@ func TestRestartContinuesEscalationAndResendsOnce(t *testing.T) {
 		// claimed for its sender (state sending, its lease), then dies
 		// before sending it.
 		w.clock.Advance(5 * time.Minute)
-		for {
-			n, err := p1.runJobs()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		p1.runJobsUntilIdle()
 		var claimed []*notify.Outbox
 		for _, m := range p1.messages("", alertID) {
 			if m.State == notify.StateSending {

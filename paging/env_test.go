@@ -178,6 +178,23 @@ func (p *proc) runJobs() (int, error) {
 	return n, nil
 }
 
+// runJobsUntilIdle runs due jobs until none is due at the current time,
+// sending nothing: the pages they make stay stored (pending, or claimed
+// by this process's sender), as in a process that dies before sending.
+func (p *proc) runJobsUntilIdle() {
+	p.w.t.Helper()
+	for range 100 {
+		n, err := p.runJobs()
+		if err != nil {
+			p.w.t.Fatalf("%s: run jobs: %v", p.owner, err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	p.w.t.Fatal("runJobsUntilIdle: jobs keep coming")
+}
+
 // drain runs due jobs and sends due messages until nothing more is due
 // at the current time.
 func (p *proc) drain() {

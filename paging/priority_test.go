@@ -40,22 +40,39 @@ func (s *syncBuffer) lines(substr string) []string {
 	return out
 }
 
-// storm ingests n requests of per warning alerts each on in, at once.
+// storm ingests n requests of per warning alerts each on in, at once,
+// request i's alerts in group prefix-i.
 func (p *proc) storm(in *warroom.Integration, prefix string, n, per int) {
+	p.w.t.Helper()
+	p.ingestStorm(in, prefix, n, per, "warning", "Disk 91% full", func(i int) string { return fmt.Sprintf("%s-%d", prefix, i) })
+}
+
+// ingestStorm ingests n requests of per alerts of severity each on in,
+// at once, as intake would: request i's alerts in group groupOf(i). It
+// returns the IDs of the alerts of each request.
+func (p *proc) ingestStorm(in *warroom.Integration, prefix string, n, per int, severity, summary string, groupOf func(i int) string) [][]string {
 	p.w.t.Helper()
 	var reqs []warroom.IngestRequest
 	for i := range n {
 		req := warroom.IngestRequest{Integration: in, ReceivedAt: p.w.clock.Now()}
 		for j := range per {
 			req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{
-				DedupKey: fmt.Sprintf("%s-%d-%d", prefix, i, j), Severity: "warning", Summary: "Disk 91% full",
-				GroupKey: fmt.Sprintf("%s-%d", prefix, i)}})
+				DedupKey: fmt.Sprintf("%s-%d-%d", prefix, i, j), Severity: severity, Summary: summary,
+				GroupKey: groupOf(i)}})
 		}
 		reqs = append(reqs, req)
 	}
-	if _, err := p.store.IngestAlerts(p.w.ctx, reqs); err != nil {
+	res, err := p.store.IngestAlerts(p.w.ctx, reqs)
+	if err != nil {
 		p.w.t.Fatal(err)
 	}
+	ids := make([][]string, n)
+	for i := range res {
+		for _, r := range res[i] {
+			ids[i] = append(ids[i], r.AlertID)
+		}
+	}
+	return ids
 }
 
 func (p *proc) runDue(queue string) int {
@@ -192,15 +209,7 @@ func TestReleasedPageGoesAtOnce(t *testing.T) {
 	p1.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
 	_, in := p1.service("checkout", p1.policy("primary", 0, 5*time.Minute, users(who.ada)))
 	alertID := p1.alert(in, "trigger", "fp-1", "critical", "Checkout down")
-	for {
-		n, err := p1.runJobs()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	p1.runJobsUntilIdle()
 	msgs := p1.messages("", alertID)
 	if len(msgs) != 1 || msgs[0].State != notify.StateSending {
 		t.Fatalf("messages %+v: want the page claimed by proc-1 for its sender", msgs)
@@ -237,15 +246,7 @@ func TestSenderLeasesAndBatchThrottle(t *testing.T) {
 			p.alert(in, "trigger", fmt.Sprint("fp-", i), "critical", fmt.Sprint("Shard ", i, " down"),
 				func(a *warroom.Alert) { a.GroupKey = fmt.Sprint("g", i) })
 		}
-		for {
-			n, err := p.runJobs()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		p.runJobsUntilIdle()
 		// The three pages are held by proc-1's sender; its heartbeat keeps
 		// them past their 10s lease.
 		w.clock.Advance(8 * time.Second)

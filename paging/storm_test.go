@@ -16,27 +16,7 @@ import (
 // It returns the IDs of the alerts of each delivery.
 func (p *proc) criticalStorm(in *warroom.Integration, prefix string, n, per int, groupOf func(i int) string) [][]string {
 	p.w.t.Helper()
-	var reqs []warroom.IngestRequest
-	for i := range n {
-		req := warroom.IngestRequest{Integration: in, ReceivedAt: p.w.clock.Now()}
-		for j := range per {
-			req.Updates = append(req.Updates, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{
-				DedupKey: fmt.Sprintf("%s-%d-%d", prefix, i, j), Severity: "critical", Summary: "Instance down",
-				GroupKey: groupOf(i)}})
-		}
-		reqs = append(reqs, req)
-	}
-	res, err := p.store.IngestAlerts(p.w.ctx, reqs)
-	if err != nil {
-		p.w.t.Fatal(err)
-	}
-	ids := make([][]string, n)
-	for i := range res {
-		for _, r := range res[i] {
-			ids[i] = append(ids[i], r.AlertID)
-		}
-	}
-	return ids
+	return p.ingestStorm(in, prefix, n, per, "critical", "Instance down", groupOf)
 }
 
 // serverEngine is an engine configured as the server runs paging's

@@ -78,15 +78,7 @@ func TestThrottleHoldsAcrossProcesses(t *testing.T) {
 			pa.alert(in, "trigger", fmt.Sprint("fp-", i), "critical", fmt.Sprint("Shard ", i, " down"),
 				func(a *warroom.Alert) { a.GroupKey = fmt.Sprint("shard-", i) })
 		}
-		for {
-			n, err := pa.runJobs()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		pa.runJobsUntilIdle()
 		w.clock.Advance(time.Minute)
 
 		// sendAtOnce runs one SendDue of the page queue in every process,

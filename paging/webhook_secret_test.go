@@ -57,15 +57,7 @@ func TestWebhookPageWithoutSecretFailsVisibly(t *testing.T) {
 			p1.reach(who.ada, contactRule{warroom.ContactWebhook, hook, 0})
 			_, in := p1.service("checkout", p1.policy("primary", 0, time.Hour, users(who.ada)))
 			alert := p1.alert(in, "trigger", "fp-1", "warning", "Checkout slow")
-			for { // proc-1 stores ada's page claimed for itself, and dies
-				n, err := p1.runJobs()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					break
-				}
-			}
+			p1.runJobsUntilIdle() // proc-1 stores ada's page claimed for itself, and dies
 			p1.crash()
 
 			p2 := w.start("proc-2", noSecret)

@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,55 +125,27 @@ func TestPercentiles(t *testing.T) {
 // TestRunAgainstFakeIntake runs the generator against a stand-in intake
 // that parses what it gets as warroom does.
 func TestRunAgainstFakeIntake(t *testing.T) {
-	var alerts, resolved atomic.Int64
-	fps := make(chan string, 100000)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz":
-			io.WriteString(w, `{"status":"ok"}`)
-		case "/webhook/secret-key":
-			body, _ := io.ReadAll(r.Body)
-			got, err := intake.ParseAlertmanager(body, time.Now())
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			for _, a := range got {
-				alerts.Add(1)
-				if a.Action == intake.ActionResolve {
-					resolved.Add(1)
-				} else {
-					fps <- a.DedupKey
-				}
-			}
-			w.WriteHeader(http.StatusAccepted)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"--server", srv.URL, "--key", "secret-key", "--requests", "40",
-		"--batch", "25", "--concurrency", "4", "--resolve-fraction", "0.2", "--json"}, &out, &errOut)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	var rep report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	if rep.Requests != 40 || rep.Accepted != 40 || rep.AlertsAccepted != 1000 || alerts.Load() != 1000 || rep.Latency.Count != 40 {
-		t.Fatalf("report %+v; server saw %d alerts", rep, alerts.Load())
-	}
-	if resolved.Load() == 0 {
-		t.Error("--resolve-fraction 0.2 resolved nothing")
-	}
-	close(fps)
+	f := &fakeIntake{}
+	rep := runFake(t, f, "--requests", "40", "--batch", "25", "--concurrency", "4", "--resolve-fraction", "0.2")
+	alerts, resolved := 0, 0
 	seen := map[string]bool{}
-	for fp := range fps {
-		if seen[fp] {
-			t.Fatalf("fingerprint %s fired twice", fp)
+	for _, req := range f.reqs {
+		for _, a := range req {
+			alerts++
+			if a.Action == intake.ActionResolve {
+				resolved++
+				continue
+			}
+			if seen[a.DedupKey] {
+				t.Fatalf("fingerprint %s fired twice", a.DedupKey)
+			}
+			seen[a.DedupKey] = true
 		}
-		seen[fp] = true
+	}
+	if rep.Requests != 40 || rep.Accepted != 40 || rep.AlertsAccepted != 1000 || alerts != 1000 || rep.Latency.Count != 40 {
+		t.Fatalf("report %+v; server saw %d alerts", rep, alerts)
+	}
+	if resolved == 0 {
+		t.Error("--resolve-fraction 0.2 resolved nothing")
 	}
 }

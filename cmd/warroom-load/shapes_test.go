@@ -73,11 +73,11 @@ func TestOneGroupPayload(t *testing.T) {
 }
 
 // fakeIntake is a stand-in intake that parses what it gets as warroom
-// does and keeps each request's group keys; delay slows every answer.
+// does and keeps each request's alerts; delay slows every answer.
 type fakeIntake struct {
 	delay time.Duration
 	mu    sync.Mutex
-	reqs  [][]string // group keys of each request's alerts
+	reqs  [][]intake.Alert // the alerts of each request, as parsed
 	times []time.Time
 }
 
@@ -92,12 +92,8 @@ func (f *fakeIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		var keys []string
-		for _, a := range got {
-			keys = append(keys, a.GroupKey)
-		}
 		f.mu.Lock()
-		f.reqs = append(f.reqs, keys)
+		f.reqs = append(f.reqs, got)
 		f.times = append(f.times, time.Now())
 		f.mu.Unlock()
 		time.Sleep(f.delay)
@@ -131,9 +127,9 @@ func TestShapesGroupTheLoad(t *testing.T) {
 	one := &fakeIntake{}
 	runFake(t, one, "--shape", "one-group", "--requests", "12", "--batch", "5", "--concurrency", "3", "--severity", "critical")
 	groups := map[string]int{}
-	for _, keys := range one.reqs {
-		for _, k := range keys {
-			groups[k]++
+	for _, alerts := range one.reqs {
+		for _, a := range alerts {
+			groups[a.GroupKey]++
 		}
 	}
 	if len(one.reqs) != 12 || len(groups) != 1 {
@@ -143,13 +139,13 @@ func TestShapesGroupTheLoad(t *testing.T) {
 	per := &fakeIntake{}
 	runFake(t, per, "--requests", "12", "--batch", "5", "--concurrency", "3", "--severity", "critical")
 	groups = map[string]int{}
-	for _, keys := range per.reqs {
-		for _, k := range keys {
-			if k != keys[0] {
-				t.Fatalf("one request in two groups: %v", keys)
+	for _, alerts := range per.reqs {
+		for _, a := range alerts {
+			if a.GroupKey != alerts[0].GroupKey {
+				t.Fatalf("one request in two groups: %q and %q", alerts[0].GroupKey, a.GroupKey)
 			}
 		}
-		groups[keys[0]]++
+		groups[alerts[0].GroupKey]++
 	}
 	if len(per.reqs) != 12 || len(groups) != 12 {
 		t.Fatalf("group-per-request: %d requests in %d groups", len(per.reqs), len(groups))
@@ -373,7 +369,7 @@ func TestStormWithProbesAgainstServer(t *testing.T) {
 		if base == "" {
 			t.Skip("WARROOM_TEST_POSTGRES is not set")
 		}
-		stormWithProbes(t, freshDatabase(t, base))
+		stormWithProbes(t, pgtest.FreshDatabase(t, base, "wr_load"))
 	})
 }
 
@@ -403,10 +399,4 @@ func stormWithProbes(t *testing.T, dsn string) {
 	if g := rep.Routing; g == nil || !g.Routed || g.Checked == 0 || g.Unrouted != 0 || g.IncidentsDeclared != 1 {
 		t.Fatalf("routing: %s\n%s", out.String(), errOut.String())
 	}
-}
-
-// freshDatabase creates an empty database wr_load_<random> on the server
-// of base and returns its URL; cleanup drops it (pgtest.FreshDatabase).
-func freshDatabase(t *testing.T, base string) string {
-	return pgtest.FreshDatabase(t, base, "wr_load")
 }
