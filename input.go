@@ -138,9 +138,9 @@ func (w *jsonWalker) value() bool {
 		_, ok := w.str()
 		return ok
 	case '{':
-		return w.object()
+		return w.container('}')
 	case '[':
-		return w.array()
+		return w.container(']')
 	}
 	// A number or a literal: skip to the next delimiter.
 	for w.i < len(w.doc) {
@@ -153,25 +153,26 @@ func (w *jsonWalker) value() bool {
 	return true
 }
 
-func (w *jsonWalker) object() bool {
-	w.i++ // {
+// container walks an object or an array at w.i, whichever close ('}' or
+// ']') ends, keeping on the path the member name or index of the value
+// it walks.
+func (w *jsonWalker) container(close byte) bool {
+	w.i++ // { or [
 	w.ws()
-	if w.i < len(w.doc) && w.doc[w.i] == '}' {
+	if w.i < len(w.doc) && w.doc[w.i] == close {
 		w.i++
 		return true
 	}
-	for w.i < len(w.doc) {
-		w.ws()
-		name, ok := w.str()
-		if !ok {
-			return false
+	for n := 0; w.i < len(w.doc); n++ {
+		elem := pathElem{index: n}
+		if close == '}' {
+			name, ok := w.memberName()
+			if !ok {
+				return false
+			}
+			elem = pathElem{name: name, index: -1}
 		}
-		w.ws()
-		if w.i >= len(w.doc) || w.doc[w.i] != ':' {
-			return false
-		}
-		w.i++
-		w.stack = append(w.stack, pathElem{name: name, index: -1})
+		w.stack = append(w.stack, elem)
 		if !w.value() {
 			return false
 		}
@@ -182,7 +183,7 @@ func (w *jsonWalker) object() bool {
 		}
 		c := w.doc[w.i]
 		w.i++
-		if c == '}' {
+		if c == close {
 			return true
 		}
 		if c != ',' {
@@ -192,33 +193,19 @@ func (w *jsonWalker) object() bool {
 	return false
 }
 
-func (w *jsonWalker) array() bool {
-	w.i++ // [
+// memberName reads an object member's name and the colon after it.
+func (w *jsonWalker) memberName() (string, bool) {
 	w.ws()
-	if w.i < len(w.doc) && w.doc[w.i] == ']' {
-		w.i++
-		return true
+	name, ok := w.str()
+	if !ok {
+		return "", false
 	}
-	for n := 0; w.i < len(w.doc); n++ {
-		w.stack = append(w.stack, pathElem{index: n})
-		if !w.value() {
-			return false
-		}
-		w.stack = w.stack[:len(w.stack)-1]
-		w.ws()
-		if w.i >= len(w.doc) {
-			return false
-		}
-		c := w.doc[w.i]
-		w.i++
-		if c == ']' {
-			return true
-		}
-		if c != ',' {
-			return false
-		}
+	w.ws()
+	if w.i >= len(w.doc) || w.doc[w.i] != ':' {
+		return "", false
 	}
-	return false
+	w.i++
+	return name, true
 }
 
 // str reads a string at w.i and returns it as written between its quotes

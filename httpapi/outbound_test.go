@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,11 +23,7 @@ var loopbackAllowed = outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefi
 // envOnStore is newEnvOn on a fresh SQLite file or PostgreSQL schema.
 func envOnStore(t *testing.T, db string) *env {
 	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "w.db")
-	if db == "postgres" {
-		dsn = acceptancePostgres(t)
-	}
-	return newEnvOn(t, dsn, nil)
+	return newEnvOn(t, storeDSN(t, db), nil)
 }
 
 // A responder's webhook contact method that names a loopback, private,

@@ -94,11 +94,7 @@ func (c clockedNotifier) Send(_ context.Context, m notify.Message) (string, erro
 // service "checkout" is created through the API.
 func newAcceptance(t *testing.T, db string, t0 time.Time, configure func(*paging.Config)) *acceptance {
 	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "w.db")
-	if db == "postgres" {
-		dsn = acceptancePostgres(t)
-	}
-	e := newEnvOn(t, dsn, nil)
+	e := envOnStore(t, db)
 	e.clock.Advance(t0.Sub(e.clock.Now()))
 	e.api.incidents.BridgeURLTemplate = "https://meet.example.com/warroom-{ref}"
 	a := &acceptance{t0: t0, out: &deliveries{}}
@@ -183,6 +179,17 @@ func acceptancePostgres(t *testing.T) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// storeDSN is the DSN of a fresh store on db: a SQLite file, or a
+// PostgreSQL schema (acceptancePostgres, which skips the test when
+// WARROOM_TEST_POSTGRES is unset).
+func storeDSN(t *testing.T, db string) string {
+	t.Helper()
+	if db == "postgres" {
+		return acceptancePostgres(t)
+	}
+	return "sqlite:" + filepath.Join(t.TempDir(), "w.db")
 }
 
 // eachStore runs an acceptance test on SQLite and, when

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -93,11 +92,7 @@ func newPagingEnv(t *testing.T) *pagingEnv {
 // (skipped when WARROOM_TEST_POSTGRES is unset; see eachStore).
 func newPagingEnvOn(t *testing.T, db string) *pagingEnv {
 	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "w.db")
-	if db == "postgres" {
-		dsn = acceptancePostgres(t)
-	}
-	return newPagingEnvOnDSN(t, dsn)
+	return newPagingEnvOnDSN(t, storeDSN(t, db))
 }
 
 // newPagingEnvOnDSN is newPagingEnv on the store at dsn.

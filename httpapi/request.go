@@ -104,24 +104,33 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
-// checkParams refuses path and query parameters that no store can keep
-// or look up (a NUL character, bytes that are not UTF-8): PostgreSQL
-// would fail the query with them, and SQLite would not.
-func checkParams(r *http.Request, path string) error {
+// pathParams returns the names of the wildcards of a route's path
+// pattern ("/api/v1/incidents/{incident}/entries/{seq}": incident, seq).
+func pathParams(path string) []string {
+	var names []string
 	for rest := path; ; {
 		i := strings.IndexByte(rest, '{')
 		if i < 0 {
-			break
+			return names
 		}
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			break
+			return names
 		}
-		name := strings.TrimSuffix(rest[i+1:i+j], "...")
+		names = append(names, strings.TrimSuffix(rest[i+1:i+j], "..."))
+		rest = rest[i+j+1:]
+	}
+}
+
+// checkParams refuses path parameters (named by pathParams, once per
+// route) and query parameters that no store can keep or look up (a NUL
+// character, bytes that are not UTF-8): PostgreSQL would fail the query
+// with them, and SQLite would not.
+func checkParams(r *http.Request, pathParams []string) error {
+	for _, name := range pathParams {
 		if problem := warroom.TextProblem(r.PathValue(name)); problem != "" {
 			return warroom.Invalid(name, "path parameter %q %s", name, problem)
 		}
-		rest = rest[i+j+1:]
 	}
 	for k, vs := range r.URL.Query() {
 		if problem := warroom.TextProblem(k); problem != "" {

@@ -269,6 +269,7 @@ func (p *probeWriter) Write(b []byte) (int, error) {
 // handler wraps a route's function: authentication and access first, then
 // the function, whose error is rendered by writeError.
 func (s *Server) handler(rt route) http.Handler {
+	params := pathParams(rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Access != public {
 			authenticate := s.authenticate
@@ -285,7 +286,7 @@ func (s *Server) handler(rt route) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
-			if err := checkParams(r, rt.Path); err != nil {
+			if err := checkParams(r, params); err != nil {
 				s.writeError(w, r, err)
 				return
 			}

@@ -278,11 +278,11 @@ func post(ctx context.Context, client *http.Client, endpoint string, body []byte
 	return resp.StatusCode, resp.Header, respBody, nil
 }
 
-// wrap prefixes a classified error's message without losing its class.
 // slackErrorCode is the body Slack's incoming webhooks answer a failure
 // with: one lower-case code such as channel_is_archived.
 var slackErrorCode = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
+// wrap prefixes a classified error's message without losing its class.
 func wrap(prefix string, de *notify.DeliveryError) *notify.DeliveryError {
 	de.Err = fmt.Errorf("%s: %w", prefix, de.Err)
 	return de
