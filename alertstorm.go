@@ -40,19 +40,7 @@ func (l AlertIncidentLimit) String() string {
 	if !l.Limited() {
 		return "off"
 	}
-	return strconv.Itoa(l.Count) + "/" + shortDuration(l.Window)
-}
-
-// shortDuration writes 10m0s as "10m" and 1h0m0s as "1h".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return strconv.Itoa(l.Count) + "/" + ShortDuration(l.Window)
 }
 
 // ParseAlertIncidentLimit reads "COUNT/WINDOW" ("3/10m") or "off" (also

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -48,4 +49,17 @@ func validURL(s string) error {
 		return fmt.Errorf("%q is not an absolute http or https URL", s)
 	}
 	return nil
+}
+
+// ShortDuration writes d as Go duration text without its zero tails:
+// "4h", "10m", "1h30m" (not "4h0m0s"), as settings and messages give it.
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -316,7 +316,7 @@ func fmtDuration(d warroom.Duration) string {
 	if d == 0 {
 		return "-"
 	}
-	return shortDuration(time.Duration(d))
+	return warroom.ShortDuration(time.Duration(d))
 }
 
 func (a *app) tokenCreateCommand() *cobra.Command {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/paging"
 )
@@ -145,11 +146,11 @@ func parseWindows(s string) ([]notify.Window, error) {
 		}
 		if per > maxThrottleWindow {
 			return nil, fmt.Errorf("window %s is longer than %s: sends are kept only that long (--message-retention at its shortest), so it could not count them",
-				shortDuration(per), shortDuration(maxThrottleWindow))
+				warroom.ShortDuration(per), warroom.ShortDuration(maxThrottleWindow))
 		}
 		for _, w := range out {
 			if w.Per == per {
-				return nil, fmt.Errorf("window %s is given twice (%d/%s and %s); give each window one count", shortDuration(per), w.Count, shortDuration(w.Per), limit)
+				return nil, fmt.Errorf("window %s is given twice (%d/%s and %s); give each window one count", warroom.ShortDuration(per), w.Count, warroom.ShortDuration(w.Per), limit)
 			}
 		}
 		out = append(out, notify.Window{Count: n, Per: per})
@@ -170,7 +171,7 @@ func (t *throttleSetting) String() string {
 	for _, name := range names {
 		var limits []string
 		for _, w := range (*t)[announceChannels[name]].Windows {
-			limits = append(limits, strconv.Itoa(w.Count)+"/"+shortDuration(w.Per))
+			limits = append(limits, strconv.Itoa(w.Count)+"/"+warroom.ShortDuration(w.Per))
 		}
 		entries = append(entries, name+"="+strings.Join(limits, ","))
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"github.com/warroom/warroom/internal/testclock"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/warroom/warroom/internal/testclock"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"

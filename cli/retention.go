@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/sqlstore"
 )
 
@@ -67,7 +68,7 @@ func (c *retentionConfig) validate() error {
 		{"message-retention", c.Messages, minMessageRetention},
 	} {
 		if s.v < 0 || (s.v > 0 && s.v < s.least) {
-			return usageErrorf("--%s must be at least %s, or 0 to keep for ever", s.name, shortDuration(s.least))
+			return usageErrorf("--%s must be at least %s, or 0 to keep for ever", s.name, warroom.ShortDuration(s.least))
 		}
 	}
 	if c.Interval <= 0 {

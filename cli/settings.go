@@ -141,7 +141,7 @@ func formatSetting(ptr any) string {
 	case *string:
 		return *p
 	case *time.Duration:
-		return shortDuration(*p)
+		return warroom.ShortDuration(*p)
 	case *warroom.Severity:
 		return string(*p)
 	case *int:
@@ -227,16 +227,4 @@ func addKeys[C any](keys map[string]bool, table []setting[C]) {
 	for _, s := range table {
 		keys[fileKey(s.name)] = true
 	}
-}
-
-// shortDuration prints 4h rather than 4h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

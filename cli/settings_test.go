@@ -140,8 +140,8 @@ func TestSettingNames(t *testing.T) {
 		in   time.Duration
 		want string
 	}{{4 * time.Hour, "4h"}, {90 * time.Minute, "1h30m"}, {30 * time.Second, "30s"}, {10 * time.Minute, "10m"}} {
-		if got := shortDuration(d.in); got != d.want {
-			t.Errorf("shortDuration(%s) = %s, want %s", d.in, got, d.want)
+		if got := warroom.ShortDuration(d.in); got != d.want {
+			t.Errorf("warroom.ShortDuration(%s) = %s, want %s", d.in, got, d.want)
 		}
 	}
 	var sev warroom.Severity
