@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,7 +90,7 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
 		if grp != nil {
-			r.join(0, a, grp, sameGroup, true)
+			r.join(0, a, grp, sameGroup)
 			continue
 		}
 		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
@@ -240,7 +239,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 					// batch, whether the group was recorded already.
 					why = attachRule(a.Severity)
 				}
-				r.join(i, a, grp, why, true)
+				r.join(i, a, grp, why)
 				continue
 			}
 			if folds {
@@ -333,8 +332,7 @@ func (r *router) foldInBulk(ctx context.Context, a *warroom.Alert, svc *routedSe
 	if err != nil || len(whole) == 0 {
 		return nil, err
 	}
-	hasAttach := slices.ContainsFunc(svc.paging.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach })
-	r.follow, r.unmarked = nil, svc.open != nil || !hasAttach
+	r.follow, r.unmarked = nil, svc.open != nil || !hasRule(svc.paging.AlertRules, warroom.AlertAttach)
 	defer func() { r.follow, r.unmarked = nil, false }()
 	r.routed[a.ID] = true
 	if err := r.routeAlert(ctx, whole[0], svc, rule); err != nil {
@@ -399,7 +397,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 				if grp, err := r.groupIncident(ctx, a, false); err != nil {
 					return fmt.Errorf("route alert %s: %w", a.ID, err)
 				} else if grp != nil {
-					r.join(g.jobs[n], a, grp, sameGroup, true)
+					r.join(g.jobs[n], a, grp, sameGroup)
 					continue
 				}
 				rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
@@ -414,7 +412,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 			// Another process recorded an incident for the group meanwhile.
 			r.recordGroup(first, out.Incident, "")
 			for n, a := range g.alerts {
-				r.join(g.jobs[n], a, out.Incident, sameGroup, true)
+				r.join(g.jobs[n], a, out.Incident, sameGroup)
 			}
 			continue
 		}
@@ -426,7 +424,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 		f := into[len(into)-1]
 		f.alerts, f.outs = append(f.alerts, first), append(f.outs, out.AlertDeclareOutcome)
 		for n, a := range g.alerts[1:] {
-			r.join(g.jobs[n+1], a, out.Incident, sameGroup, true)
+			r.join(g.jobs[n+1], a, out.Incident, sameGroup)
 		}
 	}
 	for _, f := range into {
@@ -578,7 +576,7 @@ func (r *router) service(ctx context.Context, id string) (*routedService, error)
 		return nil, err
 	}
 	svc := &routedService{paging: sp}
-	if slices.ContainsFunc(sp.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach }) {
+	if hasRule(sp.AlertRules, warroom.AlertAttach) {
 		if svc.open, err = r.p.openIncident(ctx, id); err != nil {
 			return nil, err
 		}
@@ -604,7 +602,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 			return err
 		}
 		if grp != nil {
-			r.join(0, a, grp, sameGroup, true)
+			r.join(0, a, grp, sameGroup)
 			return nil
 		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
@@ -622,7 +620,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		switch {
 		case out.Joined:
 			// Another process declared for the group meanwhile.
-			r.join(0, a, inc, sameGroup, true)
+			r.join(0, a, inc, sameGroup)
 			return nil
 		case out.Folded:
 			return p.attachFolded(ctx, a, inc, out)
@@ -729,8 +727,9 @@ type AlertsFinder interface {
 }
 
 // link handles alert.link, the end of routing an alert that declared an
-// incident: the timeline says why it was declared, and the alert is
-// linked to it (unless a person linked it elsewhere meanwhile).
+// incident: the alert is linked to it (unless a person linked it
+// elsewhere meanwhile), after the note of a job an earlier version queued
+// (LinkPayload.Note).
 func (p *Pager) link(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var pl LinkPayload
 	if err := decode(job, &pl); err != nil {
