@@ -252,7 +252,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
-				if rule.Action == warroom.AlertDeclare && svc.markGroup(a.GroupKey) {
+				if rule.Action == warroom.AlertDeclare && svc.marked.first(a.GroupKey) {
 					svc.declaring = append(svc.declaring, a.ID)
 				}
 			case rule.Action == warroom.AlertAttach:
@@ -518,7 +518,7 @@ type routedService struct {
 	// incident (decided at the end of the batch).
 	declaring []string
 	undecided bool
-	marked    map[string]bool // groups with an alert in declaring
+	marked    groupsMet // groups with an alert in declaring
 	// folding: the new groups of the service bulk routing would fold
 	// (foldGroups), in the order met; foldingAt indexes them by key.
 	folding   []*groupToFold
@@ -547,21 +547,24 @@ func (svc *routedService) toFold(i int, a *warroom.Alert) {
 	g.alerts, g.jobs = append(g.alerts, a), append(g.jobs, i)
 }
 
-// markGroup reports whether an alert of group is the first of its group
-// that bulk routing hands over to declare for: only that one is marked
-// (the rest of the group will join its incident; see RouteQueue). Alerts
-// of no group are each marked.
-func (svc *routedService) markGroup(group string) bool {
+// groupsMet is the alert groups met so far, to mark only the first alert
+// of each group that will declare: the rest of the group will join its
+// incident (see RouteQueue).
+type groupsMet map[string]bool
+
+// first reports whether group is met for the first time, and notes it.
+// Alerts of no group are each the first.
+func (m *groupsMet) first(group string) bool {
 	if group == "" {
 		return true
 	}
-	if svc.marked[group] {
+	if (*m)[group] {
 		return false
 	}
-	if svc.marked == nil {
-		svc.marked = map[string]bool{}
+	if *m == nil {
+		*m = groupsMet{}
 	}
-	svc.marked[group] = true
+	(*m)[group] = true
 	return true
 }
 

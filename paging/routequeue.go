@@ -56,7 +56,7 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 	}
 	sp := c.paging
 	now := p.cfg.Now()
-	var declaring map[string]bool // groups of the delivery with an alert marked
+	var declaring groupsMet // groups of the delivery with an alert marked
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
 		group := ""
@@ -85,21 +85,12 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		if pages(rule, sp) {
 			f.Queue = p.cfg.PageQueue
 		}
-		if rule.Action == warroom.AlertDeclare && group != "" {
-			// One declaration per group: the group's other alerts of the
-			// delivery will join it, not declare, so they are not marked.
-			// Marking every alert of a storm cost each declaration a read
-			// and a clean-up of thousands of marks (Declaring,
-			// unmarkDeclaring), so that declaring slowed as the storm grew.
-			if declaring[group] {
-				continue
-			}
-			if declaring == nil {
-				declaring = map[string]bool{}
-			}
-			declaring[group] = true
-		}
-		if rule.Action == warroom.AlertDeclare {
+		// One declaration per group: the group's other alerts of the
+		// delivery will join it, not declare, so they are not marked.
+		// Marking every alert of a storm cost each declaration a read and
+		// a clean-up of thousands of marks (Declaring, unmarkDeclaring),
+		// so that declaring slowed as the storm grew.
+		if rule.Action == warroom.AlertDeclare && declaring.first(group) {
 			if f.Declares == nil {
 				f.Declares = make([]bool, len(severities))
 			}
