@@ -123,10 +123,10 @@ type Pager struct {
 	routeMu sync.Mutex
 
 	// routeQueues is what RouteQueue read of services (routequeue.go).
-	routeQueues routeQueueCache
+	routeQueues ttlCache[string, cachedPaging]
 	// knownGroups is the alert groups routing saw have an open incident
 	// (join.go), for RouteQueue.
-	knownGroups groupCache
+	knownGroups ttlCache[groupRef, string] // the incident's ID
 }
 
 // New checks cfg, fills in defaults and returns a Pager.

@@ -251,6 +251,11 @@ func attaches(rules []warroom.AlertRule, a *warroom.Alert) bool {
 	return warroom.RouteAlert(rules, a, true).Action == warroom.AlertAttach
 }
 
+// hasRule reports whether one of rules does action, for any alert.
+func hasRule(rules []warroom.AlertRule, action warroom.AlertAction) bool {
+	return slices.ContainsFunc(rules, func(rule warroom.AlertRule) bool { return rule.Action == action })
+}
+
 // settle decides, for an alert that would attach to its service's open
 // incident but found none when the service was read, whether one is being
 // declared: it reads the service's declarations in flight (marks), routes

@@ -55,7 +55,9 @@ type RoutePayload struct {
 }
 
 // LinkPayload is the payload of alert.link: link an alert to the incident
-// routing declared for it, with a timeline note saying why.
+// routing declared for it. The note why it was declared is the
+// declaration's own first entry now (declareForAlert); Note is set only
+// by alert.link jobs that an earlier version queued, which still write it.
 type LinkPayload struct {
 	AlertID    string `json:"alert_id"`
 	IncidentID string `json:"incident_id"`

@@ -3,7 +3,6 @@ package paging
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -49,19 +48,18 @@ type joinBatch struct {
 	why    joinReason
 	alerts []*warroom.Alert // whole, or only what routing reads (RoutingAlerts)
 	jobs   []int            // the job of each alert, for bulk routing's results
-	group  bool             // they join their group's incident
 }
 
 // join adds a to the alerts that join inc (job: its job's index in a
 // batch of bulk jobs, else 0). Nothing is written until flushJoins.
-func (r *router) join(job int, a *warroom.Alert, inc *warroom.Incident, why joinReason, group bool) {
+func (r *router) join(job int, a *warroom.Alert, inc *warroom.Incident, why joinReason) {
 	k := inc.ID + "\x00" + why.one
 	if r.joinAt == nil {
 		r.joinAt = map[string]*joinBatch{}
 	}
 	b := r.joinAt[k]
 	if b == nil {
-		b = &joinBatch{inc: inc, why: why, group: group}
+		b = &joinBatch{inc: inc, why: why}
 		r.joinAt[k] = b
 		r.joins = append(r.joins, b)
 	}
@@ -84,13 +82,13 @@ func (r *router) flushJoins(ctx context.Context, fail func(jobs []int, err error
 			fail(b.jobs, fmt.Errorf("route alert %s and %d more: %w", b.alerts[0].ID, len(b.alerts)-1, err))
 			continue
 		}
-		if b.group {
-			last := groupRef{}
-			for _, a := range b.alerts {
-				if g := (groupRef{a.ServiceID, a.GroupKey}); g != last {
-					r.p.knownGroups.put(a.ServiceID, a.GroupKey, b.inc.ID, r.now)
-					last = g
-				}
+		// Every alert of a group joined its group's incident (an attach
+		// rule records the group there first: attachByRule).
+		last := groupRef{}
+		for _, a := range b.alerts {
+			if g := (groupRef{a.ServiceID, a.GroupKey}); a.GroupKey != "" && g != last {
+				r.p.knownGroups.put(g, b.inc.ID, r.now, maxKnownGroups)
+				last = g
 			}
 		}
 	}
@@ -162,7 +160,7 @@ func (r *router) groupIncident(ctx context.Context, a *warroom.Alert, peers bool
 		}
 		if inc != nil && !inc.Stage.Open() {
 			inc = nil
-			r.p.knownGroups.forget(a.ServiceID, a.GroupKey)
+			r.p.knownGroups.forget(k)
 		}
 		g = groupIncidentOf{inc: inc, forAlert: forAlert}
 		r.groups[k] = g
@@ -194,8 +192,9 @@ func (r *router) recordGroup(a *warroom.Alert, inc *warroom.Incident, forAlert s
 	if a.GroupKey == "" || inc == nil || !inc.Stage.Open() {
 		return
 	}
-	r.groups[groupRef{a.ServiceID, a.GroupKey}] = groupIncidentOf{inc: inc, forAlert: forAlert, peers: true}
-	r.p.knownGroups.put(a.ServiceID, a.GroupKey, inc.ID, r.now)
+	k := groupRef{a.ServiceID, a.GroupKey}
+	r.groups[k] = groupIncidentOf{inc: inc, forAlert: forAlert, peers: true}
+	r.p.knownGroups.put(k, inc.ID, r.now, maxKnownGroups)
 }
 
 // attachByRule joins a, by an attach rule, to the service's open incident
@@ -206,7 +205,7 @@ func (r *router) recordGroup(a *warroom.Alert, inc *warroom.Incident, forAlert s
 // once per group and router (AttachGroup), not per alert of a storm.
 func (r *router) attachByRule(ctx context.Context, job int, a *warroom.Alert, inc *warroom.Incident) error {
 	if a.GroupKey == "" {
-		r.join(job, a, inc, attachRule(a.Severity), false)
+		r.join(job, a, inc, attachRule(a.Severity))
 		return nil
 	}
 	if g := r.groups[groupRef{a.ServiceID, a.GroupKey}]; g.inc != nil && g.forAlert != a.ID {
@@ -215,7 +214,7 @@ func (r *router) attachByRule(ctx context.Context, job int, a *warroom.Alert, in
 		if g.inc.ID == inc.ID {
 			why = attachRule(a.Severity)
 		}
-		r.join(job, a, g.inc, why, true)
+		r.join(job, a, g.inc, why)
 		return nil
 	}
 	cur, err := r.p.cfg.Store.AttachGroup(ctx, a.ServiceID, a.GroupKey, a.ID, inc.ID)
@@ -224,11 +223,11 @@ func (r *router) attachByRule(ctx context.Context, job int, a *warroom.Alert, in
 	}
 	if cur != nil {
 		r.recordGroup(a, cur, "")
-		r.join(job, a, cur, sameGroup, true)
+		r.join(job, a, cur, sameGroup)
 		return nil
 	}
 	r.recordGroup(a, inc, "")
-	r.join(job, a, inc, attachRule(a.Severity), true)
+	r.join(job, a, inc, attachRule(a.Severity))
 	return nil
 }
 
@@ -247,49 +246,9 @@ type groupRef struct{ service, group string }
 // store checks it again when it links an alert at intake.
 const knownGroupTTL = 30 * time.Second
 
-// groupCache is the alert groups this process saw have an open incident
-// (Pager.knownGroups), for RouteQueue's forecast.
-type groupCache struct {
-	mu     sync.Mutex
-	groups map[groupRef]knownGroup
-}
-
-type knownGroup struct {
-	incident string
-	at       time.Time
-}
-
-// incident returns the open incident group was seen to have, or "".
-func (c *groupCache) incident(service, group string, now time.Time) string {
-	if group == "" {
-		return ""
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	g, ok := c.groups[groupRef{service, group}]
-	if !ok || now.Sub(g.at) >= knownGroupTTL || now.Before(g.at) {
-		return ""
-	}
-	return g.incident
-}
-
-func (c *groupCache) put(service, group, incident string, now time.Time) {
-	if group == "" {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.groups == nil || len(c.groups) > 100000 {
-		c.groups = map[groupRef]knownGroup{} // bounded: a storm of new groups must not grow it for ever
-	}
-	c.groups[groupRef{service, group}] = knownGroup{incident, now}
-}
-
-func (c *groupCache) forget(service, group string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.groups, groupRef{service, group})
-}
+// maxKnownGroups bounds Pager.knownGroups: a storm of new groups must not
+// grow it for ever.
+const maxKnownGroups = 100000
 
 // JoinedPayload is the payload of alert.joined (scheduled by the store
 // when it links new alerts to their group's incident at intake; see

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,7 +90,7 @@ func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error
 			return nil, fmt.Errorf("route alert %s: %w", a.ID, err)
 		}
 		if grp != nil {
-			r.join(0, a, grp, sameGroup, true)
+			r.join(0, a, grp, sameGroup)
 			continue
 		}
 		rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
@@ -240,7 +239,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 					// batch, whether the group was recorded already.
 					why = attachRule(a.Severity)
 				}
-				r.join(i, a, grp, why, true)
+				r.join(i, a, grp, why)
 				continue
 			}
 			if folds {
@@ -253,7 +252,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 			case svc.handedOff || pages(rule, svc.paging):
 				svc.handedOff = true
 				handoff[i] = append(handoff[i], a.ID)
-				if rule.Action == warroom.AlertDeclare && svc.markGroup(a.GroupKey) {
+				if rule.Action == warroom.AlertDeclare && svc.marked.first(a.GroupKey) {
 					svc.declaring = append(svc.declaring, a.ID)
 				}
 			case rule.Action == warroom.AlertAttach:
@@ -333,8 +332,7 @@ func (r *router) foldInBulk(ctx context.Context, a *warroom.Alert, svc *routedSe
 	if err != nil || len(whole) == 0 {
 		return nil, err
 	}
-	hasAttach := slices.ContainsFunc(svc.paging.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach })
-	r.follow, r.unmarked = nil, svc.open != nil || !hasAttach
+	r.follow, r.unmarked = nil, svc.open != nil || !hasRule(svc.paging.AlertRules, warroom.AlertAttach)
 	defer func() { r.follow, r.unmarked = nil, false }()
 	r.routed[a.ID] = true
 	if err := r.routeAlert(ctx, whole[0], svc, rule); err != nil {
@@ -399,7 +397,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 				if grp, err := r.groupIncident(ctx, a, false); err != nil {
 					return fmt.Errorf("route alert %s: %w", a.ID, err)
 				} else if grp != nil {
-					r.join(g.jobs[n], a, grp, sameGroup, true)
+					r.join(g.jobs[n], a, grp, sameGroup)
 					continue
 				}
 				rule := warroom.RouteAlert(svc.paging.AlertRules, a, svc.open != nil)
@@ -414,7 +412,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 			// Another process recorded an incident for the group meanwhile.
 			r.recordGroup(first, out.Incident, "")
 			for n, a := range g.alerts {
-				r.join(g.jobs[n], a, out.Incident, sameGroup, true)
+				r.join(g.jobs[n], a, out.Incident, sameGroup)
 			}
 			continue
 		}
@@ -426,7 +424,7 @@ func (r *router) foldGroups(ctx context.Context, svc *routedService, results []e
 		f := into[len(into)-1]
 		f.alerts, f.outs = append(f.alerts, first), append(f.outs, out.AlertDeclareOutcome)
 		for n, a := range g.alerts[1:] {
-			r.join(g.jobs[n+1], a, out.Incident, sameGroup, true)
+			r.join(g.jobs[n+1], a, out.Incident, sameGroup)
 		}
 	}
 	for _, f := range into {
@@ -520,7 +518,7 @@ type routedService struct {
 	// incident (decided at the end of the batch).
 	declaring []string
 	undecided bool
-	marked    map[string]bool // groups with an alert in declaring
+	marked    groupsMet // groups with an alert in declaring
 	// folding: the new groups of the service bulk routing would fold
 	// (foldGroups), in the order met; foldingAt indexes them by key.
 	folding   []*groupToFold
@@ -549,21 +547,24 @@ func (svc *routedService) toFold(i int, a *warroom.Alert) {
 	g.alerts, g.jobs = append(g.alerts, a), append(g.jobs, i)
 }
 
-// markGroup reports whether an alert of group is the first of its group
-// that bulk routing hands over to declare for: only that one is marked
-// (the rest of the group will join its incident; see RouteQueue). Alerts
-// of no group are each marked.
-func (svc *routedService) markGroup(group string) bool {
+// groupsMet is the alert groups met so far, to mark only the first alert
+// of each group that will declare: the rest of the group will join its
+// incident (see RouteQueue).
+type groupsMet map[string]bool
+
+// first reports whether group is met for the first time, and notes it.
+// Alerts of no group are each the first.
+func (m *groupsMet) first(group string) bool {
 	if group == "" {
 		return true
 	}
-	if svc.marked[group] {
+	if (*m)[group] {
 		return false
 	}
-	if svc.marked == nil {
-		svc.marked = map[string]bool{}
+	if *m == nil {
+		*m = groupsMet{}
 	}
-	svc.marked[group] = true
+	(*m)[group] = true
 	return true
 }
 
@@ -578,7 +579,7 @@ func (r *router) service(ctx context.Context, id string) (*routedService, error)
 		return nil, err
 	}
 	svc := &routedService{paging: sp}
-	if slices.ContainsFunc(sp.AlertRules, func(rule warroom.AlertRule) bool { return rule.Action == warroom.AlertAttach }) {
+	if hasRule(sp.AlertRules, warroom.AlertAttach) {
 		if svc.open, err = r.p.openIncident(ctx, id); err != nil {
 			return nil, err
 		}
@@ -604,7 +605,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 			return err
 		}
 		if grp != nil {
-			r.join(0, a, grp, sameGroup, true)
+			r.join(0, a, grp, sameGroup)
 			return nil
 		}
 		text := fmt.Sprintf("Declared by warroom for alert %q (%s, %s): the service's rules declare a %s incident for %s alerts or worse.",
@@ -622,7 +623,7 @@ func (r *router) routeAlert(ctx context.Context, a *warroom.Alert, svc *routedSe
 		switch {
 		case out.Joined:
 			// Another process declared for the group meanwhile.
-			r.join(0, a, inc, sameGroup, true)
+			r.join(0, a, inc, sameGroup)
 			return nil
 		case out.Folded:
 			return p.attachFolded(ctx, a, inc, out)
@@ -729,8 +730,9 @@ type AlertsFinder interface {
 }
 
 // link handles alert.link, the end of routing an alert that declared an
-// incident: the timeline says why it was declared, and the alert is
-// linked to it (unless a person linked it elsewhere meanwhile).
+// incident: the alert is linked to it (unless a person linked it
+// elsewhere meanwhile), after the note of a job an earlier version queued
+// (LinkPayload.Note).
 func (p *Pager) link(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var pl LinkPayload
 	if err := decode(job, &pl); err != nil {

@@ -2,7 +2,6 @@ package paging
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -57,7 +56,7 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 	}
 	sp := c.paging
 	now := p.cfg.Now()
-	var declaring map[string]bool // groups of the delivery with an alert marked
+	var declaring groupsMet // groups of the delivery with an alert marked
 	for i, sev := range severities {
 		rule := warroom.RouteAlert(sp.AlertRules, &warroom.Alert{Severity: sev}, true)
 		group := ""
@@ -66,7 +65,7 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		}
 		// Whatever its rule: once a group has an incident, its every
 		// later alert goes there (routing checks the group first).
-		if inc := p.knownGroups.incident(serviceID, group, now); inc != "" {
+		if inc, _ := p.knownGroups.get(groupRef{serviceID, group}, now, knownGroupTTL); inc != "" {
 			if f.Joins == nil {
 				f.Joins = make([]string, len(severities))
 			}
@@ -86,21 +85,12 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		if pages(rule, sp) {
 			f.Queue = p.cfg.PageQueue
 		}
-		if rule.Action == warroom.AlertDeclare && group != "" {
-			// One declaration per group: the group's other alerts of the
-			// delivery will join it, not declare, so they are not marked.
-			// Marking every alert of a storm cost each declaration a read
-			// and a clean-up of thousands of marks (Declaring,
-			// unmarkDeclaring), so that declaring slowed as the storm grew.
-			if declaring[group] {
-				continue
-			}
-			if declaring == nil {
-				declaring = map[string]bool{}
-			}
-			declaring[group] = true
-		}
-		if rule.Action == warroom.AlertDeclare {
+		// One declaration per group: the group's other alerts of the
+		// delivery will join it, not declare, so they are not marked.
+		// Marking every alert of a storm cost each declaration a read and
+		// a clean-up of thousands of marks (Declaring, unmarkDeclaring),
+		// so that declaring slowed as the storm grew.
+		if rule.Action == warroom.AlertDeclare && declaring.first(group) {
 			if f.Declares == nil {
 				f.Declares = make([]bool, len(severities))
 			}
@@ -135,54 +125,70 @@ type AlertLimitReader interface {
 // the service cannot be read.
 func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPaging, bool) {
 	now := p.cfg.Now()
-	if c, ok := p.routeQueues.get(serviceID, now); ok {
+	if c, ok := p.routeQueues.get(serviceID, now, routeQueueTTL); ok {
 		return c, true
 	}
 	sp, err := p.cfg.Store.GetServicePaging(ctx, serviceID)
 	if err != nil {
 		return cachedPaging{}, false
 	}
-	c := cachedPaging{paging: sp, at: now}
+	c := cachedPaging{paging: sp}
 	limit := p.cfg.Policy.AlertIncidentLimit
 	lr, ok := p.cfg.Store.(AlertLimitReader)
-	if ok && limit.Limited() && slices.ContainsFunc(sp.AlertRules, func(r warroom.AlertRule) bool { return r.Action == warroom.AlertDeclare }) {
+	if ok && limit.Limited() && hasRule(sp.AlertRules, warroom.AlertDeclare) {
 		declared, hasOpen, err := lr.AlertLimitState(ctx, serviceID, now.Add(-limit.Window))
 		// Unread, it forecasts a declaration: the page queue, as before.
 		c.folds = err == nil && !warroom.MayDeclareFromAlert(limit, declared, hasOpen, now).Declare
 	}
-	p.routeQueues.put(serviceID, c)
+	p.routeQueues.put(serviceID, c, now, 10000) // services are few; bound it anyway
 	return c, true
 }
 
-// routeQueueCache keeps what RouteQueue read of services.
-type routeQueueCache struct {
-	mu       sync.Mutex
-	services map[string]cachedPaging
-}
-
+// cachedPaging is what forecastService read of a service.
 type cachedPaging struct {
 	paging warroom.ServicePaging
 	// folds: the service has declared its alert incident limit's worth
 	// and has an open incident, so a new alert group would be folded.
 	folds bool
-	at    time.Time
 }
 
-func (c *routeQueueCache) get(serviceID string, now time.Time) (cachedPaging, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.services[serviceID]
-	if !ok || now.Sub(e.at) >= routeQueueTTL || now.Before(e.at) {
-		return cachedPaging{}, false
-	}
-	return e, true
+// ttlCache keeps what this process read or saw (of services: routeQueues;
+// of alert groups: knownGroups) for as long as get's ttl, with at most
+// about max entries (put's): a storm of new keys empties it rather than
+// grows it for ever.
+type ttlCache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]ttlEntry[V]
 }
 
-func (c *routeQueueCache) put(serviceID string, e cachedPaging) {
+type ttlEntry[V any] struct {
+	v  V
+	at time.Time
+}
+
+// get returns what was put for k less than ttl before now.
+func (c *ttlCache[K, V]) get(k K, now time.Time, ttl time.Duration) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.services == nil || len(c.services) > 10000 {
-		c.services = map[string]cachedPaging{} // services are few; bound it anyway
+	e, ok := c.m[k]
+	if !ok || now.Sub(e.at) >= ttl || now.Before(e.at) {
+		var zero V
+		return zero, false
 	}
-	c.services[serviceID] = e
+	return e.v, true
+}
+
+func (c *ttlCache[K, V]) put(k K, v V, now time.Time, max int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > max {
+		c.m = map[K]ttlEntry[V]{}
+	}
+	c.m[k] = ttlEntry[V]{v, now}
+}
+
+func (c *ttlCache[K, V]) forget(k K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
 }
