@@ -69,12 +69,11 @@ func (t *tx) decideLimit(ctx context.Context, serviceID string, limit warroom.Al
 		ON CONFLICT (service_id) DO UPDATE SET service_id = excluded.service_id`, serviceID); err != nil {
 		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: lock the alert incident limit of service %s: %w", serviceID, err)
 	}
-	rows, err := t.tx.QueryContext(ctx, t.d.q(`SELECT declared_at FROM alert_declarations
-		WHERE service_id = ? AND routed AND declared_at > ?`), serviceID, t.d.timeArg(now.Add(-limit.Window)))
+	rows, err := txRows(ctx, t, routedDeclarationsSince, serviceID, t.d.timeArg(now.Add(-limit.Window)))
 	if err != nil {
 		return nil, warroom.StormDecision{}, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
 	}
-	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	declared, err := collect(rows, scanTime)
 	if err != nil {
 		return nil, warroom.StormDecision{}, err
 	}
@@ -84,6 +83,17 @@ func (t *tx) decideLimit(ctx context.Context, serviceID string, limit warroom.Al
 	}
 	return open, warroom.MayDeclareFromAlert(limit, declared, open != nil, now), nil
 }
+
+// routedDeclarationsSince reads when routing declared the incidents of a
+// service (the first argument) after a time (the second): those that count
+// against the alert incident limit.
+const routedDeclarationsSince = `SELECT declared_at FROM alert_declarations
+	WHERE service_id = ? AND routed AND declared_at > ?`
+
+// serviceOpenIncidents is the condition on incidents i that i is open (the
+// first argument, true) and of a service (the second).
+const serviceOpenIncidents = `i.open = ? AND EXISTS (SELECT 1 FROM incident_services sv
+	WHERE sv.incident_id = i.id AND sv.service_id = ?)`
 
 // countFolded adds n groups to the count of those folded into open (the
 // count starts again when the service folds into another incident) and
@@ -220,7 +230,7 @@ func (t *tx) lockGroups(ctx context.Context, serviceID string, keys []string) (m
 		}
 		q.WriteString(` ON CONFLICT (service_id, group_key) DO UPDATE SET service_id = excluded.service_id
 			RETURNING group_key, incident_id, alert_id, how`)
-		rows, err := t.tx.QueryContext(ctx, t.d.q(q.String()), args...)
+		rows, err := txRows(ctx, t, q.String(), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: lock alert groups: %w", err)
 		}
@@ -248,7 +258,7 @@ func (t *tx) lockGroups(ctx context.Context, serviceID string, keys []string) (m
 	incs := map[string]*warroom.Incident{}
 	for chunk := range slices.Chunk(incidentIDs, idsPerStatement) {
 		cond, arg := t.d.idsIn("id", chunk)
-		rows, err := t.tx.QueryContext(ctx, t.d.q("SELECT state FROM incidents WHERE "+cond), arg)
+		rows, err := txRows(ctx, t, "SELECT state FROM incidents WHERE "+cond, arg)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: read the incidents of alert groups: %w", err)
 		}
@@ -280,22 +290,19 @@ func (t *tx) setGroups(ctx context.Context, serviceID, incidentID string, groups
 	for chunk := range slices.Chunk(groups, groupsPerStatement) {
 		var q strings.Builder
 		q.WriteString("UPDATE alert_group_incidents SET incident_id = ?, how = ?, alert_id = CASE group_key")
-		args := make([]any, 0, 3*len(chunk)+3)
+		args := make([]any, 0, 2*len(chunk)+4)
 		args = append(args, incidentID, how)
 		for _, g := range chunk {
 			q.WriteString(" WHEN ? THEN ?")
 			args = append(args, g.GroupKey, g.AlertID)
 		}
-		q.WriteString(" END WHERE service_id = ? AND group_key IN (")
-		args = append(args, serviceID)
+		keys := make([]string, len(chunk))
 		for i, g := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("?")
-			args = append(args, g.GroupKey)
+			keys[i] = g.GroupKey
 		}
-		q.WriteString(")")
+		cond, keysArg := t.d.idsIn("group_key", keys)
+		q.WriteString(" END WHERE service_id = ? AND " + cond)
+		args = append(args, serviceID, keysArg)
 		if _, err := t.exec(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("sqlstore: record the incident of alert groups: %w", err)
 		}
@@ -307,8 +314,8 @@ func (t *tx) setGroups(ctx context.Context, serviceID, incidentID string, groups
 // highest number, or nil: what alerts of the service join.
 func (t *tx) newestOpenIncident(ctx context.Context, serviceID string) (*warroom.Incident, error) {
 	inc := &warroom.Incident{}
-	err := t.queryRow(ctx, `SELECT i.state FROM incidents i WHERE i.open = ? AND EXISTS (SELECT 1 FROM incident_services sv
-		WHERE sv.incident_id = i.id AND sv.service_id = ?) ORDER BY i.number DESC LIMIT 1`, true, serviceID).Scan(jsonCol{inc})
+	err := t.queryRow(ctx, "SELECT i.state FROM incidents i WHERE "+serviceOpenIncidents+" ORDER BY i.number DESC LIMIT 1",
+		true, serviceID).Scan(jsonCol{inc})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -423,8 +430,8 @@ func (s *Store) DeclareFromAlert(ctx context.Context, alertID string, now time.T
 		}
 		to := res.Incident.ID
 		if moveGroup {
-			rows, err := t.tx.QueryContext(ctx, t.d.q(`UPDATE alerts SET incident_id = ?, updated_at = ?
-				WHERE service_id = ? AND group_key = ? AND group_key <> '' AND incident_id = ? RETURNING id`),
+			rows, err := txRows(ctx, t, `UPDATE alerts SET incident_id = ?, updated_at = ?
+				WHERE service_id = ? AND group_key = ? AND group_key <> '' AND incident_id = ? RETURNING id`,
 				to, t.d.timeArg(now), a.serviceID, a.groupKey, split.From.ID)
 			if err != nil {
 				return nil, fmt.Errorf("sqlstore: move the alerts of group: %w", err)
@@ -479,18 +486,16 @@ func (t *tx) declaredFor(ctx context.Context, serviceID, incidentID, alertID str
 // rather than declare and page. Only a forecast: DeclareForAlert decides
 // under the service's lock.
 func (s *Store) AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error) {
-	rows, err := s.query(ctx, `SELECT declared_at FROM alert_declarations
-		WHERE service_id = ? AND routed AND declared_at > ?`, serviceID, s.d.timeArg(since))
+	rows, err := s.query(ctx, routedDeclarationsSince, serviceID, s.d.timeArg(since))
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
 	}
-	declared, err := collect(rows, func(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) })
+	declared, err := collect(rows, scanTime)
 	if err != nil {
 		return nil, false, err
 	}
 	var one int
-	err = s.queryRow(ctx, `SELECT 1 FROM incidents i WHERE i.open = ? AND EXISTS (SELECT 1 FROM incident_services sv
-		WHERE sv.incident_id = i.id AND sv.service_id = ?) LIMIT 1`, true, serviceID).Scan(&one)
+	err = s.queryRow(ctx, "SELECT 1 FROM incidents i WHERE "+serviceOpenIncidents+" LIMIT 1", true, serviceID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return declared, false, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,36 +98,10 @@ func testFairClaimConcurrently(t *testing.T, s *Store) {
 		jobs[i] = fairJob(fmt.Sprintf("j%03d", i), fmt.Sprintf("svc-%d", i%5), t0.Add(time.Duration(i%10)*time.Millisecond))
 	}
 	mustEnqueue(t, s, jobs...)
-	var mu sync.Mutex
-	claimedBy := map[string]string{}
-	var wg sync.WaitGroup
-	for g := range 8 {
-		owner := fmt.Sprintf("owner-%d", g)
-		wg.Go(func() {
-			for {
-				got, err := s.ClaimFair(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7, 2, nil)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, j := range got {
-					if prev, ok := claimedBy[j.ID]; ok {
-						t.Errorf("job %s claimed twice: by %s and %s", j.ID, prev, owner)
-					}
-					claimedBy[j.ID] = owner
-				}
-				mu.Unlock()
-			}
+	claimConcurrently(t, total, func(g int) string { return fmt.Sprintf("owner-%d", g) },
+		func(owner string) ([]engine.Job, error) {
+			return s.ClaimFair(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7, 2, nil)
 		})
-	}
-	wg.Wait()
-	if len(claimedBy) != total {
-		t.Fatalf("%d jobs claimed, want %d", len(claimedBy), total)
-	}
 }
 
 // The key is stored with a job, also with a follow-up inserted claimed.

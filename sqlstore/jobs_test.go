@@ -199,23 +199,19 @@ func testClaimRespectsDueTimeAndLease(t *testing.T, s *Store) {
 	wantCode(t, err, warroom.EInvalid)
 }
 
-// testClaimConcurrently claims from 8 goroutines under two owners at once;
-// on PostgreSQL they run on several connections, for real.
-func testClaimConcurrently(t *testing.T, s *Store) {
-	const total = 200
-	jobs := make([]engine.Job, total)
-	for i := range jobs {
-		jobs[i] = jobAt(fmt.Sprintf("j%03d", i), "", t0.Add(time.Duration(i%10)*time.Millisecond))
-	}
-	mustEnqueue(t, s, jobs...)
+// claimConcurrently runs claim from 8 goroutines (goroutine g as owner(g))
+// until it takes nothing, fails the test if a job is claimed twice or not
+// every one of total jobs is claimed, and returns who claimed each job.
+func claimConcurrently(t *testing.T, total int, owner func(g int) string, claim func(owner string) ([]engine.Job, error)) map[string]string {
+	t.Helper()
 	var mu sync.Mutex
 	claimedBy := map[string]string{}
 	var wg sync.WaitGroup
 	for g := range 8 {
-		owner := []string{"owner-a", "owner-b"}[g%2]
+		owner := owner(g)
 		wg.Go(func() {
 			for {
-				got, err := s.Claim(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7)
+				got, err := claim(owner)
 				if err != nil {
 					t.Error(err)
 					return
@@ -238,6 +234,22 @@ func testClaimConcurrently(t *testing.T, s *Store) {
 	if len(claimedBy) != total {
 		t.Fatalf("%d jobs claimed, want %d", len(claimedBy), total)
 	}
+	return claimedBy
+}
+
+// testClaimConcurrently claims from 8 goroutines under two owners at once;
+// on PostgreSQL they run on several connections, for real.
+func testClaimConcurrently(t *testing.T, s *Store) {
+	const total = 200
+	jobs := make([]engine.Job, total)
+	for i := range jobs {
+		jobs[i] = jobAt(fmt.Sprintf("j%03d", i), "", t0.Add(time.Duration(i%10)*time.Millisecond))
+	}
+	mustEnqueue(t, s, jobs...)
+	claimedBy := claimConcurrently(t, total, func(g int) string { return []string{"owner-a", "owner-b"}[g%2] },
+		func(owner string) ([]engine.Job, error) {
+			return s.Claim(context.Background(), "default", owner, t0.Add(time.Second), time.Hour, 7)
+		})
 	// Each job is held by the owner that claimed it.
 	for id, owner := range claimedBy {
 		if r := readJob(t, s, id); r.owner != owner {

@@ -19,9 +19,27 @@ var migrations embed.FS
 
 // migrate brings the schema to the latest version.
 func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
+	p, err := newMigrationProvider(db, d)
+	if err != nil {
+		return err
+	}
+	up := func() error {
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("sqlstore: migrate %s schema: %w", d.name, err)
+		}
+		return nil
+	}
+	if !d.dollar {
+		return up() // one process owns an SQLite file
+	}
+	return withMigrationLock(ctx, db, up)
+}
+
+// newMigrationProvider returns the goose provider of d's migrations on db.
+func newMigrationProvider(db *sql.DB, d *dialect) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations/"+d.name)
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrations: %w", err)
+		return nil, fmt.Errorf("sqlstore: migrations: %w", err)
 	}
 	gd := goose.DialectSQLite3
 	if d.dollar {
@@ -35,18 +53,9 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
 	p, err := goose.NewProvider(gd, db, fsys, goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true),
 		goose.WithAllowOutofOrder(true))
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrations: %w", err)
+		return nil, fmt.Errorf("sqlstore: migrations: %w", err)
 	}
-	up := func() error {
-		if _, err := p.Up(ctx); err != nil {
-			return fmt.Errorf("sqlstore: migrate %s schema: %w", d.name, err)
-		}
-		return nil
-	}
-	if !d.dollar {
-		return up() // one process owns an SQLite file
-	}
-	return withMigrationLock(ctx, db, up)
+	return p, nil
 }
 
 // withMigrationLock runs fn holding an advisory lock per schema, so that

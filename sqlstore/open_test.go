@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -152,15 +151,7 @@ func TestSQLiteCheckpointsOffTheWriter(t *testing.T) {
 // that move its schema down and up.
 func migrationProvider(t *testing.T, s *Store) *goose.Provider {
 	t.Helper()
-	fsys, err := fs.Sub(migrations, "migrations/"+s.d.name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gd := goose.DialectSQLite3
-	if s.d.dollar {
-		gd = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := newMigrationProvider(s.db, s.d)
 	if err != nil {
 		t.Fatal(err)
 	}

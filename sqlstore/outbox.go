@@ -607,7 +607,7 @@ func (s *Store) RecentSends(ctx context.Context, destination string, since time.
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent sends: %w", err)
 	}
-	return collect(rows, func(r scanner) (t time.Time, err error) { return t, r.Scan(timeCol{&t}) })
+	return collect(rows, scanTime)
 }
 
 // FindMessage returns a message; ENotFound.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -25,3 +26,6 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	}
 	return out, nil
 }
+
+// scanTime scans a row of one time column, for collect.
+func scanTime(r scanner) (at time.Time, err error) { return at, r.Scan(timeCol{&at}) }

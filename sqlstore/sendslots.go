@@ -56,7 +56,7 @@ func (s *Store) ReserveSend(ctx context.Context, owner, id, destination string, 
 		if err != nil {
 			return fmt.Errorf("sqlstore: sends to a destination: %w", err)
 		}
-		history, err := collect(rows, func(r scanner) (v time.Time, err error) { return v, r.Scan(timeCol{&v}) })
+		history, err := collect(rows, scanTime)
 		if err != nil {
 			return fmt.Errorf("sqlstore: sends to a destination: %w", err)
 		}
