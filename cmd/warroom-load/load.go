@@ -31,6 +31,7 @@ type loader struct {
 	key    string // the integration key
 	group  amGroup
 	pace   *pacing // nil: closed loop
+	clock  loadClock
 
 	start, stopAt time.Time
 	budget        atomic.Int64 // requests left, when cfg.requests > 0
@@ -46,7 +47,7 @@ type loader struct {
 }
 
 func newLoader(cfg config, client *http.Client, gen *generator, key string) *loader {
-	l := &loader{cfg: cfg, client: client, gen: gen, key: key, errs: map[string]int64{}, group: gen.oneGroup()}
+	l := &loader{cfg: cfg, client: client, gen: gen, key: key, errs: map[string]int64{}, group: gen.oneGroup(), clock: wallClock{}}
 	if cfg.kind == kindPagerDuty {
 		l.target = cfg.server + "/v2/enqueue"
 	} else {
@@ -70,7 +71,7 @@ func (c config) workers() int {
 
 // take reports whether a worker may send one more request.
 func (l *loader) take() bool {
-	if !time.Now().Before(l.stopAt) {
+	if !l.clock.Now().Before(l.stopAt) {
 		return false
 	}
 	return l.cfg.requests <= 0 || l.budget.Add(-1) >= 0
@@ -79,14 +80,14 @@ func (l *loader) take() bool {
 // run starts the workers and waits for them; it returns how long the
 // load lasted, from the first request to the last answer.
 func (l *loader) run(ctx context.Context) time.Duration {
-	l.start = time.Now()
+	l.start = l.clock.Now()
 	l.stopAt = l.start.Add(l.cfg.duration)
 	var wg sync.WaitGroup
 	for w := range l.cfg.workers() {
 		wg.Go(func() { l.work(ctx, w) })
 	}
 	wg.Wait()
-	return time.Since(l.start)
+	return l.clock.Now().Sub(l.start)
 }
 
 // waitTurn, with --rate, waits until the worker's request seq is due and
@@ -97,16 +98,37 @@ func (l *loader) waitTurn(ctx context.Context, w, seq int) (time.Duration, bool)
 	if !due.Before(l.stopAt) {
 		return 0, false
 	}
-	if d := time.Until(due); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return 0, false
-		case <-t.C:
-		}
+	if !l.clock.SleepUntil(ctx, due) {
+		return 0, false
 	}
-	return max(time.Since(due), 0), true
+	return max(l.clock.Now().Sub(due), 0), true
+}
+
+// loadClock is the loader's clock, a parameter so that a test can check
+// the --rate timetable without depending on how fast the machine is.
+type loadClock interface {
+	Now() time.Time
+	// SleepUntil returns when t has come (true) or ctx is done (false).
+	SleepUntil(ctx context.Context, t time.Time) bool
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) SleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
 }
 
 // work is one worker: it keeps the fingerprints of its accepted firing

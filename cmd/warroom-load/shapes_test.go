@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,6 +77,7 @@ func TestOneGroupPayload(t *testing.T) {
 // does and keeps each request's alerts; delay slows every answer.
 type fakeIntake struct {
 	delay time.Duration
+	clock loadClock // when arrivals are timed; nil: the wall clock
 	mu    sync.Mutex
 	reqs  [][]intake.Alert // the alerts of each request, as parsed
 	times []time.Time
@@ -94,7 +96,11 @@ func (f *fakeIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.mu.Lock()
 		f.reqs = append(f.reqs, got)
-		f.times = append(f.times, time.Now())
+		if f.clock != nil {
+			f.times = append(f.times, f.clock.Now())
+		} else {
+			f.times = append(f.times, time.Now())
+		}
 		f.mu.Unlock()
 		time.Sleep(f.delay)
 		w.WriteHeader(http.StatusAccepted)
@@ -225,26 +231,64 @@ func TestPacingTimetable(t *testing.T) {
 }
 
 // TestRatePacesRequests: with --rate the generator waits for each
-// request's turn. 30 requests at 100 a second cannot take less than
-// 290 ms however fast the server answers (closed loop, they would take a
-// few milliseconds).
+// request's turn: 30 requests at 100 a second, the k-th sent no earlier
+// than k*10 ms after the start, however fast the server answers (closed
+// loop, they would all go at once). The loader runs on a test clock that
+// the intake reads too, so the check does not depend on the machine's
+// speed.
 func TestRatePacesRequests(t *testing.T) {
-	f := &fakeIntake{}
-	begin := time.Now()
-	rep := runFake(t, f, "--rate", "1000", "--batch", "10", "--senders", "2", "--requests", "30", "--shape", "one-group")
-	if took := time.Since(begin); took < 290*time.Millisecond {
-		t.Fatalf("30 requests at 100/s took %s", took)
+	clock := &steppedClock{now: time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)}
+	start := clock.Now()
+	f := &fakeIntake{clock: clock}
+	rep := runFakeLoader(t, f, clock, "--rate", "1000", "--batch", "10", "--senders", "2", "--requests", "30", "--shape", "one-group")
+	if rep.requests.Load() != 30 || rep.alertsDone.Load() != 300 || len(rep.lateness) != 30 {
+		t.Fatalf("%d requests, %d alerts accepted, %d lateness figures", rep.requests.Load(), rep.alertsDone.Load(), len(rep.lateness))
 	}
-	if rep.Pacing == nil || rep.Pacing.RequestsDue != 30 || rep.Pacing.RequestsSent != 30 || rep.Pacing.FellBehind ||
-		rep.Pacing.Senders != 2 || rep.AlertsAccepted != 300 || rep.Pacing.Lateness.Count != 30 {
-		t.Fatalf("report %+v pacing %+v", rep, rep.Pacing)
-	}
-	// The requests' arrival: the k-th cannot come before k*10ms.
-	for k, at := range f.times {
-		if early := f.times[0].Add(time.Duration(k) * 10 * time.Millisecond).Sub(at); early > 2*time.Millisecond {
-			t.Fatalf("request %d arrived %s before its turn", k, early)
+	sent := slices.Clone(f.times)
+	slices.SortFunc(sent, time.Time.Compare)
+	for k, at := range sent {
+		if turn := start.Add(time.Duration(k) * 10 * time.Millisecond); at.Before(turn) {
+			t.Fatalf("request %d arrived at +%s, before its turn at +%s", k, at.Sub(start), turn.Sub(start))
 		}
 	}
+}
+
+// steppedClock is a test clock: sleeping moves it to the wake-up time at
+// once.
+type steppedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *steppedClock) SleepUntil(ctx context.Context, t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	return ctx.Err() == nil
+}
+
+// runFakeLoader runs the generator's loader alone (no report) against f
+// on clock.
+func runFakeLoader(t *testing.T, f *fakeIntake, clock loadClock, args ...string) *loader {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	cfg, err := parseFlags(append([]string{"--server", srv.URL, "--key", "secret-key"}, args...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLoader(cfg, newClient(cfg.workers(), cfg.timeout), newGenerator(cfg.service), cfg.key)
+	l.clock = clock
+	l.run(context.Background())
+	return l
 }
 
 // TestRateFallsBehind: a server answering in 50 ms lets one sender send
