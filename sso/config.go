@@ -102,7 +102,8 @@ func absoluteHTTPURL(s string) bool {
 }
 
 // ParseGroupRoles parses GROUP=ROLE pairs separated by commas, e.g.
-// "sre-admins=admin,sre=responder". A group may be named once.
+// "sre-admins=admin,sre=responder". A group may be named once; a group
+// name may hold "=" but not ",".
 func ParseGroupRoles(s string) (map[string]warroom.AccountRole, error) {
 	m := map[string]warroom.AccountRole{}
 	for pair := range strings.SplitSeq(s, ",") {
@@ -110,9 +111,13 @@ func ParseGroupRoles(s string) (map[string]warroom.AccountRole, error) {
 		if pair == "" {
 			continue
 		}
-		group, role, ok := strings.Cut(pair, "=")
-		group, role = strings.TrimSpace(group), strings.TrimSpace(role)
-		if !ok || group == "" {
+		// The last "=": a role has none, a group name may.
+		i := strings.LastIndex(pair, "=")
+		if i <= 0 {
+			return nil, fmt.Errorf("%q: write GROUP=ROLE, e.g. sre-admins=admin", pair)
+		}
+		group, role := strings.TrimSpace(pair[:i]), strings.TrimSpace(pair[i+1:])
+		if group == "" {
 			return nil, fmt.Errorf("%q: write GROUP=ROLE, e.g. sre-admins=admin", pair)
 		}
 		r := warroom.AccountRole(role)
