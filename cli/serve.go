@@ -63,6 +63,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	incidents := &warroom.Incidents{Store: store, Now: a.now, Policy: cfg.Policy,
 		NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
+	// Single sign-on (nil when off). The web UI mounts its Start and
+	// Finish (docs/sso.md); until it lands nothing serves them.
+	oidc, err := a.startSSO(ctx, cfg, store, logger)
+	if err != nil {
+		return err
+	}
+	_ = oidc
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

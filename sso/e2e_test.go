@@ -746,6 +746,9 @@ func TestFlowCookie(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != callbackPath || c.MaxAge != 600 || c.Secure {
 		t.Errorf("cookie %s", c)
 	}
+	if e.sso.CallbackPath() != callbackPath {
+		t.Errorf("callback path %q", e.sso.CallbackPath())
+	}
 	if !strings.HasPrefix(resp.Header.Get("Location"), e.idp.AuthorizationEndpoint()+"?") {
 		t.Errorf("Location %s", resp.Header.Get("Location"))
 	}

@@ -64,6 +64,7 @@ func (l *Lazy) Provider(ctx context.Context) (*Provider, error) {
 }
 
 // CallbackPath is the path of the redirect URL: where Finish is mounted.
+// It needs no discovery.
 func (l *Lazy) CallbackPath() string {
 	u, _ := url.Parse(l.cfg.RedirectURL) // Validate parsed it
 	return u.EscapedPath()

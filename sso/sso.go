@@ -113,6 +113,9 @@ func (p *Provider) Start(w http.ResponseWriter, r *http.Request, returnTo string
 	return nil
 }
 
+// CallbackPath is the path of the redirect URL: where Finish is mounted.
+func (p *Provider) CallbackPath() string { return p.cookies.path }
+
 // randomToken returns 256 random bits, base64url: a state or a nonce.
 func randomToken() string {
 	b := make([]byte, 32)
