@@ -788,3 +788,37 @@ func TestNewRefusesAWrongIssuer(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// lateUsers is a store in which the account appears between the lookup
+// and the insert: a first sign-in of the same person in another tab.
+type lateUsers struct {
+	Users
+	appear func()
+}
+
+func (l *lateUsers) FindUserByEmail(ctx context.Context, email string) (*warroom.User, error) {
+	if l.appear != nil {
+		appear := l.appear
+		l.appear = nil
+		_, err := l.Users.FindUserByEmail(ctx, email)
+		appear()
+		return nil, err
+	}
+	return l.Users.FindUserByEmail(ctx, email)
+}
+
+func TestFirstSignInRacesAnother(t *testing.T) {
+	e := newEnv(t, withGroups("sre=responder"))
+	var other *warroom.User
+	users := &lateUsers{Users: e.store, appear: func() { other = e.addUser("jane", "jane.doe@example.com", warroom.AccountViewer) }}
+	var err error
+	if e.sso, err = New(context.Background(), e.sso.cfg, users, e.clock.Now); err != nil {
+		t.Fatal(err)
+	}
+	u := jane()
+	u.groups = []string{"sre"}
+	got := e.signIn(u, "/")
+	if got.User.ID != other.ID || got.User.Role != warroom.AccountResponder || e.userCount() != 1 {
+		t.Errorf("signed in as %+v (%d users), want the account the other sign-in made, with its role from the groups", got.User, e.userCount())
+	}
+}
