@@ -30,8 +30,8 @@ type Requests struct {
 	now    func() time.Time
 	api    *slack.Client
 
-	mu   sync.Mutex
-	seen map[string]time.Time // signature -> when it leaves the window
+	mu    sync.Mutex
+	seen  map[string]time.Time // signature -> when it leaves the window
 	swept time.Time
 }
 
