@@ -2,6 +2,8 @@ package chat_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,6 +51,8 @@ type env struct {
 
 const announceChannel = "CANNOUNCE"
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 func newEnv(t *testing.T, dsn string) *env {
 	ctx := context.Background()
 	store, err := sqlstore.Open(ctx, dsn)
@@ -63,12 +67,12 @@ func newEnv(t *testing.T, dsn string) *env {
 	e := &env{t: t, ctx: ctx, clock: clock, store: store, fake: fake, users: map[string]*warroom.User{}}
 	e.inc = &warroom.Incidents{Store: store, Now: clock.Now, Policy: warroom.DefaultPolicy(),
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }, BridgeURLTemplate: "https://meet.example.com/{ref}"}
-	e.syncer, err = chat.NewSyncer(chat.SyncConfig{Store: store, Client: client, Now: clock.Now, Announce: []string{announceChannel}, Owner: "test"})
+	e.syncer, err = chat.NewSyncer(chat.SyncConfig{Store: store, Client: client, Now: clock.Now, Announce: []string{announceChannel}, Owner: "test", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.inbox = slack.NewRequests("signing-secret", nil, time.Now)
-	e.ops, err = chat.NewOps(chat.OpsConfig{Incidents: e.inc, Store: store, Client: client, Responder: e.inbox, Now: clock.Now})
+	e.ops, err = chat.NewOps(chat.OpsConfig{Incidents: e.inc, Store: store, Client: client, Responder: e.inbox, Now: clock.Now, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,8 +117,8 @@ func syncJob(incidentID, key string, due time.Time) engine.Job {
 // two runs never post the same step), then does every step after the
 // cursor in timeline order, saving the cursor after each. A rate limit
 // ends the run with a follow-up job when the chat system said to come
-// back; any other failure is recorded on the state and returned, so the
-// engine retries the job after its backoff.
+// back, any other failure with one after the backoff; both are recorded
+// on the state (LastError, RetryAt).
 func (s *Syncer) Handle(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var p SyncPayload
 	if err := json.Unmarshal(job.Payload, &p); err != nil || p.IncidentID == "" {
@@ -132,14 +132,20 @@ func (s *Syncer) Handle(ctx context.Context, job engine.Job, now time.Time) ([]e
 	} else if err != nil {
 		return nil, err
 	}
-	follow, runErr := s.run(ctx, st, job, now)
+	follow, runErr := s.run(ctx, st, now)
 	if err := s.cfg.Store.ReleaseChat(context.WithoutCancel(ctx), p.IncidentID, s.cfg.Owner); err != nil && runErr == nil {
 		runErr = err
 	}
 	return follow, runErr
 }
 
-func (s *Syncer) run(ctx context.Context, st *State, job engine.Job, now time.Time) ([]engine.Job, error) {
+func (s *Syncer) run(ctx context.Context, st *State, now time.Time) ([]engine.Job, error) {
+	if st.RetryAt != nil && now.Before(*st.RetryAt) {
+		// A failed step is waiting for its retry job (scheduled by fail):
+		// that one does the work of this job too, and the chat system is
+		// not asked before it said or before the backoff.
+		return nil, nil
+	}
 	inc, err := s.cfg.Store.FindIncident(ctx, st.IncidentID)
 	if err != nil {
 		return nil, err
@@ -159,14 +165,11 @@ func (s *Syncer) run(ctx context.Context, st *State, job engine.Job, now time.Ti
 			var rl *RateLimitedError
 			switch {
 			case errors.As(err, &rl):
-				retry := s.cfg.Now().Add(rl.RetryAfter)
-				s.fail(ctx, st, err, retry)
-				return []engine.Job{syncJob(st.IncidentID, fmt.Sprintf("%s:retry:%d", st.IncidentID, retry.UnixMicro()), retry)}, nil
+				return nil, s.fail(ctx, st, err, s.cfg.Now().Add(rl.RetryAfter))
 			case errors.As(err, &perm) || errors.Is(err, ErrUserNotFound):
 				post.Error = err.Error()
 			case err != nil:
-				s.fail(ctx, st, err, s.cfg.Now().Add(s.cfg.Backoff(job.Attempts+1)))
-				return nil, err
+				return nil, s.fail(ctx, st, err, s.cfg.Now().Add(s.cfg.Backoff(st.Attempts+1)))
 			}
 			st.Step, st.Attempts, st.LastError, st.RetryAt, st.UpdatedAt = step+1, 0, "", nil, post.At
 			if err := s.cfg.Store.SaveChat(ctx, st, s.cfg.Owner, post); err != nil {
@@ -181,9 +184,15 @@ func (s *Syncer) run(ctx context.Context, st *State, job engine.Job, now time.Ti
 	return nil, nil
 }
 
-// fail records a failed step on the state (best effort: the job's
-// outcome does not depend on it).
-func (s *Syncer) fail(ctx context.Context, st *State, err error, retry time.Time) {
+// fail records a failed step on the state with when it is tried again,
+// and schedules that retry (first, so that a crash in between leaves a
+// retry and no state waiting for a job that does not exist). The jobs of
+// the incident's new events wait for it (run), so an outage costs one
+// call per retry, not one per event.
+func (s *Syncer) fail(ctx context.Context, st *State, err error, retry time.Time) error {
+	if jerr := s.cfg.Store.Enqueue(ctx, syncJob(st.IncidentID, fmt.Sprintf("%s:retry:%d", st.IncidentID, retry.UnixMicro()), retry)); jerr != nil {
+		return errors.Join(err, jerr) // the engine retries this job instead
+	}
 	st.Attempts++
 	st.UpdatedAt = s.cfg.Now()
 	st.LastError = err.Error()
@@ -192,6 +201,7 @@ func (s *Syncer) fail(ctx context.Context, st *State, err error, retry time.Time
 		s.cfg.Logger.Warn("chat: cannot record a failed step", "incident", st.IncidentID, "err", serr)
 	}
 	s.cfg.Logger.Info("chat: step failed; retrying", "incident", st.IncidentID, "err", err, "retry_at", retry)
+	return nil
 }
 
 // work is one run's view of an incident.
