@@ -22,6 +22,7 @@ type serveConfig struct {
 	Policy          warroom.Policy
 	Paging          pagingConfig
 	Retention       retentionConfig // how long finished work is kept (retention.go)
+	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -37,6 +38,7 @@ func defaultServeConfig() serveConfig {
 		Policy:          warroom.DefaultPolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
+		Chat:            defaultChatConfig(),
 	}
 }
 
@@ -70,7 +72,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
-	return append(append(settings, pagingSettings()...), retentionSettings()...)
+	return append(append(append(settings, pagingSettings()...), retentionSettings()...), chatSettings()...)
 }
 
 // validate reports the first setting that makes no sense.
@@ -95,6 +97,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {
+		return err
+	}
+	if err := c.Chat.validate(c.Paging); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

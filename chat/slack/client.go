@@ -51,6 +51,10 @@ func New(token, apiURL string, hc *http.Client) *Client {
 	return &Client{api: slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc))}
 }
 
+// NewClient is New with the default HTTP client; apiURL may lack the
+// trailing slash (notify/slack's form, --slack-api-url).
+func NewClient(token, apiURL string) *Client { return New(token, apiURL, nil) }
+
 // Provider implements chat.Client.
 func (c *Client) Provider() string { return Provider }
 
