@@ -53,8 +53,8 @@ func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warro
 	rt.engine = engine.New(engine.Config{Store: store, Now: a.now, Logger: log, Owner: owner,
 		Queues: []string{chat.Queue, chat.OpsQueue}, Lease: claimLease, Heartbeat: claimHeartbeat,
 		// Incidents' channels side by side, one run per incident at a time.
-		PerKey:  map[string]int{chat.Queue: 1},
-		Workers: map[string]int{chat.Queue: 4, chat.OpsQueue: 2},
+		PerKey:   map[string]int{chat.Queue: 1},
+		Workers:  map[string]int{chat.Queue: 4, chat.OpsQueue: 2},
 		Handlers: map[string]engine.Handler{chat.KindSync: syncer.Handle, chat.KindCommand: ops.HandleJob}})
 	rt.api = &httpapi.ChatAPI{Provider: client.Provider(), Inbound: requests, Ops: ops, Store: store, Announce: cfg.Chat.announce()}
 	return rt, nil
