@@ -36,7 +36,7 @@ func dialects(t *testing.T, f func(t *testing.T, dsn string)) {
 
 // env is a warroom process with chat on a fake Slack and a test clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	clock  *testclock.Clock
 	store  *sqlstore.Store
@@ -53,7 +53,7 @@ const announceChannel = "CANNOUNCE"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t testing.TB, dsn string) *env {
 	ctx := context.Background()
 	store, err := sqlstore.Open(ctx, dsn)
 	if err != nil {

@@ -197,7 +197,9 @@ func (o *Ops) enqueue(ctx context.Context, job CommandJob) error {
 	if err != nil {
 		return err
 	}
-	err = o.cfg.Store.Enqueue(ctx, engine.Job{Queue: OpsQueue, Kind: KindCommand, Key: KindCommand + ":" + job.RequestID,
+	// Someone waits on this write (and the chat system's time limit):
+	// it goes before bulk work where the store orders writers.
+	err = o.cfg.Store.Enqueue(engine.WithUrgency(ctx), engine.Job{Queue: OpsQueue, Kind: KindCommand, Key: KindCommand + ":" + job.RequestID,
 		FairKey: job.ActorID, DueAt: o.cfg.Now(), Payload: payload})
 	if err == nil && o.cfg.Wake != nil {
 		o.cfg.Wake()
@@ -236,7 +238,7 @@ func (o *Ops) userOf(ctx context.Context, chatUserID string) (*warroom.User, err
 	if err != nil {
 		return nil, err
 	}
-	if err := o.cfg.Store.LinkChatUser(ctx, provider, chatUserID, u.ID, false, o.cfg.Now()); err != nil {
+	if err := o.cfg.Store.LinkChatUser(engine.WithUrgency(ctx), provider, chatUserID, u.ID, false, o.cfg.Now()); err != nil {
 		o.cfg.Logger.Warn("chat: cannot keep a user link", "err", err)
 	}
 	return u, nil

@@ -42,7 +42,7 @@ type answer struct {
 }
 
 // signedPost posts a form signed at ts with key.
-func signedPost(t *testing.T, url string, form url.Values, ts int64, key string) (*http.Response, string) {
+func signedPost(t testing.TB, url string, form url.Values, ts int64, key string) (*http.Response, string) {
 	t.Helper()
 	body := form.Encode()
 	mac := hmac.New(sha256.New, []byte(key))
