@@ -22,7 +22,7 @@ func TestOneRunAtATimePerIncident(t *testing.T) {
 			t.Fatalf("%d Slack calls while another process held the incident", n)
 		}
 		st := &chat.State{IncidentID: inc.ID, ChannelID: "CSTOLEN", UpdatedAt: e.clock.Now()}
-		if err := e.store.SaveChat(e.ctx, st, "test", nil); warroom.ErrorCode(err) != warroom.EConflict {
+		if err := e.store.SaveChat(e.ctx, st, "test", e.clock.Now().Add(time.Minute), nil); warroom.ErrorCode(err) != warroom.EConflict {
 			t.Fatalf("save without the lease: %v, want conflict", err)
 		}
 		e.clock.Advance(2*time.Minute + time.Second)
@@ -32,6 +32,17 @@ func TestOneRunAtATimePerIncident(t *testing.T) {
 			t.Fatalf("no takeover after the lease ended: %+v", ch)
 		}
 		assertOrder(t, ch, []string{"declared SEV3"})
+
+		// A restart on SQLite releases what the dead process held.
+		if _, err := e.store.LeaseChat(e.ctx, inc.ID, "slack", "dead-process", e.clock.Now(), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.store.ReleaseChatLeases(e.ctx); err != nil || n != 1 {
+			t.Fatalf("released %d %v", n, err)
+		}
+		if _, err := e.store.LeaseChat(e.ctx, inc.ID, "slack", "test", e.clock.Now(), time.Minute); err != nil {
+			t.Fatalf("lease after the release: %v", err)
+		}
 	})
 }
 

@@ -57,9 +57,13 @@ type Store interface {
 	// the error's state is returned with it).
 	LeaseChat(ctx context.Context, incidentID, provider, owner string, now time.Time, lease time.Duration) (*State, error)
 	// SaveChat stores st (cursor, channel, failure) and, if post is not
-	// nil, records it, in one transaction; EConflict if owner no longer
-	// holds the lease.
-	SaveChat(ctx context.Context, st *State, owner string, post *Post) error
+	// nil, records it, and extends owner's lease to until, in one
+	// transaction; EConflict if owner no longer holds the lease.
+	SaveChat(ctx context.Context, st *State, owner string, until time.Time, post *Post) error
+	// ReleaseChatLeases gives up every lease of chat work (SQLite at
+	// start: one process owns the file, so the leases left are those of
+	// a process that died) and returns how many.
+	ReleaseChatLeases(ctx context.Context) (int, error)
 	// ReleaseChat gives up owner's lease.
 	ReleaseChat(ctx context.Context, incidentID, owner string) error
 	// ChatState returns an incident's chat state with its posts;

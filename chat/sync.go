@@ -38,8 +38,8 @@ type SyncConfig struct {
 	Announce []string
 	// Owner names this process in the leases of incidents' chat work.
 	Owner string
-	// Lease is how long one run may hold an incident's chat work;
-	// default 2 minutes.
+	// Lease is how long one run holds an incident's chat work without
+	// saving a step (each step extends it); default 2 minutes.
 	Lease time.Duration
 	// Backoff is the engine's (the delay before retry n), to show when
 	// a failed step is tried again; default engine.DefaultBackoff.
@@ -172,12 +172,12 @@ func (s *Syncer) run(ctx context.Context, st *State, now time.Time) ([]engine.Jo
 				return nil, s.fail(ctx, st, err, s.cfg.Now().Add(s.cfg.Backoff(st.Attempts+1)))
 			}
 			st.Step, st.Attempts, st.LastError, st.RetryAt, st.UpdatedAt = step+1, 0, "", nil, post.At
-			if err := s.cfg.Store.SaveChat(ctx, st, s.cfg.Owner, post); err != nil {
+			if err := s.cfg.Store.SaveChat(ctx, st, s.cfg.Owner, s.cfg.Now().Add(s.cfg.Lease), post); err != nil {
 				return nil, err
 			}
 		}
 		st.Seq, st.Step, st.UpdatedAt = e.Seq, 0, s.cfg.Now()
-		if err := s.cfg.Store.SaveChat(ctx, st, s.cfg.Owner, nil); err != nil {
+		if err := s.cfg.Store.SaveChat(ctx, st, s.cfg.Owner, s.cfg.Now().Add(s.cfg.Lease), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +197,7 @@ func (s *Syncer) fail(ctx context.Context, st *State, err error, retry time.Time
 	st.UpdatedAt = s.cfg.Now()
 	st.LastError = err.Error()
 	st.RetryAt = &retry
-	if serr := s.cfg.Store.SaveChat(context.WithoutCancel(ctx), st, s.cfg.Owner, nil); serr != nil {
+	if serr := s.cfg.Store.SaveChat(context.WithoutCancel(ctx), st, s.cfg.Owner, s.cfg.Now().Add(s.cfg.Lease), nil); serr != nil {
 		s.cfg.Logger.Warn("chat: cannot record a failed step", "incident", st.IncidentID, "err", serr)
 	}
 	s.cfg.Logger.Info("chat: step failed; retrying", "incident", st.IncidentID, "err", err, "retry_at", retry)

@@ -69,6 +69,15 @@ func (c *chatRuntime) reactor(paging sqlstore.IncidentReactor) sqlstore.Incident
 // run runs the chat engine, woken whenever jobs are committed, until ctx
 // is done.
 func (c *chatRuntime) run(ctx context.Context) {
+	if c.store.Dialect() == "sqlite" {
+		// One process owns an SQLite file: the chat leases left are those
+		// of a process that died; its work resumes now, not when they end.
+		if n, err := c.store.ReleaseChatLeases(ctx); err != nil {
+			c.log.Error("chat: cannot release the previous process's leases; its work resumes when they end", "err", err)
+		} else if n > 0 {
+			c.log.Info("chat: released the previous process's leases", "incidents", n)
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { c.engine.Run(ctx) })
 	wg.Go(func() {

@@ -56,7 +56,7 @@ func (s *Store) LeaseChat(ctx context.Context, incidentID, provider, owner strin
 }
 
 // SaveChat implements chat.Store; st.UpdatedAt is when.
-func (s *Store) SaveChat(ctx context.Context, st *chat.State, owner string, post *chat.Post) error {
+func (s *Store) SaveChat(ctx context.Context, st *chat.State, owner string, until time.Time, post *chat.Post) error {
 	now := st.UpdatedAt
 	return s.inTx(ctx, func(t *tx) error {
 		archived := 0
@@ -64,10 +64,10 @@ func (s *Store) SaveChat(ctx context.Context, st *chat.State, owner string, post
 			archived = 1
 		}
 		res, err := t.exec(ctx, `UPDATE chat_channels SET channel_id = ?, channel_name = ?, done_seq = ?, done_steps = ?,
-			topic = ?, purpose = ?, archived = ?, attempts = ?, last_error = ?, retry_at = ?, updated_at = ?
+			topic = ?, purpose = ?, archived = ?, attempts = ?, last_error = ?, retry_at = ?, updated_at = ?, lease_until = ?
 			WHERE incident_id = ? AND lease_owner = ?`,
 			st.ChannelID, st.ChannelName, st.Seq, st.Step, st.Topic, st.Purpose, archived, st.Attempts,
-			st.LastError, t.d.nullTimeArg(st.RetryAt), t.d.timeArg(now), st.IncidentID, owner)
+			st.LastError, t.d.nullTimeArg(st.RetryAt), t.d.timeArg(now), t.d.timeArg(until), st.IncidentID, owner)
 		if err != nil {
 			return fmt.Errorf("sqlstore: save chat state: %w", err)
 		}
@@ -95,6 +95,16 @@ func (s *Store) ReleaseChat(ctx context.Context, incidentID, owner string) error
 		return fmt.Errorf("sqlstore: release chat work: %w", err)
 	}
 	return nil
+}
+
+// ReleaseChatLeases implements chat.Store.
+func (s *Store) ReleaseChatLeases(ctx context.Context) (int, error) {
+	res, err := s.exec(ctx, "UPDATE chat_channels SET lease_owner = '', lease_until = NULL WHERE lease_owner <> ''")
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: release chat leases: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // ChatState implements chat.Store.
