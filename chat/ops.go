@@ -279,6 +279,9 @@ func (o *Ops) incident(ctx context.Context, actor warroom.Actor, ref, channelID 
 	}
 	inc, err := o.cfg.Store.FindIncident(ctx, id)
 	if err != nil || !inc.VisibleTo(actor) {
+		if ref == "" {
+			return nil, Reply{Text: "No incident of yours belongs to this channel."}, false
+		}
 		return nil, Reply{Text: fmt.Sprintf("No incident %s.", ref)}, false
 	}
 	return inc, Reply{}, true

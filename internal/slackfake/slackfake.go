@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Token is the bot token the fake accepts.
@@ -60,11 +61,12 @@ type Server struct {
 	limited   int // the next n calls answer 429
 	retry     int // Retry-After seconds
 	ts        int
+	changed   chan struct{} // closed and replaced at every call
 }
 
 // New starts a fake Slack; it stops at the end of the test.
 func New(t testing.TB) *Server {
-	s := &Server{channels: map[string]*Channel{}, responses: map[string][]json.RawMessage{}}
+	s := &Server{channels: map[string]*Channel{}, responses: map[string][]json.RawMessage{}, changed: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -72,6 +74,34 @@ func New(t testing.TB) *Server {
 
 // APIURL is the Web API root for slack-go (slack.OptionAPIURL).
 func (s *Server) APIURL() string { return s.URL + "/api/" }
+
+// WaitFor waits until cond holds, checking it after every request the
+// fake answers; it fails the test if that takes longer than timeout (a
+// real server under test runs on the wall clock).
+func (s *Server) WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("slackfake: %s did not happen within %s; calls: %+v", what, timeout, s.Calls())
+		}
+	}
+}
+
+// bump wakes WaitFor; s.mu is held.
+func (s *Server) bump() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
 
 // ResponseURL is a response URL named id.
 func (s *Server) ResponseURL(id string) string { return s.URL + "/response/" + id }
@@ -151,6 +181,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		s.responses[id] = append(s.responses[id], json.RawMessage(b))
+		s.bump()
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"ok":true}`)
@@ -164,6 +195,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.bump()
 	call := Call{Method: method, Params: r.PostForm}
 	switch {
 	case s.down:
