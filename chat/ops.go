@@ -94,6 +94,16 @@ func NewOps(cfg OpsConfig) (*Ops, error) {
 	return &Ops{cfg: cfg}, nil
 }
 
+// AnswerWithin bounds the work done before answering a request (a
+// user's first lookup in the chat system, the database): Slack waits 3
+// seconds, then tells the person the command failed.
+const AnswerWithin = 2500 * time.Millisecond
+
+// respondAttempts is how often a job tries to answer through a response
+// URL (Slack's expire after 30 minutes and 5 uses) before giving up; the
+// command itself is done by then.
+const respondAttempts = 5
+
 // CommandJob is the payload of a KindCommand job.
 type CommandJob struct {
 	Parsed      Parsed `json:"parsed"`
@@ -109,6 +119,8 @@ type CommandJob struct {
 // see the incident) is checked here, before the job that writes is
 // scheduled.
 func (o *Ops) Command(ctx context.Context, req Request) Reply {
+	ctx, cancel := context.WithTimeout(ctx, AnswerWithin)
+	defer cancel()
 	p, err := ParseCommand(req.Text)
 	var ue *UsageError
 	if errors.As(err, &ue) {
@@ -155,6 +167,8 @@ func (o *Ops) Command(ctx context.Context, req Request) Reply {
 // Interact answers a button or a message shortcut, with the same checks
 // as Command.
 func (o *Ops) Interact(ctx context.Context, in Interaction) Reply {
+	ctx, cancel := context.WithTimeout(ctx, AnswerWithin)
+	defer cancel()
 	actor, reply, ok := o.actor(ctx, in.UserID)
 	if !ok {
 		return reply
@@ -351,7 +365,15 @@ func (o *Ops) HandleJob(ctx context.Context, job engine.Job, _ time.Time) ([]eng
 	if cj.ResponseURL == "" {
 		return nil, nil
 	}
-	return nil, o.cfg.Responder.Respond(ctx, cj.ResponseURL, reply)
+	if err := o.cfg.Responder.Respond(ctx, cj.ResponseURL, reply); err != nil {
+		if job.Attempts+1 >= respondAttempts {
+			return nil, engine.Permanent{Err: fmt.Errorf("chat: cannot answer through the response URL: %w", err)}
+		}
+		// Run again: the command is idempotent on the request, so only
+		// the answer is made again.
+		return nil, err
+	}
+	return nil, nil
 }
 
 func done(res *warroom.CommandResult) string {

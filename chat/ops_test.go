@@ -321,3 +321,57 @@ func TestChatOpsButtonsAndShortcut(t *testing.T) {
 		t.Fatalf("ack answers: %s", got)
 	}
 }
+
+// A request replayed to another replica (whose memory of signatures is
+// its own) passes verification there, but its job is keyed by the
+// request: the incident changes once.
+func TestReplayAcrossReplicasChangesOnce(t *testing.T) {
+	e := newEnv(t, "sqlite:"+t.TempDir()+"/w.db")
+	inc := e.declare("ada", warroom.Declaration{Title: "x", Severity: "SEV3"})
+	e.run()
+	req := chat.Request{UserID: "UA", Text: inc.Ref + " note once", ResponseURL: e.fake.ResponseURL("once"), ID: "same-signature"}
+	for range 2 {
+		if r := e.ops.Command(e.ctx, req); !strings.HasPrefix(r.Text, "On it") {
+			t.Fatalf("answer %q", r.Text)
+		}
+	}
+	e.run()
+	tl, _ := e.store.Timeline(e.ctx, inc.ID, 0, 0)
+	var n int
+	for _, ev := range tl {
+		if ev.Text == "once" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+}
+
+// An answer that cannot be delivered is retried a few times, then given
+// up; the command was done once.
+func TestUndeliverableAnswerIsGivenUp(t *testing.T) {
+	e := newEnv(t, "sqlite:"+t.TempDir()+"/w.db")
+	inc := e.declare("ada", warroom.Declaration{Title: "x", Severity: "SEV3"})
+	e.run()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	e.ops.Command(e.ctx, chat.Request{UserID: "UA", Text: inc.Ref + " note unanswered", ResponseURL: gone.URL, ID: "lost"})
+	for range 10 {
+		e.run()
+		e.clock.Advance(10 * time.Minute)
+	}
+	if _, ok, _ := e.store.NextDue(e.ctx, chat.OpsQueue); ok {
+		t.Fatal("the job still retries")
+	}
+	tl, _ := e.store.Timeline(e.ctx, inc.ID, 0, 0)
+	var n int
+	for _, ev := range tl {
+		if ev.Text == "unanswered" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+}

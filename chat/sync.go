@@ -154,7 +154,7 @@ func (s *Syncer) run(ctx context.Context, st *State, now time.Time) ([]engine.Jo
 	if err != nil {
 		return nil, err
 	}
-	w := &work{s: s, st: st, inc: inc, names: map[string]string{}}
+	w := &work{ctx: ctx, s: s, st: st, inc: inc, names: map[string]string{}}
 	for i := range events {
 		e := &events[i]
 		acts := Plan(e, inc.Private, s.cfg.Announce)
@@ -206,6 +206,7 @@ func (s *Syncer) fail(ctx context.Context, st *State, err error, retry time.Time
 
 // work is one run's view of an incident.
 type work struct {
+	ctx   context.Context
 	s     *Syncer
 	st    *State
 	inc   *warroom.Incident
@@ -217,7 +218,7 @@ func (w *work) name(id string) string {
 		return n
 	}
 	n := id
-	if u, err := w.s.cfg.Store.FindUser(context.Background(), id); err == nil {
+	if u, err := w.s.cfg.Store.FindUser(w.ctx, id); err == nil {
 		n = "@" + u.Handle
 	}
 	w.names[id] = n
