@@ -25,7 +25,14 @@ func TestOneRunAtATimePerIncident(t *testing.T) {
 		if err := e.store.SaveChat(e.ctx, st, "test", e.clock.Now().Add(time.Minute), nil); warroom.ErrorCode(err) != warroom.EConflict {
 			t.Fatalf("save without the lease: %v, want conflict", err)
 		}
-		e.clock.Advance(2*time.Minute + time.Second)
+		for range 3 { // looked at again every second, still held
+			e.clock.Advance(time.Second)
+			e.run()
+		}
+		if n := len(e.fake.Calls()); n != 0 {
+			t.Fatalf("%d Slack calls while another process held the incident", n)
+		}
+		e.clock.Advance(2 * time.Minute)
 		e.run()
 		ch := e.fake.Channel("inc1")
 		if ch == nil || len(ch.Messages) == 0 {

@@ -20,6 +20,10 @@ const Queue = "chat"
 // KindSync brings an incident's channel up to date with its timeline.
 const KindSync = "chat.sync"
 
+// busyRetry is how soon a sync job that found its incident's work held
+// by another run looks again.
+const busyRetry = time.Second
+
 // SyncPayload names the incident of a KindSync job.
 type SyncPayload struct {
 	IncidentID string `json:"incident_id"`
@@ -126,9 +130,10 @@ func (s *Syncer) Handle(ctx context.Context, job engine.Job, now time.Time) ([]e
 	}
 	st, err := s.cfg.Store.LeaseChat(ctx, p.IncidentID, s.cfg.Client.Provider(), s.cfg.Owner, now, s.cfg.Lease)
 	if warroom.ErrorCode(err) == warroom.EConflict {
-		// Another run works on it; come back when its lease ends, in
-		// case it read the timeline before the events of this job.
-		return []engine.Job{syncJob(p.IncidentID, fmt.Sprintf("%s:after:%d", p.IncidentID, now.UnixMicro()), now.Add(s.cfg.Lease))}, nil
+		// Another run works on it and may have read the timeline before
+		// the events of this job: look again in a moment (until that run
+		// is done, or its lease ends if its process died).
+		return []engine.Job{syncJob(p.IncidentID, fmt.Sprintf("%s:after:%d", p.IncidentID, now.UnixMicro()), now.Add(busyRetry))}, nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -146,11 +151,13 @@ func (s *Syncer) run(ctx context.Context, st *State, now time.Time) ([]engine.Jo
 		// not asked before it said or before the backoff.
 		return nil, nil
 	}
-	inc, err := s.cfg.Store.FindIncident(ctx, st.IncidentID)
+	// The timeline first, then the incident: the state the topic and
+	// description are made from is never older than the events done.
+	events, err := s.cfg.Store.Timeline(ctx, st.IncidentID, st.Seq, 0)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.cfg.Store.Timeline(ctx, st.IncidentID, st.Seq, 0)
+	inc, err := s.cfg.Store.FindIncident(ctx, st.IncidentID)
 	if err != nil {
 		return nil, err
 	}
