@@ -48,6 +48,11 @@ func TestSlackOutageNeverBlocksAndCatchesUp(t *testing.T) {
 			t.Fatal("no channel after the outage")
 		}
 		assertOrder(t, ch, append([]string{"declared SEV3"}, notes...))
+		for _, m := range ch.Messages { // late, but stamped with the event's time
+			if at, ok := strings.CutPrefix(m.Text[strings.Index(m.Text, "] ")+2:], "@ada: note at "); ok && !strings.Contains(m.Text, " "+at+"Z] ") {
+				t.Errorf("post %q is not stamped with its event's time", m.Text)
+			}
+		}
 		if st.Attempts > 12 {
 			t.Errorf("%d attempts in 10 minutes: the retries of an incident's jobs should collapse into one", st.Attempts)
 		}

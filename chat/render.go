@@ -55,14 +55,16 @@ func Purpose(inc *warroom.Incident, name Names) string {
 }
 
 // EventMessage is the post of an event in the incident channel: the
-// timeline's line for it, with the author, and for the declaration the
-// buttons of the first moves.
+// timeline's line for it, with its number, time and author, and for the
+// declaration the buttons of the first moves.
 func EventMessage(inc *warroom.Incident, e *warroom.Event, name Names) Message {
 	text := warroom.Describe(e, func(id string) string { return nobody(name, id) })
 	if e.Type.IsEntry() && e.ActorID != "" {
 		text = name(e.ActorID) + ": " + text
 	}
-	m := Message{Text: fmt.Sprintf("[%s #%d] %s", inc.Ref, e.Seq, text)}
+	// The event's own time: after an outage posts arrive late, and the
+	// channel must still read as the timeline (seed 003: time-stamped).
+	m := Message{Text: fmt.Sprintf("[%s #%d %s] %s", inc.Ref, e.Seq, e.At.UTC().Format("15:04:05Z"), text)}
 	if e.Type == warroom.EventDeclared {
 		m.Fields = declaredFields(inc, e, name, "")
 		m.Buttons = Buttons(inc.ID)
