@@ -84,9 +84,18 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	chatRT, err := a.startChat(cfg, store, incidents, logger)
+	if err != nil {
+		return err
+	}
+	var chatAPI *httpapi.ChatAPI
+	if chatRT != nil {
+		store.SetIncidentReactor(chatRT.reactor(pg.pager.Reactor()))
+		chatAPI = chatRT.api
+	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy()})
+		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
@@ -101,6 +110,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	}, a.retentionWorker(cfg.Retention, store, logger))
+	if chatRT != nil {
+		workers = append(workers, chatRT.run)
+	}
 	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err

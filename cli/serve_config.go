@@ -23,6 +23,7 @@ type serveConfig struct {
 	Paging          pagingConfig
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
+	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -39,6 +40,7 @@ func defaultServeConfig() serveConfig {
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
+		Chat:            defaultChatConfig(),
 	}
 }
 
@@ -72,7 +74,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
-	return append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...)
+	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
 // validate reports the first setting that makes no sense.
@@ -100,6 +102,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if _, _, err := c.SSO.config(c.PublicURL); err != nil {
+		return err
+	}
+	if err := c.Chat.validate(c.Paging); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

@@ -130,6 +130,9 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 		if _, sender := senderFormats[name]; sender {
 			continue
 		}
+		if strings.HasPrefix(rt.Path, "/api/v1/chat/") {
+			continue // no chat system configured here: refused (503) before the database
+		}
 		var e struct{ Error warroom.Error }
 		if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Code != warroom.EUnavailable || !strings.Contains(e.Error.Message, "retry later") && name != "GET /readyz" {
 			t.Errorf("%s: %s, want the error unavailable", name, truncate(r))

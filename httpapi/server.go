@@ -53,6 +53,9 @@ type Config struct {
 	// private, metadata...) is refused when created. The zero value
 	// refuses every such range; the notifier checks again when it dials.
 	Outbound outbound.Policy
+	// Chat is ChatOps and the incident channels' state (chat.go); nil:
+	// the chat routes answer 503.
+	Chat *ChatAPI
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -67,6 +70,7 @@ type Server struct {
 	mux       *http.ServeMux
 	paging    *pagingDeps
 	outbound  outbound.Policy
+	chat      *ChatAPI
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -85,6 +89,7 @@ func New(cfg Config) *Server {
 		readyWait: cfg.ReadyTimeout,
 		mux:       http.NewServeMux(),
 		outbound:  cfg.Outbound,
+		chat:      cfg.Chat,
 	}
 	if s.store == nil {
 		s.store = cfg.Incidents.Store

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/warroom/warroom"
 )
@@ -14,7 +15,7 @@ import (
 // lower(email), so at most one user matches); ENotFound. Single sign-on
 // (package sso) matches the identity provider's verified email with it.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*warroom.User, error) {
-	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lower(email) = lower(?)", email))
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lower(email) = lower(?)", strings.TrimSpace(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, warroom.Errorf(warroom.ENotFound, "no user with email %s", email)
 	}
