@@ -86,5 +86,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.alertRoutes()...)
 	routes = append(routes, s.pagingRoutes()...)
 	routes = append(routes, s.scheduleRoutes()...)
+	routes = append(routes, s.commsRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

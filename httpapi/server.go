@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
 )
@@ -53,6 +54,9 @@ type Config struct {
 	// private, metadata...) is refused when created. The zero value
 	// refuses every such range; the notifier checks again when it dials.
 	Outbound outbound.Policy
+	// Comms serves updates, customers, the assessment and help
+	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
+	Comms *comms.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -67,6 +71,7 @@ type Server struct {
 	mux       *http.ServeMux
 	paging    *pagingDeps
 	outbound  outbound.Policy
+	comms     *comms.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -108,6 +113,7 @@ func New(cfg Config) *Server {
 		s.readyWait = 2 * time.Second
 	}
 	s.paging = newPagingDeps(cfg, s.store)
+	s.comms = newComms(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
