@@ -79,7 +79,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy()})
+		Outbound: cfg.Paging.outboundPolicy(), Comms: pg.comms})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()

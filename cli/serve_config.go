@@ -22,6 +22,7 @@ type serveConfig struct {
 	Policy          warroom.Policy
 	Paging          pagingConfig
 	Retention       retentionConfig // how long finished work is kept (retention.go)
+	Comms           commsConfig     // update cadence (comms_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -37,6 +38,7 @@ func defaultServeConfig() serveConfig {
 		Policy:          warroom.DefaultPolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
+		Comms:           defaultCommsConfig(),
 	}
 }
 
@@ -70,6 +72,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
+	settings = append(settings, commsSettings()...)
 	return append(append(settings, pagingSettings()...), retentionSettings()...)
 }
 
@@ -100,7 +103,7 @@ func (c *serveConfig) validate() error {
 	if err := c.Policy.Validate(); err != nil {
 		return usageErrorf("%s (--%s)", warroom.ErrorMessage(err), strings.ReplaceAll(warroom.ErrorField(err), "_", "-"))
 	}
-	return nil
+	return c.Comms.validate(c.Policy)
 }
 
 // isHTTPURL reports whether s is an absolute http(s) URL.
