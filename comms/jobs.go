@@ -146,7 +146,8 @@ func (s *Service) Reactor() func(inc *warroom.Incident, events []warroom.Event) 
 // about an incident by their contact methods (the earliest of their
 // notification rules, at once), keyed.
 func notifyJob(key, userID, incidentID, reason, subject, text string, now time.Time) engine.Job {
-	j := newJob(paging.KindNotifyUser, key, now, paging.NotifyPayload{UserID: userID, IncidentID: incidentID,
+	// Prefixed: the key is often the job's own that calls for it.
+	j := newJob(paging.KindNotifyUser, "comms-notify:"+key, now, paging.NotifyPayload{UserID: userID, IncidentID: incidentID,
 		Kind: notify.KindUpdate, Reason: reason, Subject: subject, Text: text})
 	return j
 }
