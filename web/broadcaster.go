@@ -46,13 +46,13 @@ const streamBuffer = 256
 type stream struct {
 	viewer  warroom.Actor
 	loc     *time.Location
-	write   bool             // the viewer may change things: entries get their controls
-	csrf    string           // for the controls of rendered entries
-	incID   string           // "" for the incident list
-	after   int64            // the version the page showed
-	filter  timelineFilter   // which entries the page shows
-	frames  chan []byte      // queued frames
-	dropped chan struct{}    // closed when the broadcaster gives up on the stream
+	write   bool           // the viewer may change things: entries get their controls
+	csrf    string         // for the controls of rendered entries
+	incID   string         // "" for the incident list
+	after   int64          // the version the page showed
+	filter  timelineFilter // which entries the page shows
+	frames  chan []byte    // queued frames
+	dropped chan struct{}  // closed when the broadcaster gives up on the stream
 	once    sync.Once
 }
 

@@ -157,7 +157,7 @@ func TestViewersSeeNoControlsAndAreRefused(t *testing.T) {
 			"/incidents/" + inc.Ref + "/roles":          {"role": {"scribe"}, "user": {"vic"}},
 			"/incidents/" + inc.Ref + "/entries/1/star": {"starred": {"true"}},
 			"/incidents/" + inc.Ref + "/hypotheses/5":   {"status": {"confirmed"}, "evidence": {"x"}},
-			"/incidents":                                {"title": {"x"}, "severity": {"SEV1"}},
+			"/incidents": {"title": {"x"}, "severity": {"SEV1"}},
 		} {
 			if resp, _ := vb.post(path, form); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("viewer POST %s: %d", path, resp.StatusCode)

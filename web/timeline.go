@@ -91,7 +91,9 @@ func (ev entryView) Describe() string { return warroom.Describe(ev.E, ev.Name) }
 
 // CanCorrect reports whether the entry may be corrected: every event can
 // be starred, but only responders' entries (not corrections) corrected.
-func (ev entryView) CanCorrect() bool { return ev.E.Type.IsEntry() && ev.E.Type != warroom.EntryCorrection }
+func (ev entryView) CanCorrect() bool {
+	return ev.E.Type.IsEntry() && ev.E.Type != warroom.EntryCorrection
+}
 
 // entryTypes are the timeline filter's choices.
 var entryTypes = []warroom.EventType{warroom.EntryNote, warroom.EntryAction, warroom.EntryDecision,
