@@ -86,7 +86,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler, Commits: store})
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms})
 	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
 )
 
 // Store is what the web UI reads and writes besides the incident service:
@@ -43,6 +44,9 @@ type Config struct {
 	// SignInLimit bounds failed sign-ins per account and per address in
 	// each SignInWindow; zero: DefaultSignInLimit.
 	SignInLimit SignInLimit
+	// Comms serves the incident's updates page; nil: the page answers
+	// 503.
+	Comms *comms.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -63,6 +67,7 @@ type Handler struct {
 	live      *broadcaster
 	// signInOptions are the sign-in page's other ways in.
 	signInOptions []SignInOption
+	comms         *comms.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -75,7 +80,7 @@ func New(cfg Config) *Handler {
 		incidents: cfg.Incidents, store: cfg.Store, now: cfg.Now, log: cfg.Logger, api: cfg.API,
 		mux: http.NewServeMux(), secure: strings.HasPrefix(cfg.PublicURL, "https://"),
 		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
-		signInOptions: cfg.SignInOptions,
+		signInOptions: cfg.SignInOptions, comms: cfg.Comms,
 	}
 	if h.now == nil {
 		h.now = cfg.Incidents.Now

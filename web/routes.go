@@ -26,6 +26,8 @@ func (h *Handler) routes() {
 	h.handle("POST /incidents/{ref}/reopen", writer, h.incidentReopen)
 	h.handle("POST /incidents/{ref}/roles", writer, h.roleAssign)
 	h.handle("POST /incidents/{ref}/roles/release", writer, h.roleRelease)
+	h.handle("GET /incidents/{ref}/updates", signedIn, h.updatesShow)
+	h.handle("POST /incidents/{ref}/updates", writer, h.updateCreate)
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
+	"github.com/warroom/warroom/notify"
+)
+
+// newCommsEnv is a server whose web UI has comms.
+func newCommsEnv(t *testing.T, db string) *env {
+	st := openStore(t, testDSN(t, db))
+	return newEnvOn(t, st, func(c *Config) {
+		reg, _ := notify.NewRegistry()
+		svc, err := comms.New(comms.Config{Store: st, Incidents: c.Incidents, Now: c.Now, Policy: c.Incidents.Policy, Sender: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Comms = svc
+	})
+}
+
+// TestUpdatesPage: the incident's updates page shows the cadence, the
+// summary and a send form prefilled from the template; sending an update
+// lists it; a refused update keeps what was typed; a viewer sees no form
+// and cannot send; a forged CSRF token is refused.
+func TestUpdatesPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		e := newCommsEnv(t, db)
+		b, ada := e.signedIn("ada", warroom.AccountResponder)
+		inc := e.declare(ada, "checkout down", false)
+		path := "/incidents/" + inc.Ref + "/updates"
+		resp, body := b.get(path + "?audience=customers")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		for _, want := range []string{"Cadence", "<th scope=\"row\">internal</th><td>ok</td><td>30m</td>", "Executive summary",
+			"What we are doing", "Service incident " + inc.Ref, "No update sent yet"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+		resp, body = b.post(path, url.Values{"audience": {"internal"}, "subject": {"Rolling back"}, "body": {"We are rolling back the deploy."}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d %s", resp.StatusCode, body)
+		}
+		_, body = b.get(path)
+		if !strings.Contains(body, "Rolling back") || !strings.Contains(body, "We are rolling back the deploy.") ||
+			!strings.Contains(body, "<td>1</td><td>0</td>") {
+			t.Errorf("the update is not listed or counted:\n%s", body)
+		}
+		resp, body = b.post(path, url.Values{"audience": {"internal"}, "subject": {"two\nlines"}, "body": {"kept text"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "kept text") || !strings.Contains(body, "u-subject-error") {
+			t.Errorf("refused update: %d", resp.StatusCode)
+		}
+		if resp, _ := b.post(path, url.Values{"csrf": {"forged"}, "audience": {"internal"}, "body": {"x"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged CSRF: %d", resp.StatusCode)
+		}
+		v, _ := e.signedIn("vic", warroom.AccountViewer)
+		_, body = v.get(path)
+		if strings.Contains(body, "Send an update") || !strings.Contains(body, "Rolling back") {
+			t.Errorf("viewer's page shows the form or lacks the update")
+		}
+		if resp, _ := v.post(path, url.Values{"audience": {"internal"}, "body": {"x"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("viewer sent an update: %d", resp.StatusCode)
+		}
+		if _, body := b.get("/incidents/" + inc.Ref); !strings.Contains(body, `href="/incidents/`+inc.Ref+`/updates"`) {
+			t.Error("the incident page does not link to its updates")
+		}
+		private := e.declare(ada, "secret", true)
+		if resp, _ := v.get("/incidents/" + private.Ref + "/updates"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a private incident's updates to an outsider: %d", resp.StatusCode)
+		}
+	})
+}
