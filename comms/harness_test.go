@@ -64,7 +64,7 @@ type env struct {
 
 var t0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, st *sqlstore.Store, smtpAddr string) *env {
+func newEnv(t *testing.T, st *sqlstore.Store, smtpAddr string, extra ...notify.Notifier) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), store: st, clock: testclock.New(t0), users: map[string]*warroom.User{},
 		hook: &recordingHook{}}
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, st *sqlstore.Store, smtpAddr string) *env {
 		}
 		notifiers = append(notifiers, n)
 	}
-	reg, err := notify.NewRegistry(notifiers...)
+	reg, err := notify.NewRegistry(append(notifiers, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
