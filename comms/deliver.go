@@ -41,7 +41,8 @@ func (s *Service) fanout(ctx context.Context, job engine.Job, now time.Time) ([]
 
 // deliver handles comms.deliver: it sends one delivery that is not sent
 // yet and records the attempt. A retryable failure is recorded and
-// retried by the engine (with its backoff) up to MaxAttempts; a permanent
+// retried by the engine (with its backoff, or after the wait the provider
+// asked for) up to MaxAttempts; a permanent
 // one, or the last attempt, fails the delivery for good, with its reason
 // visible in the incident's deliveries. The message ID is the delivery's,
 // so the email's Message-ID is the same on every try and a receiver drops
@@ -79,6 +80,12 @@ func (s *Service) deliver(ctx context.Context, job engine.Job, now time.Time) ([
 	if notify.IsRetryable(sendErr) && d.Attempts+1 < s.cfg.MaxAttempts {
 		if err := s.cfg.Store.RecordDeliveryAttempt(ctx, d.ID, warroom.DeliveryPending, sendErr.Error(), "", now); err != nil {
 			return nil, err
+		}
+		if wait := notify.RetryAfter(sendErr); wait > 0 {
+			// The provider said when (a Slack rate limit): the next try is
+			// a job of its own, due then, keyed by the attempt.
+			return []engine.Job{newJob(KindDeliver, fmt.Sprintf("comms-deliver:%s:%d", d.ID, d.Attempts+1), now.Add(wait),
+				DeliveryPayload{DeliveryID: d.ID})}, nil
 		}
 		return nil, sendErr
 	}

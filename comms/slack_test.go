@@ -97,3 +97,53 @@ func TestNeedHelpFromPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerSlackRateLimited: a 429 with Retry-After leaves the
+// delivery pending and tries again when Slack said, not before.
+func TestCustomerSlackRateLimited(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(*testing.T) *sqlstore.Store) {
+		var mu sync.Mutex
+		calls := 0
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			calls++
+			n := calls
+			mu.Unlock()
+			if n == 1 {
+				w.Header().Set("Retry-After", "30")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"ok":true,"channel":"C0ACME0001","ts":"1.2"}`))
+		}))
+		t.Cleanup(srv.Close)
+		var e *env
+		api, err := slack.NewAPI(slack.APIConfig{Token: "xoxb-test", BaseURL: srv.URL}, srv.Client(), func() time.Time { return e.clock.Now() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = newEnv(t, open(t), "", api)
+		admin := warroom.Actor{UserID: "root", Role: warroom.AccountAdmin}
+		if _, err := e.svc.CreateCustomer(e.ctx, admin, CustomerInput{Name: "Acme", SlackChannel: "C0ACME0001"}); err != nil {
+			t.Fatal(err)
+		}
+		inc := e.declare("ada", warroom.Declaration{Title: "x", Severity: warroom.SEV3, Impact: warroom.Impact{Customers: []string{"Acme"}}})
+		if _, err := e.svc.SendUpdate(e.ctx, e.actor("ada"), inc.Ref, UpdateInput{Audience: warroom.AudienceCustomers, Body: "b"}, warroom.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		state := func() (string, int) {
+			ds, _ := e.store.ListDeliveries(e.ctx, inc.ID)
+			return ds[0].State, ds[0].Attempts
+		}
+		e.at(0)
+		e.at(29 * time.Second)
+		if st, n := state(); st != warroom.DeliveryPending || n != 1 {
+			t.Fatalf("before Retry-After: %s after %d attempts", st, n)
+		}
+		e.at(30 * time.Second)
+		if st, n := state(); st != warroom.DeliverySent || n != 2 {
+			t.Fatalf("after Retry-After: %s after %d attempts", st, n)
+		}
+	})
+}
