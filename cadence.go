@@ -141,15 +141,40 @@ type CadenceStatus struct {
 	LongestGap Duration   `json:"longest_gap"`
 }
 
+// CadenceSince returns when the cadence of an audience last started to
+// apply over an incident's events (its timeline, in order): the
+// declaration for a cadence that applied from the start, the moment it
+// became major or customers became affected for one that did not. Zero
+// if it does not apply now.
+func CadenceSince(events []Event, cp CadencePolicy, a Audience) time.Time {
+	inc := &Incident{}
+	var since time.Time
+	on := false
+	for i := range events {
+		if inc.Apply(&events[i]) != nil {
+			break
+		}
+		now := cp.For(inc).Interval(a) > 0
+		if now && !on {
+			since = events[i].At
+		}
+		on = now
+	}
+	if !on {
+		return time.Time{}
+	}
+	return since
+}
+
 // CadenceOf measures an incident's updates to one audience at now. sent
 // holds when each update to the audience was sent. The cadence runs from
-// the declaration until service is recovered, with the interval of the
-// incident's current state: each interval that passes without an update
-// is one missed deadline, and the next deadline is the first one after
-// now. The longest gap counts from the declaration to the first update,
-// between updates, and from the last update to now while it runs (to the
-// recovery once recovered).
-func CadenceOf(inc *Incident, cp CadencePolicy, a Audience, sent []time.Time, now time.Time) CadenceStatus {
+// since (CadenceSince; zero: the declaration) until service is
+// recovered, with the interval of the incident's current state: each
+// interval that passes without an update is one missed deadline, and the
+// next deadline is the first one after now. The longest gap counts from
+// the start to the first update, between updates, and from the last
+// update to now while it runs (to the recovery once recovered).
+func CadenceOf(inc *Incident, cp CadencePolicy, a Audience, sent []time.Time, since, now time.Time) CadenceStatus {
 	interval := cp.For(inc).Interval(a)
 	st := CadenceStatus{Audience: a, State: CadenceOff, Interval: Duration(interval), Sent: len(sent)}
 	st.OwnerID, st.OwnerRole = CadenceOwner(inc)
@@ -168,6 +193,9 @@ func CadenceOf(inc *Incident, cp CadencePolicy, a Audience, sent []time.Time, no
 		}
 	}
 	anchor := inc.DeclaredAt
+	if since.After(anchor) {
+		anchor = since
+	}
 	var gap time.Duration
 	for _, t := range times {
 		if t.Before(anchor) || t.After(end) {

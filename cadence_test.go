@@ -62,7 +62,7 @@ func TestCadenceOf(t *testing.T) {
 			for _, s := range c.sent {
 				sent = append(sent, at(s))
 			}
-			st := warroom.CadenceOf(c.inc(), cp, c.aud, sent, at(c.now))
+			st := warroom.CadenceOf(c.inc(), cp, c.aud, sent, time.Time{}, at(c.now))
 			w := c.want
 			if st.State != w.state || st.Sent != w.sent || st.Missed != w.missed || time.Duration(st.LongestGap) != w.gap ||
 				time.Duration(st.Interval) != w.interval {
@@ -140,5 +140,31 @@ func TestNextCadenceCheck(t *testing.T) {
 	}
 	if _, ok := warroom.NextCadenceCheck(warroom.CadenceStatus{}, at(0)); ok {
 		t.Error("an off cadence has a next check")
+	}
+}
+
+// TestCadenceSince: a cadence that starts to apply later (the incident
+// became major, customers became affected) counts from then, so that
+// deadlines before it are not missed.
+func TestCadenceSince(t *testing.T) {
+	m := time.Minute
+	cp := warroom.DefaultCadencePolicy(warroom.DefaultPolicy())
+	r := newRun(t)
+	if since := warroom.CadenceSince(r.events, cp, warroom.AudienceInternal); !since.IsZero() {
+		t.Fatalf("minor incident: internal cadence since %s", since)
+	}
+	r.do(ada, warroom.ChangeSeverity{Severity: warroom.SEV1}, at(120*m))
+	r.do(ada, warroom.ChangeImpact{Impact: warroom.Impact{CustomerImpact: true}}, at(130*m))
+	in := warroom.CadenceSince(r.events, cp, warroom.AudienceInternal)
+	cu := warroom.CadenceSince(r.events, cp, warroom.AudienceCustomers)
+	if !in.Equal(at(120*m)) || !cu.Equal(at(130*m)) {
+		t.Fatalf("since: internal %s, customers %s", in, cu)
+	}
+	st := warroom.CadenceOf(r.inc, cp, warroom.AudienceInternal, nil, in, at(140*m))
+	if st.Missed != 0 || st.State != warroom.CadenceOK || !st.DueAt.Equal(at(150*m)) || time.Duration(st.LongestGap) != 20*m {
+		t.Errorf("internal after becoming major: %+v", st)
+	}
+	if st := warroom.CadenceOf(r.inc, cp, warroom.AudienceInternal, nil, in, at(151*m)); st.Missed != 1 || st.State != warroom.CadenceLate {
+		t.Errorf("first deadline after becoming major: %+v", st)
 	}
 }

@@ -46,7 +46,12 @@ func (s *Service) cadenceOf(ctx context.Context, inc *warroom.Incident, aud warr
 	for i, u := range ups {
 		sent[i] = u.At
 	}
-	return warroom.CadenceOf(inc, s.cfg.Cadence, aud, sent, now), nil
+	events, err := s.cfg.Store.Timeline(ctx, inc.ID, 0, 0)
+	if err != nil {
+		return warroom.CadenceStatus{}, err
+	}
+	since := warroom.CadenceSince(events, s.cfg.Cadence, aud)
+	return warroom.CadenceOf(inc, s.cfg.Cadence, aud, sent, since, now), nil
 }
 
 // cadenceJob handles comms.cadence: for each audience of the payload (both
