@@ -28,6 +28,8 @@ func (h *Handler) routes() {
 	h.handle("POST /incidents/{ref}/roles/release", writer, h.roleRelease)
 	h.handle("GET /incidents/{ref}/updates", signedIn, h.updatesShow)
 	h.handle("POST /incidents/{ref}/updates", writer, h.updateCreate)
+	h.handle("POST /incidents/{ref}/assessment", writer, h.assessmentSubmit)
+	h.handle("POST /incidents/{ref}/help", writer, h.helpSubmit)
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -23,6 +25,33 @@ type updatesView struct {
 	Updates    []*warroom.Update
 	Deliveries []*warroom.CustomerDelivery
 	Owners     map[string]string // user ID -> @handle
+
+	// The first assessment (seed 003) and asking for help.
+	Questions  []warroom.AssessmentQuestion
+	Unanswered map[string]bool
+	Assess     assessForm
+	Teams      []*warroom.Team
+	Policies   []*warroom.EscalationPolicy
+	Help       helpForm
+}
+
+// assessForm is the assessment form; StartedAt is datetime-local text in
+// the viewer's zone.
+type assessForm struct {
+	WhoAffected, ActualImpact, StartedAt string
+	Errors                               map[string]string
+}
+
+// helpForm is the ask-for-help form: a team or an escalation policy.
+type helpForm struct {
+	Target, Reason string // Target is "team:<slug>" or "policy:<name>"
+	Errors         map[string]string
+}
+
+// policyLister is the optional store of the help form's policies
+// (sqlstore.Store is one).
+type policyLister interface {
+	ListEscalationPolicies(ctx context.Context) ([]*warroom.EscalationPolicy, error)
 }
 
 // updateForm is the send form.
@@ -40,6 +69,25 @@ func (updatesView) Duration(d warroom.Duration) string {
 		return "-"
 	}
 	return warroom.ShortDuration(time.Duration(d).Truncate(time.Second))
+}
+
+// Answer shows the answer to an assessment question.
+func (v updatesView) Answer(field string) template.HTML {
+	a := v.Inc.Assessment
+	if a == nil {
+		return ""
+	}
+	switch field {
+	case "who_affected":
+		return template.HTML(template.HTMLEscapeString(a.WhoAffected))
+	case "actual_impact":
+		return template.HTML(template.HTMLEscapeString(a.ActualImpact))
+	case "started_at":
+		if a.StartedAt != nil {
+			return v.Time(*a.StartedAt)
+		}
+	}
+	return ""
 }
 
 // Owner shows a user ID as @handle.
@@ -110,6 +158,18 @@ func (h *Handler) updatesPage(r *http.Request, ref string, f updateForm, prefill
 	}
 	if v.Deliveries, err = c.Deliveries(ctx, a, ref); err != nil {
 		return nil, err
+	}
+	v.Questions, v.Unanswered = warroom.AssessmentQuestions, map[string]bool{}
+	for _, q := range warroom.Unanswered(v.Inc) {
+		v.Unanswered[q] = true
+	}
+	if v.Teams, err = h.store.ListTeams(ctx); err != nil {
+		return nil, err
+	}
+	if pl, ok := h.store.(policyLister); ok {
+		if v.Policies, err = pl.ListEscalationPolicies(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if prefill {
 		d, err := c.Draft(ctx, a, ref, warroom.Audience(v.Form.Audience))

@@ -77,3 +77,45 @@ func TestUpdatesPage(t *testing.T) {
 		}
 	})
 }
+
+// TestAssessAndHelpForms: the assessment form records answers (and keeps
+// what was typed when refused); the help form pages a team and refuses
+// a request without a reason.
+func TestAssessAndHelpForms(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		e := newCommsEnv(t, db)
+		b, ada := e.signedIn("ada", warroom.AccountResponder)
+		inc := e.declare(ada, "checkout down", false)
+		path := "/incidents/" + inc.Ref
+		_, body := b.get(path + "/updates")
+		if strings.Count(body, "not answered yet") != 3 {
+			t.Errorf("three unanswered questions expected")
+		}
+		resp, body := b.post(path+"/assessment", url.Values{"who_affected": {"EU customers"}, "actual_impact": {""}, "started_at": {""}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("assess: %d %s", resp.StatusCode, body)
+		}
+		_, body = b.get(path + "/updates")
+		if !strings.Contains(body, "EU customers") || strings.Count(body, "not answered yet") != 2 {
+			t.Errorf("answer not shown")
+		}
+		resp, body = b.post(path+"/assessment", url.Values{"who_affected": {""}, "actual_impact": {"typed"}, "started_at": {"2099-01-01T00:00"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "a-started-error") || !strings.Contains(body, `value="typed"`) {
+			t.Errorf("future start: %d", resp.StatusCode)
+		}
+		team := &warroom.Team{Slug: "dba", Name: "DBA"}
+		if err := e.store.CreateTeam(t.Context(), team); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = b.post(path+"/help", url.Values{"target": {"team:dba"}, "reason": {""}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "h-reason-error") {
+			t.Errorf("help without a reason: %d", resp.StatusCode)
+		}
+		if resp, body := b.post(path+"/help", url.Values{"target": {"team:dba"}, "reason": {"lag"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("help: %d %s", resp.StatusCode, body)
+		}
+		if _, body := b.get(path); !strings.Contains(body, "lag") {
+			t.Errorf("the help request is not on the timeline")
+		}
+	})
+}
