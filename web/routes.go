@@ -30,6 +30,10 @@ func (h *Handler) routes() {
 	h.handle("POST /incidents/{ref}/updates", writer, h.updateCreate)
 	h.handle("POST /incidents/{ref}/assessment", writer, h.assessmentSubmit)
 	h.handle("POST /incidents/{ref}/help", writer, h.helpSubmit)
+	h.handle("GET /customers", signedIn, h.customerList)
+	h.handle("POST /customers", admin, h.customerCreate)
+	h.handle("GET /update-templates", signedIn, h.templateList)
+	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.

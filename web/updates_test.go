@@ -119,3 +119,64 @@ func TestAssessAndHelpForms(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomersPage: admins add customers through the form (a refused one
+// keeps what was typed); others see the list without the form and cannot
+// post it.
+func TestCustomersPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		e := newCommsEnv(t, db)
+		if err := e.store.CreateService(t.Context(), &warroom.Service{Slug: "checkout", Name: "Checkout"}); err != nil {
+			t.Fatal(err)
+		}
+		root, _ := e.signedIn("root", warroom.AccountAdmin)
+		form := url.Values{"name": {"Acme"}, "contacts": {"Wile <wile@acme.test>\nnot-an-address"}, "manager_email": {"mia@example.com"},
+			"services": {"checkout"}}
+		resp, body := root.post("/customers", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "c-contacts-error") || !strings.Contains(body, "not-an-address") {
+			t.Fatalf("bad contact: %d", resp.StatusCode)
+		}
+		form.Set("contacts", "Wile <wile@acme.test>\nops@acme.test")
+		if resp, body := root.post("/customers", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add: %d %s", resp.StatusCode, body)
+		}
+		_, body = root.get("/customers")
+		if !strings.Contains(body, "Wile &lt;wile@acme.test&gt;, &lt;ops@acme.test&gt;") || !strings.Contains(body, "<td>Checkout</td>") {
+			t.Errorf("list:\n%s", body)
+		}
+		ada, _ := e.signedIn("ada", warroom.AccountResponder)
+		_, body = ada.get("/customers")
+		if strings.Contains(body, "Add a customer") || !strings.Contains(body, "Acme") {
+			t.Errorf("a responder's page shows the form or lacks the customer")
+		}
+		if resp, _ := ada.post("/customers", url.Values{"name": {"Globex"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a responder added a customer: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestTemplatesPage: an admin's template that does not render comes back
+// with the template's error and what was typed; a good one is used by the
+// next draft.
+func TestTemplatesPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		e := newCommsEnv(t, db)
+		root, u := e.signedIn("root", warroom.AccountAdmin)
+		resp, body := root.post("/update-templates/customers", url.Values{"subject": {"{{.Ref}}"}, "body": {"Hello {{.Impcat}}"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Impcat") || !strings.Contains(body, "t-customers-error") {
+			t.Fatalf("bad template: %d", resp.StatusCode)
+		}
+		if resp, body := root.post("/update-templates/customers", url.Values{"subject": {"{{.Ref}} news"}, "body": {"Hello, {{.Impact}}."}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", resp.StatusCode, body)
+		}
+		inc := e.declare(u, "checkout down", false)
+		_, body = root.get("/incidents/" + inc.Ref + "/updates?audience=customers")
+		if !strings.Contains(body, "Hello, being assessed.") || !strings.Contains(body, inc.Ref+" news") {
+			t.Errorf("the draft does not use the saved template")
+		}
+		ada, _ := e.signedIn("ada", warroom.AccountResponder)
+		if resp, _ := ada.post("/update-templates/customers", url.Values{"body": {"x"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a responder saved a template: %d", resp.StatusCode)
+		}
+	})
+}
