@@ -95,6 +95,12 @@ type Event struct {
 	Private      *bool        `json:"private,omitempty"`
 	MajorReasons []string     `json:"major_reasons,omitempty"`
 	Declaration  *Declaration `json:"declaration,omitempty"`
+
+	// Communications (update.go, assess.go, help.go).
+	UpdateID   string      `json:"update_id,omitempty"` // the update an update.sent event records
+	Audience   Audience    `json:"audience,omitempty"`
+	Assessment *Assessment `json:"assessment,omitempty"`  // the answers after an assessment.answered event
+	HelpTarget *HelpTarget `json:"help_target,omitempty"` // who was asked for help
 }
 
 // Describe renders an event as one line for people, e.g. "@ada is Incident

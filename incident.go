@@ -153,6 +153,8 @@ type Incident struct {
 
 	Hypotheses []Hypothesis `json:"hypotheses,omitempty"`
 	Starred    []int64      `json:"starred,omitempty"`
+	// Assessment holds the answers to the assessment questions (assess.go).
+	Assessment *Assessment `json:"assessment,omitempty"`
 
 	Version   int64     `json:"version"`
 	UpdatedAt time.Time `json:"updated_at"`

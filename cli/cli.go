@@ -108,6 +108,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addEntryCommands(root)
 	a.addDirectoryCommands(root)
 	a.addPagingCommands(root)
+	a.addCommsCommands(root)
 	return root
 }
 

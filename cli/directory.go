@@ -22,7 +22,7 @@ func (a *app) addDirectoryCommands(root *cobra.Command) {
 	}
 	root.AddCommand(
 		group("user", "Manage users", a.userCreateCommand(), a.userListCommand(), a.userShowCommand(), a.userUpdateCommand(),
-			a.userChatLinkCommand()),
+			a.userChatLinkCommand(), a.userSetPasswordCommand(), a.userSignInLinkCommand()),
 		group("team", "Manage teams", a.teamCreateCommand(), a.teamListCommand()),
 		group("service", "Manage services", a.serviceCreateCommand(), a.serviceListCommand(), a.serviceShowCommand()),
 		group("token", "Manage API tokens", a.tokenCreateCommand(), a.tokenListCommand(), a.tokenRevokeCommand()),

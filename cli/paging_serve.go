@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/email"
@@ -30,6 +32,7 @@ import (
 // handlers, reactor, outbox sender) and the engine that runs its jobs.
 type pagingRuntime struct {
 	pager  *paging.Pager
+	comms  *comms.Service
 	engine *engine.Engine
 	store  *sqlstore.Store
 	log    *slog.Logger
@@ -80,13 +83,18 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
-	store.SetIncidentReactor(pager.Reactor())
+	cm, err := a.startComms(cfg, store, incidents, notifiers, log)
+	if err != nil {
+		return nil, err
+	}
+	store.SetIncidentReactor(bothReactors(pager.Reactor(), cm.Reactor()))
 	// Alerts that will page are routed on the page queue from intake on.
 	store.SetRouteQueue(pager.RouteQueue)
 	ecfg := pager.EngineConfig(store)
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
+	maps.Copy(ecfg.Handlers, cm.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

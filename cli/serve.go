@@ -19,6 +19,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/sqlstore"
+	"github.com/warroom/warroom/web"
 )
 
 func (a *app) addServerCommands(root *cobra.Command) {
@@ -95,18 +96,23 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI})
+		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
+	// The web UI answers browsers at / and passes every API route on.
+	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms})
+	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           webUI,
 		ReadHeaderTimeout: 10 * time.Second, // slow-header clients cannot hold connections
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(webUI.Close) // live streams end, so shutdown need not wait for them
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	}, a.retentionWorker(cfg.Retention, store, logger))
@@ -181,8 +187,12 @@ func (a *app) announce(cfg serveConfig, addr net.Addr, users int) {
 	listenURL := "http://" + reachableAddr(addr)
 	boot := ""
 	if users == 0 {
+		web := cfg.PublicURL
+		if web == "" {
+			web = listenURL
+		}
 		boot = "warroom bootstrap --db " + shellQuote(redactDSN(cfg.Database)) +
-			` --handle admin --name "Your Name" --email you@example.com`
+			` --handle admin --name "Your Name" --email you@example.com --public-url ` + shellQuote(web)
 	}
 	if a.jsonMode {
 		printJSONValue(a.stdout, map[string]any{"listening": listenURL, "public_url": cfg.PublicURL,
@@ -195,7 +205,7 @@ func (a *app) announce(cfg serveConfig, addr net.Addr, users int) {
 		fmt.Fprintf(w, "public URL: %s\n", cfg.PublicURL)
 	}
 	if boot != "" {
-		fmt.Fprintf(w, "\nNo users yet. Create the first admin and their API token (the server may keep running):\n\n  %s\n\n", boot)
+		fmt.Fprintf(w, "\nNo users yet. Create the first admin: it prints a one-time link to sign in with your browser, and an API token (the server may keep running):\n\n  %s\n\n", boot)
 		fmt.Fprintf(w, "From a source checkout, run it as: go run ./cmd/warroom %s\n", strings.TrimPrefix(boot, "warroom "))
 		fmt.Fprintf(w, "Then export WARROOM_TOKEN=<the printed token> and WARROOM_SERVER=%s, and try: warroom whoami\n\n", listenURL)
 	}

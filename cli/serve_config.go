@@ -24,6 +24,7 @@ type serveConfig struct {
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
+	Comms           commsConfig     // update cadence (comms_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -41,6 +42,7 @@ func defaultServeConfig() serveConfig {
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
 		Chat:            defaultChatConfig(),
+		Comms:           defaultCommsConfig(),
 	}
 }
 
@@ -74,6 +76,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
+	settings = append(settings, commsSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
@@ -110,7 +113,7 @@ func (c *serveConfig) validate() error {
 	if err := c.Policy.Validate(); err != nil {
 		return usageErrorf("%s (--%s)", warroom.ErrorMessage(err), strings.ReplaceAll(warroom.ErrorField(err), "_", "-"))
 	}
-	return nil
+	return c.Comms.validate(c.Policy)
 }
 
 // isHTTPURL reports whether s is an absolute http(s) URL.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	// Chat is ChatOps and the incident channels' state (chat.go); nil:
 	// the chat routes answer 503.
 	Chat *ChatAPI
+	// Comms serves updates, customers, the assessment and help
+	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
+	Comms *comms.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -71,6 +75,7 @@ type Server struct {
 	paging    *pagingDeps
 	outbound  outbound.Policy
 	chat      *ChatAPI
+	comms     *comms.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -113,6 +118,7 @@ func New(cfg Config) *Server {
 		s.readyWait = 2 * time.Second
 	}
 	s.paging = newPagingDeps(cfg, s.store)
+	s.comms = newComms(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

@@ -120,6 +120,10 @@ type Message struct {
 	// be empty (an announcement has no alert).
 	IncidentID string
 	AlertID    string
+	// CC lists addresses copied on an email (ChannelEmail only): a
+	// customer's manager on every customer update. The paging outbox does
+	// not keep it; customer updates keep their own delivery rows (comms).
+	CC []string
 	// Secret is the HMAC key for ChannelWebhook. The engine adds it when
 	// it sends the message, from the server's settings (it is never
 	// stored with the message), so that the webhook notifier stays

@@ -129,16 +129,17 @@ func New(cfg Config, clock func() time.Time) (*Notifier, error) {
 func (n *Notifier) Channel() string { return notify.ChannelEmail }
 
 // Send submits m to the relay for m.Destination (one address, optionally
-// with a display name) and returns the Message-ID header, angle brackets
+// with a display name, or a comma-separated list of them), copying m.CC,
+// and returns the Message-ID header, angle brackets
 // included, as the provider ID. The message counts as delivered once the
 // relay accepts the data ("250" after the final dot); a failure of the
 // closing QUIT is ignored, since retrying then would send a duplicate.
 func (n *Notifier) Send(ctx context.Context, m notify.Message) (string, error) {
-	rcpt, err := mail.ParseAddress(m.Destination)
+	to, cc, err := recipients(m)
 	if err != nil {
-		return "", notify.Permanent(0, fmt.Errorf("email: invalid destination: %w", err))
+		return "", notify.Permanent(0, err)
 	}
-	raw, msgID := n.compose(m, rcpt, n.clock())
+	raw, msgID := n.compose(m, to, cc, n.clock())
 
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
 	defer cancel()
@@ -157,7 +158,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (string, error) {
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	if stage, err := n.converse(conn, rcpt.Address, raw); err != nil {
+	if stage, err := n.converse(conn, envelope(to, cc), raw); err != nil {
 		return "", classify(ctx, stage, err)
 	}
 	return msgID, nil
@@ -187,7 +188,7 @@ func (n *Notifier) tlsConfig() *tls.Config {
 
 // converse runs the SMTP dialogue on conn. On failure it returns the stage
 // that failed, for the delivery history ("RCPT TO: 550 no such user").
-func (n *Notifier) converse(conn net.Conn, rcpt string, raw []byte) (stage string, err error) {
+func (n *Notifier) converse(conn net.Conn, rcpts []string, raw []byte) (stage string, err error) {
 	c, err := smtp.NewClient(conn, n.host)
 	if err != nil {
 		return "greeting", err
@@ -218,8 +219,10 @@ func (n *Notifier) converse(conn net.Conn, rcpt string, raw []byte) (stage strin
 	if err := c.Mail(n.from.Address); err != nil {
 		return "MAIL FROM", err
 	}
-	if err := c.Rcpt(rcpt); err != nil {
-		return "RCPT TO", err
+	for _, rcpt := range rcpts {
+		if err := c.Rcpt(rcpt); err != nil {
+			return "RCPT TO", err
+		}
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -286,11 +289,11 @@ func ctxDone(ctx context.Context) error {
 // notifier's current clock time, and returns it with its Message-ID. It is
 // exported for previews and tests.
 func (n *Notifier) Compose(m notify.Message) (raw []byte, messageID string, err error) {
-	rcpt, err := mail.ParseAddress(m.Destination)
+	to, cc, err := recipients(m)
 	if err != nil {
-		return nil, "", fmt.Errorf("email: invalid destination: %w", err)
+		return nil, "", err
 	}
-	raw, messageID = n.compose(m, rcpt, n.clock())
+	raw, messageID = n.compose(m, to, cc, n.clock())
 	return raw, messageID, nil
 }
 
@@ -312,7 +315,7 @@ func (n *Notifier) Compose(m notify.Message) (raw []byte, messageID string, err 
 //   - X-Warroom-Kind and X-Warroom-Incident-ID, for filtering rules.
 //
 // Lines end in CRLF. The body is Message.PlainText, quoted-printable.
-func (n *Notifier) compose(m notify.Message, rcpt *mail.Address, now time.Time) ([]byte, string) {
+func (n *Notifier) compose(m notify.Message, to, cc []*mail.Address, now time.Time) ([]byte, string) {
 	var b bytes.Buffer
 	header := func(name, value string) {
 		b.WriteString(name)
@@ -328,7 +331,10 @@ func (n *Notifier) compose(m notify.Message, rcpt *mail.Address, now time.Time) 
 
 	header("Date", now.Format(time.RFC1123Z))
 	header("From", n.from.String())
-	header("To", rcpt.String())
+	header("To", addressList(to))
+	if len(cc) > 0 {
+		header("Cc", addressList(cc))
+	}
 	header("Subject", encodeSubject(m.Subject))
 	if msgID != "" {
 		header("Message-ID", msgID)
@@ -405,4 +411,40 @@ func headerToken(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// recipients parses m's destination (one address or a list) and its CC.
+func recipients(m notify.Message) (to, cc []*mail.Address, err error) {
+	to, err = mail.ParseAddressList(m.Destination)
+	if err != nil {
+		return nil, nil, fmt.Errorf("email: invalid destination: %w", err)
+	}
+	for _, c := range m.CC {
+		a, err := mail.ParseAddress(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("email: invalid cc %q: %w", c, err)
+		}
+		cc = append(cc, a)
+	}
+	return to, cc, nil
+}
+
+// envelope is every address of to and cc once: each gets one copy.
+func envelope(to, cc []*mail.Address) []string {
+	var out []string
+	for _, a := range append(slices.Clone(to), cc...) {
+		if !slices.Contains(out, a.Address) {
+			out = append(out, a.Address)
+		}
+	}
+	return out
+}
+
+// addressList writes addresses as one header value.
+func addressList(as []*mail.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
 }

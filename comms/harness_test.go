@@ -1,0 +1,212 @@
+package comms
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/testclock"
+	"github.com/warroom/warroom/notify"
+	"github.com/warroom/warroom/notify/email"
+	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/sqlstore"
+)
+
+// dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
+// PostgreSQL.
+func dialects(t *testing.T, f func(t *testing.T, open func(t *testing.T) *sqlstore.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		f(t, func(t *testing.T) *sqlstore.Store {
+			s, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("WARROOM_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("WARROOM_TEST_POSTGRES is not set")
+		}
+		f(t, func(t *testing.T) *sqlstore.Store {
+			s, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_comms"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+}
+
+// env is comms with paging's handlers (notify.user, incident.note) on a
+// real store, a test clock and a runner that runs due jobs by hand.
+type env struct {
+	t         *testing.T
+	ctx       context.Context
+	store     *sqlstore.Store
+	clock     *testclock.Clock
+	incidents *warroom.Incidents
+	svc       *Service
+	handlers  map[string]engine.Handler
+	users     map[string]*warroom.User
+	hook      *recordingHook
+}
+
+var t0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
+
+func newEnv(t *testing.T, st *sqlstore.Store, smtpAddr string, extra ...notify.Notifier) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), store: st, clock: testclock.New(t0), users: map[string]*warroom.User{},
+		hook: &recordingHook{}}
+	pol := warroom.DefaultPolicy()
+	e.incidents = &warroom.Incidents{Store: st, Now: e.clock.Now, Policy: pol, NewID: newID}
+	var notifiers []notify.Notifier
+	if smtpAddr != "" {
+		n, err := email.New(email.Config{Addr: smtpAddr, From: "warroom <warroom@example.com>", HelloName: "test"}, e.clock.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notifiers = append(notifiers, n)
+	}
+	reg, err := notify.NewRegistry(append(notifiers, extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pager, err := paging.New(paging.Config{Store: st, Incidents: e.incidents, Now: e.clock.Now, Policy: pol, Notifiers: reg,
+		AckSecret: []byte("0123456789abcdef0123"), BaseURL: "http://warroom.test", Owner: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc, err = New(Config{Store: st, Incidents: e.incidents, Now: e.clock.Now, Policy: pol, Sender: reg, Hook: e.hook})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, cr := pager.Reactor(), e.svc.Reactor()
+	st.SetIncidentReactor(func(inc *warroom.Incident, evs []warroom.Event) []engine.Job {
+		return append(pr(inc, evs), cr(inc, evs)...)
+	})
+	e.handlers = pager.Handlers()
+	maps.Copy(e.handlers, e.svc.Handlers())
+	for _, h := range []string{"ada", "bob", "cy", "dee"} {
+		e.user(h, "")
+	}
+	return e
+}
+
+func (e *env) user(handle, teamID string) *warroom.User {
+	u := &warroom.User{Handle: handle, Name: handle, Email: handle + "@example.com", TimeZone: "UTC", Role: warroom.AccountResponder, TeamID: teamID}
+	if err := e.store.CreateUser(e.ctx, u); err != nil {
+		e.t.Fatal(err)
+	}
+	e.users[handle] = u
+	return u
+}
+
+func (e *env) actor(handle string) warroom.Actor { return e.users[handle].Actor() }
+
+// run runs every job due at the clock's time, and the follow-ups due by
+// then, until none is left; it returns how many ran.
+func (e *env) run() int {
+	e.t.Helper()
+	ran := 0
+	for range 100 {
+		now := e.clock.Now()
+		jobs, err := e.store.Claim(e.ctx, paging.QueueDefault, "test", now, time.Minute, 100)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(jobs) == 0 {
+			return ran
+		}
+		for _, j := range jobs {
+			ran++
+			h := e.handlers[j.Kind]
+			if h == nil {
+				e.t.Fatalf("no handler for %s", j.Kind)
+			}
+			follow, err := h(e.ctx, j, now)
+			var perm engine.Permanent
+			switch {
+			case err == nil || asPermanent(err, &perm):
+				if err := e.store.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
+					e.t.Fatal(err)
+				}
+			default:
+				if err := e.store.Fail(e.ctx, j.ID, "test", now.Add(time.Second), err.Error()); err != nil {
+					e.t.Fatal(err)
+				}
+			}
+		}
+	}
+	e.t.Fatal("jobs keep coming")
+	return ran
+}
+
+// at moves the clock to t0+d and runs what is due.
+func (e *env) at(d time.Duration) {
+	e.t.Helper()
+	e.clock.Set(t0.Add(d))
+	e.run()
+}
+
+func (e *env) declare(who string, d warroom.Declaration) *warroom.Incident {
+	e.t.Helper()
+	res, err := e.incidents.Declare(e.ctx, e.actor(who), d, warroom.Idempotency{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.Incident
+}
+
+func (e *env) exec(who, ref string, cmd warroom.Command) *warroom.Incident {
+	e.t.Helper()
+	res, err := e.incidents.Execute(e.ctx, e.actor(who), ref, cmd, warroom.Idempotency{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.Incident
+}
+
+// messages returns the outbox messages of an incident to a user's
+// account email, by subject.
+func (e *env) messages(incidentID, handle string) []string {
+	e.t.Helper()
+	msgs, err := e.store.ListMessages(e.ctx, incidentID, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		if m.UserID == e.users[handle].ID {
+			out = append(out, m.Subject)
+		}
+	}
+	return out
+}
+
+type recordingHook struct{ notices []Notice }
+
+func (h *recordingHook) Notice(_ context.Context, _ string, n Notice) error {
+	h.notices = append(h.notices, n)
+	return nil
+}
+
+func (h *recordingHook) kinds() []string {
+	var out []string
+	for _, n := range h.notices {
+		out = append(out, n.Kind)
+	}
+	return out
+}
+
+func asPermanent(err error, p *engine.Permanent) bool { return errors.As(err, p) }

@@ -1,0 +1,54 @@
+package web
+
+import "net/http"
+
+// routes registers every page. A page is a method in its own file named
+// after the route (noun_verb.go); see doc.go.
+func (h *Handler) routes() {
+	h.handle("GET /static/", anyone, h.assets.serve)
+	h.handle("GET /{$}", anyone, h.home)
+	h.handle("GET /signin", anyone, h.signInShow)
+	h.handle("POST /signin", anyone, h.signInSubmit)
+	h.handle("POST /signout", signedIn, h.signOutSubmit)
+	h.handle("GET /signin/link/{token}", anyone, h.signInLinkShow)
+	h.handle("POST /signin/link/{token}", anyone, h.signInLinkSubmit)
+	h.handle("GET /profile/password", signedIn, h.passwordEdit)
+	h.handle("POST /profile/password", signedIn, h.passwordUpdate)
+	h.handle("GET /users/{user}/password", admin, h.userPasswordEdit)
+	h.handle("POST /users/{user}/password", admin, h.userPasswordUpdate)
+	h.handle("POST /users/{user}/signin-link", admin, h.userSignInLink)
+
+	h.handle("GET /incidents", signedIn, h.incidentList)
+	h.handle("GET /incidents/stream", signedIn, h.incidentListStream)
+	h.handle("GET /incidents/new", writer, h.incidentNew)
+	h.handle("POST /incidents", writer, h.incidentCreate)
+	h.handle("GET /incidents/{ref}", signedIn, h.incidentShow)
+	h.handle("GET /incidents/{ref}/state", signedIn, h.incidentState)
+	h.handle("GET /incidents/{ref}/stream", signedIn, h.incidentStream)
+	h.handle("POST /incidents/{ref}/entries", writer, h.entryCreate)
+	h.handle("POST /incidents/{ref}/entries/{seq}/star", writer, h.entryStar)
+	h.handle("POST /incidents/{ref}/entries/{seq}/correct", writer, h.entryCorrect)
+	h.handle("POST /incidents/{ref}/hypotheses/{seq}", writer, h.hypothesisUpdate)
+	h.handle("POST /incidents/{ref}/stage", writer, h.stageChange)
+	h.handle("POST /incidents/{ref}/reopen", writer, h.incidentReopen)
+	h.handle("POST /incidents/{ref}/roles", writer, h.roleAssign)
+	h.handle("POST /incidents/{ref}/roles/release", writer, h.roleRelease)
+	h.handle("GET /incidents/{ref}/updates", signedIn, h.updatesShow)
+	h.handle("POST /incidents/{ref}/updates", writer, h.updateCreate)
+	h.handle("POST /incidents/{ref}/assessment", writer, h.assessmentSubmit)
+	h.handle("POST /incidents/{ref}/help", writer, h.helpSubmit)
+	h.handle("GET /customers", signedIn, h.customerList)
+	h.handle("POST /customers", admin, h.customerCreate)
+	h.handle("GET /update-templates", signedIn, h.templateList)
+	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
+}
+
+// home sends a signed-in browser to the incidents and others to sign in.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	if currentUser(r) == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/incidents", http.StatusSeeOther)
+	return nil
+}
