@@ -213,12 +213,7 @@ func (s *Server) ruleSeverity(ctx context.Context, a *warroom.Alert) (warroom.Se
 	if err != nil {
 		return "", err
 	}
-	for _, rule := range sp.AlertRules {
-		if rule.Action == warroom.AlertDeclare && warroom.RouteAlert([]warroom.AlertRule{rule}, a, false).Action == warroom.AlertDeclare {
-			return rule.IncidentSeverity, nil
-		}
-	}
-	return warroom.SEV3, nil
+	return warroom.DeclareSeverity(sp.AlertRules, a), nil
 }
 
 // attachInput is the body of POST /api/v1/incidents/{incident}/alerts.
