@@ -118,6 +118,9 @@ func (s *Incidents) List(ctx context.Context, a Actor, f IncidentFilter) ([]*Inc
 	if f.Severity != "" && !f.Severity.Valid() {
 		return nil, Invalid("severity", "severity must be one of SEV1, SEV2, SEV3, SEV4")
 	}
+	if f.Stage != "" && !f.Stage.Valid() {
+		return nil, Invalid("stage", "unknown stage %q", f.Stage)
+	}
 	if f.ServiceID != "" {
 		svc, err := s.Store.FindService(ctx, f.ServiceID)
 		if ErrorCode(err) == ENotFound {

@@ -34,7 +34,8 @@ type IncidentFilter struct {
 	ServiceID string   // "": any
 	Query     string   // case-insensitive text in the title, summary or ref
 	Major     *bool
-	Limit     int // 0: the store's default (100)
+	Stage     Stage // "": any
+	Limit     int   // 0: the store's default (100)
 	Offset    int
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/sqlstore"
+	"github.com/warroom/warroom/web"
 )
 
 func (a *app) addServerCommands(root *cobra.Command) {
@@ -83,9 +84,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
+	// The web UI answers browsers at / and passes every API route on.
+	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
+		PublicURL: cfg.PublicURL, API: handler})
+	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           webUI,
 		ReadHeaderTimeout: 10 * time.Second, // slow-header clients cannot hold connections
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,

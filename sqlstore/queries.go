@@ -65,6 +65,9 @@ func incidentWhere(f warroom.IncidentFilter) (string, []any) {
 	if f.Major != nil {
 		add("i.major = ?", *f.Major)
 	}
+	if f.Stage != "" {
+		add("i.stage = ?", string(f.Stage))
+	}
 	if f.Severity != "" {
 		add("i.severity = ?", string(f.Severity))
 	}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/warroom/warroom"
+)
+
+// Store is what the web UI reads and writes besides the incident service:
+// the directory and incidents (warroom.Store) and sign-in state
+// (warroom.SessionStore). sqlstore.Store is one.
+type Store interface {
+	warroom.Store
+	warroom.SessionStore
+}
+
+// Config is what the web UI needs. Incidents and Store are required.
+type Config struct {
+	Incidents *warroom.Incidents
+	Store     Store
+	// Now defaults to Incidents.Now, then time.Now.
+	Now    warroom.Clock
+	Logger *slog.Logger
+	// PublicURL is where people reach the server. When it is https,
+	// cookies are Secure even if TLS ends at a proxy in front.
+	PublicURL string
+	// API answers every request the web UI has no page for (/api/v1,
+	// /webhook, /healthz...). nil: such requests get a 404 page.
+	API http.Handler
+	// SessionIdle is how long a session lives without use (default 7
+	// days); SessionMax how long it lives at most (default 30 days).
+	SessionIdle, SessionMax time.Duration
+	// Commits feeds the live updates; nil: pages do not update live.
+	Commits CommitSource
+	// SignInOptions are other ways to sign in (single sign-on), shown as
+	// buttons on the sign-in page.
+	SignInOptions []SignInOption
+	// PasswordParams are argon2id's costs; zero: DefaultPasswordParams.
+	PasswordParams PasswordParams
+	// SignInLimit bounds failed sign-ins per account and per address in
+	// each SignInWindow; zero: DefaultSignInLimit.
+	SignInLimit SignInLimit
+}
+
+// Handler is the web UI: an http.Handler serving pages, forms, static
+// assets and live streams, and passing everything else to the API.
+type Handler struct {
+	incidents *warroom.Incidents
+	store     Store
+	now       warroom.Clock
+	log       *slog.Logger
+	api       http.Handler
+	mux       *http.ServeMux
+	tmpl      *templates
+	assets    *assets
+	secure    bool // cookies are Secure for every request
+	idle, max time.Duration
+	passwords PasswordParams
+	limit     SignInLimit
+	live      *broadcaster
+	// signInOptions are the sign-in page's other ways in.
+	signInOptions []SignInOption
+}
+
+// New returns the web UI for cfg. It panics on a wiring mistake (no
+// incident service or store, templates that do not parse).
+func New(cfg Config) *Handler {
+	if cfg.Incidents == nil || cfg.Store == nil {
+		panic("web: Config.Incidents and Config.Store are required")
+	}
+	h := &Handler{
+		incidents: cfg.Incidents, store: cfg.Store, now: cfg.Now, log: cfg.Logger, api: cfg.API,
+		mux: http.NewServeMux(), secure: strings.HasPrefix(cfg.PublicURL, "https://"),
+		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
+		signInOptions: cfg.SignInOptions,
+	}
+	if h.now == nil {
+		h.now = cfg.Incidents.Now
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.idle <= 0 {
+		h.idle = 7 * 24 * time.Hour
+	}
+	if h.max <= 0 {
+		h.max = 30 * 24 * time.Hour
+	}
+	if h.passwords == (PasswordParams{}) {
+		h.passwords = DefaultPasswordParams
+	}
+	if h.limit == (SignInLimit{}) {
+		h.limit = DefaultSignInLimit
+	}
+	h.assets = mustLoadAssets()
+	h.tmpl = mustParseTemplates(h.assets)
+	h.live = newBroadcaster(h, cfg.Commits)
+	h.routes()
+	return h
+}
+
+// ServeHTTP serves a page when the web UI has one for the request, and
+// passes the request to the API otherwise.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := h.mux.Handler(r); pattern == "" && h.api != nil {
+		h.api.ServeHTTP(w, r)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// Close stops the live-update broadcaster.
+func (h *Handler) Close() { h.live.close() }
+
+// page is a route's function: it returns an error the one error page
+// renders (errors.go).
+type page func(w http.ResponseWriter, r *http.Request) error
+
+// Who may reach a page.
+type access int
+
+const (
+	anyone   access = iota // no session needed (sign-in, assets)
+	signedIn               // any signed-in user; may not change anything unless the page checks
+	writer                 // signed-in responders and admins: state-changing forms
+	admin                  // signed-in admins
+)
+
+// handle registers a page under pattern ("GET /incidents/{ref}") with
+// the session, CSRF and access checks its access level calls for.
+func (h *Handler) handle(pattern string, a access, p page) {
+	h.mux.Handle(pattern, h.wrap(a, p))
+}

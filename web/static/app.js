@@ -1,0 +1,70 @@
+// warroom's own script: the CSRF header for htmx requests, and live
+// updates over server-sent events. Pages work without it.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function (e) {
+    var token = document.body.dataset.csrf;
+    if (token) { e.detail.headers["X-CSRF-Token"] = token; }
+  });
+
+  // Live updates: the page names its stream in data-stream. Each event's
+  // data is HTML for the element whose id is in the event's first line
+  // ("<target id> <how>\n<html>"), how being prepend, append, replace or
+  // reload (fetch the target's data-src and replace it).
+  function follow(url) {
+    if (!window.EventSource) { return; }
+    var es = new EventSource(url);
+    es.addEventListener("update", function (e) {
+      var nl = e.data.indexOf("\n");
+      var head = (nl < 0 ? e.data : e.data.slice(0, nl)).split(" ");
+      var html = nl < 0 ? "" : e.data.slice(nl + 1);
+      apply(head[0], head[1], html);
+    });
+  }
+
+  function apply(id, how, html) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    if (how === "reload") {
+      var src = el.dataset.src;
+      if (!src) { return; }
+      fetch(src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (t) { if (t !== null) { swap(el, t); } });
+      return;
+    }
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    var nodes = Array.prototype.slice.call(tpl.content.children);
+    nodes.forEach(function (n) {
+      if (n.id && document.getElementById(n.id)) { return; } // already shown
+      if (how === "prepend") { el.insertBefore(n, el.firstChild); }
+      else { el.appendChild(n); }
+      n.classList.add("new");
+      if (window.htmx) { window.htmx.process(n); }
+    });
+  }
+
+  function swap(el, html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    var n = tpl.content.firstElementChild;
+    if (!n) { return; }
+    // Keep the user's focus and typing: replace only unfocused panels.
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) { return; }
+    el.replaceWith(n);
+    if (window.htmx) { window.htmx.process(n); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var url = document.body.dataset.stream;
+    if (url) { follow(url); }
+    // The composer: Ctrl/Cmd+Enter sends.
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.form && e.target.form.classList.contains("composer")) {
+        e.preventDefault();
+        e.target.form.requestSubmit();
+      }
+    });
+  });
+})();
