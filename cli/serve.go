@@ -86,7 +86,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler})
+		PublicURL: cfg.PublicURL, API: handler,
+		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}})
 	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{

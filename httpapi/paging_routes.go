@@ -150,32 +150,12 @@ func (s *Server) intakeURL(r *http.Request, kind warroom.IntegrationKind, key st
 // baseURL is where people and senders reach this server: the public URL
 // setting, else the scheme and host of the request.
 func (s *Server) baseURL(r *http.Request) string {
-	if base := strings.TrimRight(s.paging.publicURL, "/"); base != "" {
-		return base
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return intake.BaseURL(s.paging.publicURL, r)
 }
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error {
 	return s.serviceRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
-		list, err := store.ListIntegrations(ctx, svc.ID)
-		if err != nil {
-			return nil, err
-		}
-		id := r.PathValue("integration")
-		for _, ig := range list {
-			if ig.ID == id {
-				if err := store.DeleteIntegration(ctx, ig.ID); err != nil {
-					return nil, err
-				}
-				return ig, nil
-			}
-		}
-		return nil, warroom.Errorf(warroom.ENotFound, "service %s has no integration %s", svc.Slug, id)
+		return intake.DeleteIntegration(ctx, store, svc, r.PathValue("integration"))
 	})
 }
 

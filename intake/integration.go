@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -115,6 +116,19 @@ func SenderURL(base string, kind warroom.IntegrationKind, key string) string {
 	return base + "/api/v1/integrations/webhook/" + url.PathEscape(key)
 }
 
+// BaseURL is where people and senders reach this server: publicURL (the
+// public-url setting) when set, else the scheme and host r came in on.
+func BaseURL(publicURL string, r *http.Request) string {
+	if base := strings.TrimRight(publicURL, "/"); base != "" {
+		return base
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 // AlertmanagerReceiver is a ready-to-paste Alertmanager receiver (the
 // receivers: entry of alertmanager.yml) that sends to an integration of
 // kind alertmanager (webhook_configs) or pagerduty (pagerduty_configs,
@@ -151,4 +165,23 @@ func yamlString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// DeleteIntegration removes integration id of service svc (an
+// integration is named through its own service only) and returns it: its
+// key stops working at once; its alerts stay. ENotFound.
+func DeleteIntegration(ctx context.Context, store warroom.AlertStore, svc *warroom.Service, id string) (*warroom.Integration, error) {
+	list, err := store.ListIntegrations(ctx, svc.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ig := range list {
+		if ig.ID == id {
+			if err := store.DeleteIntegration(ctx, ig.ID); err != nil {
+				return nil, err
+			}
+			return ig, nil
+		}
+	}
+	return nil, warroom.Errorf(warroom.ENotFound, "service %s has no integration %s", svc.Slug, id)
 }

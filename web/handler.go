@@ -43,6 +43,8 @@ type Config struct {
 	// SignInLimit bounds failed sign-ins per account and per address in
 	// each SignInWindow; zero: DefaultSignInLimit.
 	SignInLimit SignInLimit
+	// Pages serves the alert, on-call, people and profile pages (pages.go).
+	Pages PagesConfig
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -63,6 +65,7 @@ type Handler struct {
 	live      *broadcaster
 	// signInOptions are the sign-in page's other ways in.
 	signInOptions []SignInOption
+	pages         *pagesDeps // pages.go
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -101,6 +104,7 @@ func New(cfg Config) *Handler {
 	h.assets = mustLoadAssets()
 	h.tmpl = mustParseTemplates(h.assets)
 	h.live = newBroadcaster(h, cfg.Commits)
+	h.pages = newPagesDeps(cfg)
 	h.routes()
 	return h
 }

@@ -12,6 +12,8 @@ func (h *Handler) routes() {
 	h.handle("POST /signout", signedIn, h.signOutSubmit)
 
 	h.handle("GET /incidents", signedIn, h.incidentList)
+
+	h.pageRoutes() // pages.go
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.
