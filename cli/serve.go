@@ -86,7 +86,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler,
+		PublicURL: cfg.PublicURL, API: handler, Commits: store,
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}})
 	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
@@ -97,6 +97,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(webUI.Close) // live streams end, so shutdown need not wait for them
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	}, a.retentionWorker(cfg.Retention, store, logger))

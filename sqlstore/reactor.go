@@ -24,6 +24,11 @@ func (s *Store) SetIncidentReactor(r IncidentReactor) { s.reactor = r }
 // react schedules the jobs the reactor returns for a command's events,
 // inside the command's transaction t.
 func (s *Store) react(ctx context.Context, t *tx, inc *warroom.Incident, events []warroom.Event) error {
+	if len(events) > 0 {
+		if err := s.announceCommit(ctx, t, inc); err != nil {
+			return err
+		}
+	}
 	if s.reactor == nil || len(events) == 0 {
 		return nil
 	}

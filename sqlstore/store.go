@@ -49,6 +49,9 @@ type Store struct {
 	wstmts, rstmts *stmtCache
 	// wakes feeds Listen's channels in-process on SQLite (listen.go).
 	wakes wakeHub
+	// commits feeds ListenIncidents in-process on SQLite
+	// (incidentcommits.go).
+	commits commitHub
 	// routeQueue chooses the queue of intake's alert.route jobs
 	// (routequeue.go).
 	routeQueue routeQueue

@@ -78,7 +78,7 @@ func newEnvOn(t testing.TB, st *sqlstore.Store, cfg func(*Config)) *env {
 	e.incidents = &warroom.Incidents{Store: st, Now: e.clock.Now, Policy: warroom.DefaultPolicy(),
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }}
 	api := httpapi.New(httpapi.Config{Incidents: e.incidents, Store: st, Now: e.clock.Now})
-	c := Config{Incidents: e.incidents, Store: st, Now: e.clock.Now, API: api, PasswordParams: cheapPasswords}
+	c := Config{Incidents: e.incidents, Store: st, Now: e.clock.Now, API: api, PasswordParams: cheapPasswords, Commits: st}
 	if cfg != nil {
 		cfg(&c)
 	}
@@ -197,4 +197,23 @@ func (e *env) signedIn(handle string, role warroom.AccountRole) (*browser, *warr
 	b := e.browser()
 	b.signIn(handle, "correct horse battery")
 	return b, u
+}
+
+// declare declares an incident as u through the service.
+func (e *env) declare(u *warroom.User, title string, private bool) *warroom.Incident {
+	e.t.Helper()
+	res, err := e.incidents.Declare(context.Background(), u.Actor(),
+		warroom.Declaration{Title: title, Severity: warroom.SEV2, Private: private}, warroom.Idempotency{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.Incident
+}
+
+// exec runs a command as u through the service.
+func (e *env) exec(u *warroom.User, ref string, cmd warroom.Command) {
+	e.t.Helper()
+	if _, err := e.incidents.Execute(context.Background(), u.Actor(), ref, cmd, warroom.Idempotency{}); err != nil {
+		e.t.Fatal(err)
+	}
 }

@@ -12,6 +12,20 @@ func (h *Handler) routes() {
 	h.handle("POST /signout", signedIn, h.signOutSubmit)
 
 	h.handle("GET /incidents", signedIn, h.incidentList)
+	h.handle("GET /incidents/stream", signedIn, h.incidentListStream)
+	h.handle("GET /incidents/new", writer, h.incidentNew)
+	h.handle("POST /incidents", writer, h.incidentCreate)
+	h.handle("GET /incidents/{ref}", signedIn, h.incidentShow)
+	h.handle("GET /incidents/{ref}/state", signedIn, h.incidentState)
+	h.handle("GET /incidents/{ref}/stream", signedIn, h.incidentStream)
+	h.handle("POST /incidents/{ref}/entries", writer, h.entryCreate)
+	h.handle("POST /incidents/{ref}/entries/{seq}/star", writer, h.entryStar)
+	h.handle("POST /incidents/{ref}/entries/{seq}/correct", writer, h.entryCorrect)
+	h.handle("POST /incidents/{ref}/hypotheses/{seq}", writer, h.hypothesisUpdate)
+	h.handle("POST /incidents/{ref}/stage", writer, h.stageChange)
+	h.handle("POST /incidents/{ref}/reopen", writer, h.incidentReopen)
+	h.handle("POST /incidents/{ref}/roles", writer, h.roleAssign)
+	h.handle("POST /incidents/{ref}/roles/release", writer, h.roleRelease)
 
 	h.pageRoutes() // pages.go
 }

@@ -32,6 +32,7 @@ func mustParseTemplates(a *assets) *templates {
 		"join":          strings.Join,
 		"add":           func(a, b int) int { return a + b },
 		"dict":          dict,
+		"list":          func(v ...string) []string { return v },
 	}
 	partials := template.Must(template.New("partials").Funcs(funcs).ParseFS(templateFS, "templates/partials/*.html"))
 	t := &templates{pages: map[string]*template.Template{}, partials: partials}

@@ -37,7 +37,9 @@
     tpl.innerHTML = html;
     var nodes = Array.prototype.slice.call(tpl.content.children);
     nodes.forEach(function (n) {
-      if (n.id && document.getElementById(n.id)) { return; } // already shown
+      var old = n.id && document.getElementById(n.id);
+      if (how === "replace") { if (old) { old.replaceWith(n); } return; }
+      if (old) { return; } // already shown
       if (how === "prepend") { el.insertBefore(n, el.firstChild); }
       else { el.appendChild(n); }
       n.classList.add("new");
@@ -55,6 +57,17 @@
     el.replaceWith(n);
     if (window.htmx) { window.htmx.process(n); }
   }
+
+  // A refused htmx form (a 4xx the form does not swap itself) shows the
+  // server's message at the top of the page.
+  document.addEventListener("htmx:responseError", function (e) {
+    var box = document.getElementById("flash");
+    if (!box) { return; }
+    var tpl = document.createElement("template");
+    tpl.innerHTML = e.detail.xhr.responseText;
+    box.textContent = tpl.content.textContent.trim() || ("request failed: " + e.detail.xhr.status);
+    box.hidden = false;
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var url = document.body.dataset.stream;
