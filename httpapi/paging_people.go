@@ -90,6 +90,28 @@ func (s *Server) deleteContactMethod(w http.ResponseWriter, r *http.Request) err
 	})
 }
 
+// testContactMethod sends the user a test notification by one of their
+// contact methods (paging.Pager.SendTestNotification) and answers the
+// message, 202: it is delivered by the outbox like any other. The body
+// is optional ({}).
+func (s *Server) testContactMethod(w http.ResponseWriter, r *http.Request) error {
+	var in struct{}
+	if _, err := s.decodeOptional(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.pager()
+	if err != nil {
+		return err
+	}
+	return s.ownerRoute(w, r, http.StatusAccepted, nil, func(ctx context.Context, _ warroom.EscalationStore, u *warroom.User) (any, error) {
+		m, err := p.SendTestNotification(ctx, u, r.PathValue("contact"))
+		if err != nil {
+			return nil, err
+		}
+		return viewMessage(m, nil, isAdmin(r)), nil
+	})
+}
+
 func (s *Server) listNotificationRules(w http.ResponseWriter, r *http.Request) error {
 	return s.ownerRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.EscalationStore, u *warroom.User) (any, error) {
 		rules, err := store.ListNotificationRules(ctx, u.ID)

@@ -28,6 +28,7 @@ func (s *Server) pagingRoutes() []route {
 		{"GET", "/api/v1/users/{user}/contact-methods", self, s.listContactMethods, nil},
 		{"POST", "/api/v1/users/{user}/contact-methods", self, s.createContactMethod, contactInput{}},
 		{"DELETE", "/api/v1/users/{user}/contact-methods/{contact}", self, s.deleteContactMethod, nil},
+		{"POST", "/api/v1/users/{user}/contact-methods/{contact}/test", self, s.testContactMethod, struct{}{}},
 		{"GET", "/api/v1/users/{user}/notification-rules", self, s.listNotificationRules, nil},
 		{"PUT", "/api/v1/users/{user}/notification-rules", self, s.setNotificationRules, rulesInput{}},
 	}
