@@ -229,3 +229,13 @@ func (e *env) exec(u *warroom.User, ref string, cmd warroom.Command) {
 		e.t.Fatal(err)
 	}
 }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+var getenv = os.Getenv
