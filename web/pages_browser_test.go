@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/warroom/warroom"
@@ -162,5 +164,61 @@ func TestBrowserViewerSeesNoControls(t *testing.T) {
 			t.Fatalf("%s: the viewer has POST forms %v", page, forms)
 		}
 		noSideScroll(t, ctx, page)
+	}
+}
+
+// noScript turns JavaScript off in a tab: the pages must work without it.
+func noScript(t *testing.T, ctx context.Context) {
+	run(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+}
+
+// TestBrowserPagesForAdmins: every page of an admin at phone width has
+// its inputs labelled and no sideways scroll; with JavaScript off, an
+// alert is acknowledged and a person added through the plain forms.
+func TestBrowserPagesForAdmins(t *testing.T) {
+	browser := newBrowser(t)
+	p := newPagesEnv(t, "sqlite")
+	const pw = "correct horse battery"
+	p.user("root", warroom.AccountAdmin, pw)
+	ada := p.user("ada", warroom.AccountResponder, "")
+	sc := p.schedule("primary", ada)
+	a := p.alert("db", "critical", "Primary database unreachable from checkout")
+	ctx := tab(t, browser)
+	phone(t, ctx)
+	signInWith(t, ctx, p.srv.URL, "/alerts", "root", pw)
+	unlabelled := `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+		.filter(e => !(e.id && document.querySelector("label[for='" + e.id + "']")) && !e.getAttribute("aria-label"))
+		.map(e => e.name || e.outerHTML)`
+	for _, page := range []string{"/alerts", "/alerts/" + a.ID, "/oncall", "/oncall/schedules/" + sc.ID, "/oncall/policies",
+		"/services", "/services/checkout", "/people", "/people/ada", "/tokens", "/profile"} {
+		run(t, ctx, chromedp.Navigate(p.srv.URL+page), chromedp.WaitVisible(chromedp.ID("main")))
+		if missing := eval[[]string](t, ctx, unlabelled); len(missing) > 0 {
+			t.Fatalf("%s: inputs without a label: %v", page, missing)
+		}
+		noSideScroll(t, ctx, page)
+	}
+
+	noScript(t, ctx)
+	run(t, ctx,
+		chromedp.Navigate(p.srv.URL+"/alerts/"+a.ID),
+		chromedp.Click(chromedp.CSS("form[action$='/acknowledge'] button")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice[role=status]")),
+	)
+	if got, _ := p.store.FindAlert(context.Background(), a.ID); got.Status != warroom.AlertAcknowledged {
+		t.Fatalf("without JavaScript, the alert is %s", got.Status)
+	}
+	run(t, ctx,
+		chromedp.Navigate(p.srv.URL+"/people"),
+		chromedp.SendKeys(chromedp.ID("u-handle"), "eve"),
+		chromedp.SendKeys(chromedp.ID("u-name"), "Eve"),
+		chromedp.SendKeys(chromedp.ID("u-email"), "eve@example.com"),
+		chromedp.Click(chromedp.CSS("form[action='/people/users'] button")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice[role=status]")),
+	)
+	if _, err := p.store.FindUser(context.Background(), "eve"); err != nil {
+		t.Fatalf("without JavaScript, adding a person: %v", err)
 	}
 }
