@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/warroom/warroom"
 )
 
 // profileSave changes the signed-in person's own time zone, in which
@@ -18,9 +20,12 @@ func (h *Handler) profileSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	me.TimeZone = tz
 	if tz == "" {
-		me.TimeZone = "-" // Validate would default an empty zone to UTC
+		// Validate would take an empty zone for UTC; here it is a field
+		// left blank by mistake.
+		err = warroom.Invalid("time_zone", "say which time zone: an IANA name like Europe/Berlin")
+	} else {
+		err = me.Validate(time.LoadLocation)
 	}
-	err = me.Validate(time.LoadLocation)
 	if err == nil {
 		err = h.store.UpdateUser(r.Context(), me)
 	}
