@@ -28,6 +28,8 @@ func TestProfile(t *testing.T) {
 		want(t, "profile", resp, body, 200, `<label for="tz">`, `value="Europe/Berlin"`, "pages go to your account email")
 		resp, body = ada.post("/profile", url.Values{"time_zone": {"Mars/Olympus"}})
 		want(t, "bad zone", resp, body, 400, `id="tz-error"`, "unknown time zone", `value="Mars/Olympus"`)
+		resp, body = ada.post("/profile", url.Values{"time_zone": {"  "}})
+		want(t, "blank zone", resp, body, 400, `id="tz-error"`, "say which time zone")
 		resp, _ = ada.post("/profile", url.Values{"time_zone": {"America/New_York"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("time zone: %d", resp.StatusCode)
