@@ -56,6 +56,10 @@ type alertListView struct {
 	Statuses   []warroom.AlertStatus
 	Severities []string
 	Prev, Next string
+	// CanAck: the list offers Acknowledge on firing alerts (a
+	// responder, on a server that pages). Done is what it did.
+	CanAck bool
+	Done   string
 }
 
 // alertSeverities are the alert severities, worst first.
@@ -69,8 +73,9 @@ func (h *Handler) alertList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := parseAlertFilter(r)
-	v := alertListView{base: h.base(r, "Alerts"), Filter: f, Severities: alertSeverities,
+	v := alertListView{base: h.base(r, "Alerts"), Filter: f, Severities: alertSeverities, Done: r.URL.Query().Get("done"),
 		Statuses: []warroom.AlertStatus{warroom.AlertFiring, warroom.AlertAcknowledged, warroom.AlertResolved}}
+	v.CanAck = v.CanWrite() && h.pages.pager != nil
 	if v.Services, err = h.store.ListServices(r.Context()); err != nil {
 		return err
 	}

@@ -97,6 +97,16 @@ func TestAlertActions(t *testing.T) {
 			t.Fatalf("forged CSRF: %d", resp.StatusCode)
 		}
 
+		resp, body = viewer.get("/alerts")
+		wantNot(t, "viewer's list", body, "/acknowledge")
+		// From the list: the button returns to the list as it was.
+		e := p.alert("queue", "warning", "Queue lag above 5m")
+		resp, body = ada.get("/alerts?status=firing")
+		want(t, "ada's list", resp, body, 200, `action="/alerts/`+e.ID+`/acknowledge"`, `name="return" value="/alerts?status=firing"`)
+		resp, _ = ada.post("/alerts/"+e.ID+"/acknowledge", url.Values{"return": {"/alerts?status=firing"}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/alerts?done=") || !strings.Contains(loc, "status=firing") {
+			t.Fatalf("acknowledge from the list: %d to %q", resp.StatusCode, loc)
+		}
 		resp, body = ada.get("/alerts/" + a.ID)
 		want(t, "ada's alert page", resp, body, 200, `action="/alerts/`+a.ID+`/acknowledge"`,
 			`<label for="declare-severity">`, `<option value="SEV3" selected>`) // the rules would not declare a warning: SEV3
