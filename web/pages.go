@@ -116,6 +116,7 @@ func (h *Handler) pageRoutes() {
 	h.handle("POST /people/users", admin, h.userCreate)
 	h.handle("POST /people/teams", admin, h.teamCreate)
 	h.handle("GET /people/{user}", admin, h.userShow)
+	h.handle("POST /people/{user}", admin, h.userUpdate)
 	h.handle("POST /people/{user}/sessions/{session}/revoke", admin, h.userSessionRevoke)
 	h.handle("POST /people/{user}/sessions/revoke-all", admin, h.userSessionsRevokeAll)
 	h.handle("GET /tokens", admin, h.tokenList)

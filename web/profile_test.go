@@ -194,6 +194,25 @@ func TestPeopleAdmin(t *testing.T) {
 			t.Fatalf("eve %+v, %v", eve, err)
 		}
 
+		// An admin changes a person: a bad email is named; a new role
+		// holds at their next request.
+		resp, body = root.post("/people/ada", url.Values{"name": {"Ada L."}, "email": {"nope"}, "time_zone": {"UTC"}, "role": {"viewer"}})
+		want(t, "bad email", resp, body, 400, `id="e-email-error"`, `value="Ada L."`)
+		resp, _ = root.post("/people/ada", url.Values{"name": {"Ada L."}, "email": {"ada@example.com"}, "time_zone": {"UTC"},
+			"role": {"viewer"}, "team": {team.ID}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("update: %d", resp.StatusCode)
+		}
+		if u, _ := p.store.FindUser(ctx, "ada"); u.Role != warroom.AccountViewer || u.Name != "Ada L." || u.TeamID != team.ID {
+			t.Fatalf("ada %+v", u)
+		}
+		if resp, _ := ada.post("/people/teams", url.Values{"slug": {"x"}, "name": {"X"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("ada after the change: %d", resp.StatusCode)
+		}
+		if resp, _ := ada.post("/people/ada", url.Values{"name": {"Me"}, "email": {"ada@example.com"}, "role": {"admin"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("ada making herself admin: %d", resp.StatusCode)
+		}
+
 		if _, _, err := warroom.IssueToken(ctx, p.store, adaU.ID, "ci", p.clock.Now()); err != nil {
 			t.Fatal(err)
 		}

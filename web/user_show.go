@@ -14,7 +14,13 @@ type userView struct {
 	Person   *warroom.User
 	Sessions []*warroom.WebSession
 	Tokens   []*warroom.Token
-	Done     string
+	// The edit form: its values, the teams and roles to choose from, and
+	// its refusal.
+	Form    userForm
+	Teams   []*warroom.Team
+	Roles   []warroom.AccountRole
+	Problem *problem
+	Done    string
 }
 
 // userShow is a person's page (admins only).
@@ -23,12 +29,31 @@ func (h *Handler) userShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := userView{base: h.base(r, u.Name), Person: u, Done: r.URL.Query().Get("done")}
-	if v.Sessions, err = h.store.ListSessions(r.Context(), u.ID, h.now()); err != nil {
+	v, err := h.userPage(r, u)
+	if err != nil {
 		return err
 	}
-	if v.Tokens, err = h.store.ListTokens(r.Context(), u.ID); err != nil {
-		return err
-	}
+	v.Done = r.URL.Query().Get("done")
 	return h.ok(w, "user_show", v)
 }
+
+// userPage reads what a person's page shows.
+func (h *Handler) userPage(r *http.Request, u *warroom.User) (*userView, error) {
+	v := &userView{base: h.base(r, u.Name), Person: u,
+		Form:  userForm{Handle: u.Handle, Name: u.Name, Email: u.Email, TimeZone: u.TimeZone, Team: u.TeamID, Role: string(u.Role)},
+		Roles: []warroom.AccountRole{warroom.AccountResponder, warroom.AccountViewer, warroom.AccountAdmin}}
+	var err error
+	if v.Sessions, err = h.store.ListSessions(r.Context(), u.ID, h.now()); err != nil {
+		return nil, err
+	}
+	if v.Tokens, err = h.store.ListTokens(r.Context(), u.ID); err != nil {
+		return nil, err
+	}
+	if v.Teams, err = h.store.ListTeams(r.Context()); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// warroomRole is a form's role as the domain's type.
+func warroomRole(s string) warroom.AccountRole { return warroom.AccountRole(strings.TrimSpace(s)) }
