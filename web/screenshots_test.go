@@ -105,6 +105,24 @@ func screenshotData(t *testing.T, p *pagesEnv, ada, bob, carol, dan *warroom.Use
 		Impact: warroom.Impact{ServiceIDs: []string{p.svc.ID}}})
 	do(bob, old, warroom.ChangeStage{Stage: warroom.StageInvestigating}, warroom.ChangeStage{Stage: warroom.StageMitigated})
 	declare(carol, warroom.Declaration{Title: "Password reset emails delayed", Severity: warroom.SEV4})
+	for _, d := range []struct {
+		title string
+		sev   warroom.Severity
+		stage warroom.Stage
+	}{
+		{"Mobile app login slow in APAC", warroom.SEV3, warroom.StageIdentified},
+		{"Invoice PDFs missing line items", warroom.SEV3, warroom.StageInvestigating},
+		{"Webhook deliveries to partners retrying", warroom.SEV2, warroom.StageInvestigating},
+		{"Admin console 403 for support staff", warroom.SEV4, ""},
+	} {
+		inc := declare(dan, warroom.Declaration{Title: d.title, Severity: d.sev})
+		if d.stage != "" {
+			do(dan, inc, warroom.ChangeStage{Stage: warroom.StageInvestigating})
+			if d.stage != warroom.StageInvestigating {
+				do(dan, inc, warroom.ChangeStage{Stage: d.stage})
+			}
+		}
+	}
 	main := declare(ada, warroom.Declaration{Title: "Checkout returns 500 for card payments", Severity: warroom.SEV1,
 		Summary: "About a third of card payments fail with HTTP 500 since the 10:40 deploy.", Detection: warroom.DetectedByMonitoring,
 		Impact: warroom.Impact{Description: "Card payments fail; PayPal works.", UsersPercent: 30, CustomerImpact: true, SLAImpact: true,
