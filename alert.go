@@ -124,6 +124,18 @@ func RouteAlert(rules []AlertRule, a *Alert, serviceHasOpenIncident bool) AlertR
 	return AlertRule{Action: AlertWait}
 }
 
+// DeclareSeverity is the severity of an incident declared by hand from
+// alert a: the one the first declare rule the alert reaches gives, else
+// SEV3 (the rules would not declare it).
+func DeclareSeverity(rules []AlertRule, a *Alert) Severity {
+	for _, rule := range rules {
+		if rule.Action == AlertDeclare && RouteAlert([]AlertRule{rule}, a, false).Action == AlertDeclare {
+			return rule.IncidentSeverity
+		}
+	}
+	return SEV3
+}
+
 // ValidateAlertRules checks a service's rules.
 func ValidateAlertRules(rules []AlertRule) error {
 	for _, r := range rules {

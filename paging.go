@@ -50,7 +50,11 @@ type AlertFilter struct {
 	IncidentID string
 	GroupKey   string
 	Status     AlertStatus // "": any
-	Limit      int
+	Severity   string      // "": any; else critical, error, warning or info
+	// Query is case-insensitive text in the summary or the dedup key.
+	Query  string
+	Limit  int
+	Offset int // alerts to skip, for pages of a list
 	// Viewer, when set, leaves out the alerts Viewer may not see
 	// (AlertVisibleTo): those of private incidents they take no part in.
 	// Nil is for warroom's own work, which sees every alert; every list

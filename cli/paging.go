@@ -37,7 +37,7 @@ func (a *app) addPagingCommands(root *cobra.Command) {
 		group("schedule", "Manage on-call schedules and see who is on call",
 			a.scheduleCreateCommand(), a.scheduleUpdateCommand(), a.scheduleListCommand(), a.scheduleShowCommand(), a.scheduleOnCallCommand()),
 		group("contact", "Manage how you (or, for admins, anyone) are reached when paged",
-			a.contactAddCommand(), a.contactListCommand(), a.contactRemoveCommand()),
+			a.contactAddCommand(), a.contactListCommand(), a.contactRemoveCommand(), a.contactTestCommand()),
 		group("notify-rules", "Manage when each contact method is notified of a page",
 			a.rulesSetCommand(), a.rulesListCommand()),
 	)

@@ -102,7 +102,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms})
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms,
+		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}})
 	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{

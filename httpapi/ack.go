@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/warroom/warroom"
 )
@@ -75,29 +76,73 @@ func (s *Server) acknowledgeAlertsOf(ctx context.Context, a warroom.Actor, incid
 	return nil
 }
 
-// ackView is what the acknowledgement pages show.
+// ackView is what the acknowledgement pages show: they are opened from a
+// page on a phone, often at night, so the summary comes first, the facts
+// are a short list, and the one button is large and says what it does.
 type ackView struct {
 	Title   string
 	Message string
 	Detail  string
+	Facts   []ackFact
 	Action  string // the form's URL; empty: no button
 	Button  string
+	Done    bool   // the outcome of a POST that acknowledged
+	Open    string // where to see it in warroom; empty: nowhere
 }
+
+// ackFact is one line of the summary ("Severity: critical").
+type ackFact struct{ Name, Value string }
 
 var ackTemplate = template.Must(template.New("ack").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<meta name="color-scheme" content="light dark">
 <title>{{.Title}} · warroom</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34em;margin:3em auto;padding:0 1em;color:#222}
-h1{font-size:1.4em}p.detail{color:#555}button{font-size:1.1em;padding:.5em 1.5em;cursor:pointer}</style>
+<style>
+body{font:17px/1.5 system-ui,sans-serif;max-width:34em;margin:0 auto;padding:1.5em 1em 3em;color:#1b1b1b;background:#fff}
+h1{font-size:1.35em;margin:.2em 0 .6em}
+p.summary{font-size:1.15em;font-weight:600;margin:.4em 0;overflow-wrap:anywhere}
+p.detail{color:#555}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em .9em;margin:1em 0}
+dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
+button{display:block;width:100%;min-height:3.2em;font:inherit;font-size:1.15em;font-weight:600;border:0;border-radius:.5em;
+background:#b3261e;color:#fff;cursor:pointer;margin:1.2em 0 .6em}
+button:focus-visible{outline:3px solid #1b1b1b;outline-offset:3px}
+.done{border-left:.35em solid #1e7a34;padding-left:.7em}
+a{color:#0b57d0}
+@media (prefers-color-scheme:dark){body{background:#121212;color:#e8e8e8}p.detail,dt{color:#aaa}a{color:#8ab4f8}
+button:focus-visible{outline-color:#e8e8e8}}
+</style>
 </head><body>
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
+<main>
+<h1{{if .Done}} class="done"{{end}}>{{if .Done}}✓ {{end}}{{.Title}}</h1>
+<p class="summary">{{.Message}}</p>
+{{if .Facts}}<dl>{{range .Facts}}<dt>{{.Name}}</dt><dd>{{.Value}}</dd>{{end}}</dl>{{end}}
 {{if .Detail}}<p class="detail">{{.Detail}}</p>{{end}}
-{{if .Action}}<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>{{end}}
+{{if .Action}}<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>
+<p class="detail">Nothing changes until you press the button.</p>{{end}}
+{{if .Open}}<p><a href="{{.Open}}">Open in warroom</a></p>{{end}}
+</main>
 </body></html>
 `))
+
+// alertFacts are the lines the ack pages show about an alert.
+func alertFacts(a *warroom.Alert, loc *time.Location) []ackFact {
+	facts := []ackFact{{"Severity", a.Severity}, {"Status", string(a.Status)}}
+	if !a.StartsAt.IsZero() {
+		facts = append(facts, ackFact{"Started", a.StartsAt.In(loc).Format("Mon 2 Jan 15:04 MST")})
+	}
+	if a.Source != "" {
+		facts = append(facts, ackFact{"Source", a.Source})
+	}
+	return facts
+}
+
+// incidentFacts are the lines the ack pages show about an incident.
+func incidentFacts(inc *warroom.Incident) []ackFact {
+	return []ackFact{{"Incident", inc.Ref}, {"Severity", string(inc.Severity)}, {"Stage", string(inc.Stage)}}
+}
 
 // ackPage is GET /ack/{token}: it checks the link and shows what it
 // acknowledges, with a button that POSTs; it changes nothing.
@@ -120,7 +165,10 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Title, v.Button = "Acknowledge alert", "Acknowledge"
 		v.Message = a.Summary
-		v.Detail = "Severity " + a.Severity + ", " + string(a.Status) + ". Paged to @" + who.Handle + "."
+		v.Facts = append(alertFacts(a, s.personZone(r, t.UserID)), ackFact{"Paged to", "@" + who.Handle})
+		if svc, err := s.store.FindService(r.Context(), a.ServiceID); err == nil {
+			v.Facts = append([]ackFact{{"Service", svc.Name}}, v.Facts...)
+		}
 		if a.Status != warroom.AlertFiring {
 			v.Title, v.Action = "Alert "+string(a.Status), ""
 		}
@@ -131,7 +179,8 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Title, v.Button = "Take command of "+inc.Ref, "I am the Incident Commander"
 		v.Message = inc.Title
-		v.Detail = "An Incident Commander is needed. Paged to @" + who.Handle + "."
+		v.Facts = append(incidentFacts(inc), ackFact{"Paged to", "@" + who.Handle})
+		v.Detail = "An Incident Commander is needed."
 	}
 	return s.writeAckPage(w, http.StatusOK, v)
 }
@@ -148,11 +197,28 @@ func (s *Server) ackConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.writeAckError(w, r, err)
 	}
-	v := ackView{Title: "Acknowledged", Message: res.Message}
-	if res.Alert != nil {
-		v.Detail = res.Alert.Summary
-	} else if res.Incident != nil {
-		v.Detail = res.Incident.Ref + ": " + res.Incident.Title
+	v := ackView{Title: "Acknowledged", Done: true, Detail: "Paging for it has stopped: " + res.Message + "."}
+	switch {
+	case res.Alert != nil:
+		v.Message = res.Alert.Summary
+		loc := time.UTC
+		if t, err := p.ParseAckToken(r.PathValue("token"), s.now()); err == nil {
+			loc = s.personZone(r, t.UserID)
+		}
+		v.Facts = alertFacts(res.Alert, loc)
+		if res.Incident != nil {
+			v.Facts = append(v.Facts, incidentFacts(res.Incident)...)
+			v.Open = "/incidents/" + url.PathEscape(res.Incident.Ref)
+		} else {
+			v.Open = "/alerts/" + url.PathEscape(res.Alert.ID)
+		}
+	case res.Incident != nil:
+		v.Message = res.Incident.Ref + ": " + res.Incident.Title
+		v.Facts = incidentFacts(res.Incident)
+		v.Detail = res.Message + "."
+		v.Open = "/incidents/" + url.PathEscape(res.Incident.Ref)
+	default:
+		v.Message = res.Message
 	}
 	return s.writeAckPage(w, http.StatusOK, v)
 }
@@ -192,4 +258,15 @@ func (s *Server) writeAckPage(w http.ResponseWriter, status int, v ackView) erro
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 	return nil
+}
+
+// personZone is the time zone of user id, for the times an ack page
+// shows them; UTC when it cannot be read.
+func (s *Server) personZone(r *http.Request, id string) *time.Location {
+	if u, err := s.store.FindUser(r.Context(), id); err == nil {
+		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }

@@ -41,7 +41,8 @@ func TestAckLink(t *testing.T) {
 	body := string(page.Body)
 	if page.Status != 200 || page.Header.Get("Content-Type") != "text/html; charset=utf-8" || page.Header.Get("Referrer-Policy") != "no-referrer" ||
 		!strings.Contains(body, `<form method="post" action="/ack/`+token+`">`) || !strings.Contains(body, "Database &lt;primary&gt; down") ||
-		!strings.Contains(body, "@bob") {
+		!strings.Contains(body, "@bob") || !strings.Contains(body, "<dt>Severity</dt><dd>critical</dd>") || !strings.Contains(body, "<dt>Service</dt>") ||
+		!strings.Contains(body, `name="viewport"`) {
 		t.Fatalf("confirmation page: %s", page)
 	}
 	if got := p.alert(a.ID); got.Status != warroom.AlertFiring {
@@ -78,7 +79,8 @@ func TestAckLink(t *testing.T) {
 
 	p.clock.Advance(2 * time.Minute)
 	done := p.do("", "POST", "/ack/"+token, nil)
-	if done.Status != 200 || !strings.Contains(string(done.Body), "Acknowledged") {
+	if done.Status != 200 || !strings.Contains(string(done.Body), "Acknowledged") || !strings.Contains(string(done.Body), "Paging for it has stopped") ||
+		!strings.Contains(string(done.Body), `href="/alerts/`+a.ID+`"`) {
 		t.Fatalf("POST: %s", done)
 	}
 	got := p.alert(a.ID)

@@ -24,53 +24,37 @@ type alertList struct {
 }
 
 // listAlerts lists alerts, newest first, filtered by service (ID or
-// slug), incident (ID or ref), group key and status.
+// slug), incident (ID or ref), group key, status, severity and text
+// (warroom.AlertQuery), a page at a time.
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) error {
 	store, err := s.alertStore()
 	if err != nil {
 		return err
 	}
-	q, err := queryParams(r, "service", "incident", "group_key", "status", "limit")
+	q, err := queryParams(r, "service", "incident", "group_key", "status", "severity", "q", "limit", "offset")
 	if err != nil {
 		return err
 	}
-	f := warroom.AlertFilter{GroupKey: q["group_key"], Status: warroom.AlertStatus(q["status"])}
-	switch f.Status {
-	case "", warroom.AlertFiring, warroom.AlertAcknowledged, warroom.AlertResolved:
-	default:
-		return warroom.Invalid("status", "status must be firing, acknowledged or resolved, not %q", q["status"])
-	}
-	if v := q["service"]; v != "" {
-		svc, err := s.store.FindService(r.Context(), v)
-		if warroom.ErrorCode(err) == warroom.ENotFound {
-			return warroom.Invalid("service", "no service %q", v)
-		} else if err != nil {
+	aq := warroom.AlertQuery{Service: q["service"], Incident: q["incident"], GroupKey: q["group_key"],
+		Status: q["status"], Severity: q["severity"], Text: q["q"]}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &aq.Limit}, {"offset", &aq.Offset}} {
+		name, dst := p.name, p.dst
+		n, err := queryInt(q, name)
+		if err != nil {
 			return err
 		}
-		f.ServiceID = svc.ID
-	}
-	if v := q["incident"]; v != "" {
-		inc, err := s.visibleIncident(r, v)
-		if warroom.ErrorCode(err) == warroom.ENotFound {
-			return warroom.Invalid("incident", "no incident %q", v)
-		} else if err != nil {
-			return err
+		if n > 1<<31 {
+			return warroom.Invalid(name, "%s is too large", name)
 		}
-		f.IncidentID = inc.ID
+		*dst = int(n)
 	}
-	limit, err := queryInt(q, "limit")
+	f, err := aq.Filter(r.Context(), s.store, s.store, actor(r))
 	if err != nil {
 		return err
 	}
-	if limit > 1000 {
-		return warroom.Invalid("limit", "limit must be at most 1000")
-	}
-	f.Limit = int(limit)
-	if f.Limit == 0 {
-		f.Limit = 100
-	}
-	viewer := actor(r)
-	f.Viewer = &viewer // warroom.AlertVisibleTo
 	list, err := store.ListAlerts(r.Context(), f)
 	if err != nil {
 		return err
@@ -213,12 +197,7 @@ func (s *Server) ruleSeverity(ctx context.Context, a *warroom.Alert) (warroom.Se
 	if err != nil {
 		return "", err
 	}
-	for _, rule := range sp.AlertRules {
-		if rule.Action == warroom.AlertDeclare && warroom.RouteAlert([]warroom.AlertRule{rule}, a, false).Action == warroom.AlertDeclare {
-			return rule.IncidentSeverity, nil
-		}
-	}
-	return warroom.SEV3, nil
+	return warroom.DeclareSeverity(sp.AlertRules, a), nil
 }
 
 // attachInput is the body of POST /api/v1/incidents/{incident}/alerts.

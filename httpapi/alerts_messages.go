@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -95,27 +94,10 @@ func viewMessage(m *notify.Outbox, history []notify.Attempt, admin bool) message
 		}
 	}
 	return messageView{
-		ID: m.ID, Kind: m.Kind, Channel: m.Channel, Destination: shownDestination(m.Channel, m.Destination),
+		ID: m.ID, Kind: m.Kind, Channel: m.Channel, Destination: notify.ShownDestination(m.Channel, m.Destination),
 		Subject: m.Subject, IncidentID: m.IncidentID, AlertID: m.AlertID, UserID: m.UserID,
 		Queue: m.Queue, State: m.State, DueAt: m.DueAt, Attempts: m.Attempts,
 		ThrottleReason: m.ThrottleReason, LastError: m.LastError, LastResponse: lastResponse, ProviderID: m.ProviderID,
 		CreatedAt: m.CreatedAt, SentAt: m.SentAt, History: history,
 	}
-}
-
-// shownDestination hides the secret part of URL destinations: a Slack
-// incoming webhook URL is the credential itself, and a webhook receiver's
-// path or query may hold one.
-func shownDestination(channel, dest string) string {
-	switch channel {
-	case notify.ChannelSlackWebhook:
-		return "Slack incoming webhook"
-	case notify.ChannelWebhook:
-		u, err := url.Parse(dest)
-		if err != nil || u.Host == "" {
-			return "webhook"
-		}
-		return u.Scheme + "://" + u.Host + "/…"
-	}
-	return dest
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,44 @@ func TestAlertPagingFlow(t *testing.T) {
 	for _, m := range p.sent.messages()[before:] {
 		if m.Kind == notify.KindPage {
 			t.Fatalf("paged after the acknowledgement: %+v", m)
+		}
+	}
+}
+
+// TestListAlertsFilters: severity, text and offset select and page the
+// list; bad values are named.
+func TestListAlertsFilters(t *testing.T) {
+	p := newPagingEnv(t)
+	p.fire("db", "Database down", "critical")
+	p.fire("disk", "Disk 91% full", "warning")
+	p.fire("disk2", "Disk 95% full", "warning")
+	list := func(query string) []string {
+		t.Helper()
+		got := ok[alertList](t, p.do("ada", "GET", "/api/v1/alerts?"+query, nil), 200)
+		var out []string
+		for _, a := range got.Alerts {
+			out = append(out, a.DedupKey)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"severity=critical", []string{"db"}},
+		{"severity=WARNING", []string{"disk2", "disk"}},
+		{"q=disk", []string{"disk2", "disk"}},
+		{"q=95%25", []string{"disk2"}},
+		{"q=disk&limit=1&offset=1", []string{"disk"}},
+	} {
+		if got := list(c.query); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.query, got, c.want)
+		}
+	}
+	for query, field := range map[string]string{"severity=loud": "severity", "offset=-1": "offset", "limit=1001": "limit"} {
+		r := p.do("ada", "GET", "/api/v1/alerts?"+query, nil)
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %s", query, r)
 		}
 	}
 }

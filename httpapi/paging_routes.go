@@ -3,9 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/intake"
@@ -30,6 +28,7 @@ func (s *Server) pagingRoutes() []route {
 		{"GET", "/api/v1/users/{user}/contact-methods", self, s.listContactMethods, nil},
 		{"POST", "/api/v1/users/{user}/contact-methods", self, s.createContactMethod, contactInput{}},
 		{"DELETE", "/api/v1/users/{user}/contact-methods/{contact}", self, s.deleteContactMethod, nil},
+		{"POST", "/api/v1/users/{user}/contact-methods/{contact}/test", self, s.testContactMethod, struct{}{}},
 		{"GET", "/api/v1/users/{user}/notification-rules", self, s.listNotificationRules, nil},
 		{"PUT", "/api/v1/users/{user}/notification-rules", self, s.setNotificationRules, rulesInput{}},
 	}
@@ -39,24 +38,12 @@ func (s *Server) pagingRoutes() []route {
 // Key, when given, is the integration's key instead of a generated one,
 // so that a tool already sending with a key (a PagerDuty routing key, the
 // last segment of an Alertmanager webhook URL) needs only its URL
-// changed; see checkIntegrationKey for what is accepted.
+// changed; see intake.CheckKey for what is accepted.
 type integrationInput struct {
 	Kind warroom.IntegrationKind `json:"kind"`
 	Name string                  `json:"name"`
 	Key  *string                 `json:"key"`
 }
-
-// Integration keys chosen by the caller: integrationKeyMin to
-// integrationKeyMax characters of [A-Za-z0-9_-], which go unescaped in a
-// URL path segment, a Bearer credential and a basic auth password; a
-// pagerduty integration's key is its routing key, which the Events API
-// (ours as PagerDuty's) takes only at exactly
-// intake.PagerDutyRoutingKeyLen characters. The minimum keeps a key
-// unguessable enough to be the sender's only credential.
-const (
-	integrationKeyMin = 20
-	integrationKeyMax = 128
-)
 
 // newIntegration is the answer to creating an integration: the only time
 // its key is shown (only its hash is stored), with the URL to send to.
@@ -134,64 +121,20 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) error 
 	})
 }
 
-// check requires a known kind and names the integration after it when
-// no name is given.
+// check requires a known kind, names the integration after it when
+// no name is given, and checks a given key (intake.NewIntegration.Check).
 func (in *integrationInput) check() error {
-	if !in.Kind.Valid() {
-		return warroom.Invalid("kind", "kind must be alertmanager, pagerduty or webhook")
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		in.Name = string(in.Kind)
-	}
-	if len(in.Name) > 100 {
-		return warroom.Invalid("name", "name must be at most 100 characters")
-	}
-	if in.Key != nil {
-		return checkIntegrationKey(in.Kind, *in.Key)
-	}
-	return nil
-}
-
-// checkIntegrationKey validates a key given for an integration of kind:
-// integrationKeyMin to integrationKeyMax characters of [A-Za-z0-9_-];
-// for pagerduty, exactly intake.PagerDutyRoutingKeyLen.
-func checkIntegrationKey(kind warroom.IntegrationKind, key string) error {
-	if key == "" {
-		return warroom.Invalid("key", "key is empty: give the key the sender uses, or omit key to have one generated")
-	}
-	for i, r := range key {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return warroom.Invalid("key", "key may contain only letters A-Z and a-z, digits, '-' and '_'; %q at position %d is not allowed",
-				r, utf8.RuneCountInString(key[:i])+1)
-		}
-	}
-	n := len(key)
-	if kind == warroom.IntegrationPagerDuty {
-		if n != intake.PagerDutyRoutingKeyLen {
-			return warroom.Invalid("key", "the key of a pagerduty integration is its routing key, which is exactly %d characters; this one has %d",
-				intake.PagerDutyRoutingKeyLen, n)
-		}
-		return nil
-	}
-	if n < integrationKeyMin || n > integrationKeyMax {
-		return warroom.Invalid("key", "key must be %d to %d characters; this one has %d", integrationKeyMin, integrationKeyMax, n)
-	}
-	return nil
+	ni := intake.NewIntegration{Kind: in.Kind, Name: in.Name, Key: in.Key}
+	err := ni.Check()
+	in.Name = ni.Name
+	return err
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
 	var in integrationInput
 	return s.serviceRoute(w, r, http.StatusCreated, &in, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
-		// 32 hex digits: also a valid PagerDuty routing key. A key already
-		// used by any integration is a conflict (the store's unique hash),
-		// which says nothing of whose it is.
-		key := intake.RandomKey()
-		if in.Key != nil {
-			key = *in.Key
-		}
-		ig := &warroom.Integration{ServiceID: svc.ID, Kind: in.Kind, Name: in.Name, CreatedAt: s.now().UTC()}
-		if err := store.CreateIntegration(ctx, ig, warroom.HashTokenSecret(key)); err != nil {
+		ig, key, err := intake.CreateIntegration(ctx, store, svc.ID, intake.NewIntegration{Kind: in.Kind, Name: in.Name, Key: in.Key}, s.now())
+		if err != nil {
 			return nil, err
 		}
 		return newIntegration{Integration: ig, Key: key, URL: s.intakeURL(r, ig.Kind, key)}, nil
@@ -202,39 +145,18 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 // as the last path segment (a bearer token works as well); for PagerDuty,
 // the Events API URL, the key going in routing_key.
 func (s *Server) intakeURL(r *http.Request, kind warroom.IntegrationKind, key string) string {
-	base := strings.TrimRight(s.paging.publicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	switch kind {
-	case warroom.IntegrationAlertmanager:
-		return base + "/webhook/" + url.PathEscape(key)
-	case warroom.IntegrationPagerDuty:
-		return base + "/v2/enqueue"
-	}
-	return base + "/api/v1/integrations/webhook/" + url.PathEscape(key)
+	return intake.SenderURL(s.baseURL(r), kind, key)
+}
+
+// baseURL is where people and senders reach this server: the public URL
+// setting, else the scheme and host of the request.
+func (s *Server) baseURL(r *http.Request) string {
+	return intake.BaseURL(s.paging.publicURL, r)
 }
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error {
 	return s.serviceRoute(w, r, http.StatusOK, nil, func(ctx context.Context, store warroom.AlertStore, svc *warroom.Service) (any, error) {
-		list, err := store.ListIntegrations(ctx, svc.ID)
-		if err != nil {
-			return nil, err
-		}
-		id := r.PathValue("integration")
-		for _, ig := range list {
-			if ig.ID == id {
-				if err := store.DeleteIntegration(ctx, ig.ID); err != nil {
-					return nil, err
-				}
-				return ig, nil
-			}
-		}
-		return nil, warroom.Errorf(warroom.ENotFound, "service %s has no integration %s", svc.Slug, id)
+		return intake.DeleteIntegration(ctx, store, svc, r.PathValue("integration"))
 	})
 }
 

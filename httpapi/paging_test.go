@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/notify"
 )
 
 // TestIntegrations: an admin creates an integration and sees its key
@@ -199,4 +201,31 @@ func TestContactMethodsAndRules(t *testing.T) {
 	if got := ok[ruleList](t, p.do("ada", "GET", rules, nil), 200); !reflect.DeepEqual(got.Rules, want[:1]) {
 		t.Fatalf("rules after removal %+v", got)
 	}
+}
+
+// TestTestContactMethod: a person sends themselves a test notification
+// by one of their contact methods and it is delivered; someone else's
+// method is refused, an admin may test anyone's.
+func TestTestContactMethod(t *testing.T) {
+	p := newPagingEnv(t)
+	cm := ok[warroom.ContactMethod](t, p.do("vic", "POST", "/api/v1/users/vic/contact-methods",
+		map[string]string{"channel": "email", "address": "vic@pager.example.com"}), 201)
+	m := ok[messageView](t, p.do("vic", "POST", "/api/v1/users/vic/contact-methods/"+cm.ID+"/test", nil), 202)
+	if m.Kind != "update" || m.Destination != "vic@pager.example.com" || m.State != "pending" {
+		t.Fatalf("message %+v", m)
+	}
+	if _, err := p.pager.Sender().SendDue(context.Background(), notify.QueuePage); err != nil {
+		t.Fatal(err)
+	}
+	sent := p.sent.messages()
+	if len(sent) != 1 || sent[0].Subject != "warroom test notification" || sent[0].Destination != "vic@pager.example.com" {
+		t.Fatalf("sent %+v", sent)
+	}
+	if r := p.do("ada", "POST", "/api/v1/users/vic/contact-methods/"+cm.ID+"/test", nil); r.Status != 403 {
+		t.Fatalf("ada testing vic's method: %s", r)
+	}
+	if r := p.do("ada", "POST", "/api/v1/users/ada/contact-methods/"+cm.ID+"/test", nil); r.Status != 404 {
+		t.Fatalf("ada testing vic's method as hers: %s", r)
+	}
+	ok[messageView](t, p.do("root", "POST", "/api/v1/users/vic/contact-methods/"+cm.ID+"/test", nil), 202)
 }

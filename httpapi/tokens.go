@@ -20,9 +20,6 @@ type newToken struct {
 	Secret string         `json:"secret"`
 }
 
-// maxTokenName bounds a token's name.
-const maxTokenName = 100
-
 // tokenOwner resolves the user a token request is about: the caller when
 // ref is empty or names the caller, anyone for an admin, EForbidden
 // otherwise.
@@ -75,23 +72,15 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Name == "":
-		return warroom.Invalid("name", "name is required: say where the token is used, like \"laptop\"")
-	case len(in.Name) > maxTokenName:
-		return warroom.Invalid("name", "name must be at most %d characters", maxTokenName)
+	if _, err := warroom.CheckTokenName(in.Name); err != nil {
+		return err // before the owner is looked up: the API's order of checks
 	}
 	owner, err := s.tokenOwner(r, in.User)
 	if err != nil {
 		return err
 	}
-	secret, hash, err := warroom.NewTokenSecret()
+	t, secret, err := warroom.IssueToken(r.Context(), s.store, owner.ID, in.Name, s.now())
 	if err != nil {
-		return err
-	}
-	t := &warroom.Token{UserID: owner.ID, Name: in.Name, CreatedAt: s.now().UTC()}
-	if err := s.store.CreateToken(r.Context(), t, hash); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, newToken{Token: t, Secret: secret})
@@ -102,30 +91,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 // Someone else's token is not found, so token IDs leak nothing. Revoking a
 // revoked token answers it unchanged.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	owner := caller(r).ID
-	if isAdmin(r) {
-		owner = ""
-	}
-	tokens, err := s.store.ListTokens(r.Context(), owner)
+	t, err := warroom.RevokeToken(r.Context(), s.store, caller(r), r.PathValue("id"), s.now())
 	if err != nil {
 		return err
-	}
-	id := r.PathValue("id")
-	var t *warroom.Token
-	for _, c := range tokens {
-		if c.ID == id {
-			t = c
-		}
-	}
-	if t == nil {
-		return warroom.Errorf(warroom.ENotFound, "token %s not found", id)
-	}
-	if t.RevokedAt == nil {
-		now := s.now().UTC()
-		if err := s.store.RevokeToken(r.Context(), id, now); err != nil {
-			return err
-		}
-		t.RevokedAt = &now
 	}
 	writeJSON(w, http.StatusOK, t)
 	return nil

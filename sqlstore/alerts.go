@@ -385,6 +385,14 @@ func (s *Store) ListAlerts(ctx context.Context, f warroom.AlertFilter) ([]*warro
 	if f.Status != "" {
 		add("status = ?", string(f.Status))
 	}
+	if f.Severity != "" {
+		add("severity = ?", f.Severity)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		pattern := "%" + escapeLike(strings.ToLower(q)) + "%"
+		conds = append(conds, `(LOWER(summary) LIKE ? ESCAPE '\' OR LOWER(dedup_key) LIKE ? ESCAPE '\')`)
+		args = append(args, pattern, pattern)
+	}
 	if v := f.Viewer; v != nil && v.Role != warroom.AccountAdmin {
 		// warroom.AlertVisibleTo, as incidentWhere applies Incident.VisibleTo.
 		add(`NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = alerts.incident_id AND i.private
@@ -398,8 +406,8 @@ func (s *Store) ListAlerts(ctx context.Context, f warroom.AlertFilter) ([]*warro
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	rows, err := s.query(ctx, "SELECT "+alertColumns+" FROM alerts"+where+" ORDER BY created_at DESC, id DESC LIMIT ?",
-		append(args, limit)...)
+	rows, err := s.query(ctx, "SELECT "+alertColumns+" FROM alerts"+where+" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+		append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list alerts: %w", err)
 	}

@@ -316,7 +316,9 @@ func testFindAndListAlerts(t *testing.T, p *pagingFixture) {
 		return u
 	}
 	r1 := p.ingest(p.am, mk("a", "g1"), mk("b", "g1"))
-	r2 := p.ingest(p.am, mk("c", "g2"))
+	crit := mk("c", "g2")
+	crit.Alert.Severity, crit.Alert.Summary = "critical", "API 100% errors"
+	r2 := p.ingest(p.am, crit)
 	p.ingest(p.am, update(p.am, "resolve", "a", ""))
 	ids := func(list []*warroom.Alert) []string {
 		var out []string
@@ -337,6 +339,15 @@ func testFindAndListAlerts(t *testing.T, p *pagingFixture) {
 		{warroom.AlertFilter{Status: warroom.AlertFiring}, []string{c, b}},
 		{warroom.AlertFilter{Status: warroom.AlertResolved, GroupKey: "g1"}, []string{a}},
 		{warroom.AlertFilter{Limit: 1}, []string{c}},
+		{warroom.AlertFilter{Limit: 1, Offset: 1}, []string{b}},
+		{warroom.AlertFilter{Offset: 2}, []string{a}},
+		{warroom.AlertFilter{Severity: "critical"}, []string{c}},
+		{warroom.AlertFilter{Severity: "info"}, nil},
+		{warroom.AlertFilter{Query: "DISK"}, []string{b, a}},
+		{warroom.AlertFilter{Query: "100%"}, []string{c}}, // % matches itself
+		{warroom.AlertFilter{Query: "10_%"}, nil},         // so does _
+		{warroom.AlertFilter{Query: " b "}, []string{b}},  // the dedup key, trimmed
+		{warroom.AlertFilter{Query: "full", Status: warroom.AlertFiring}, []string{b}},
 	} {
 		list, err := p.s.ListAlerts(p.ctx, tc.f)
 		if err != nil {

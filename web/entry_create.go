@@ -63,6 +63,10 @@ func (h *Handler) entryCreate(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, status(err), "incident_show", v)
 	}
 	if isHTMX(r) {
+		if !h.live.enabled() {
+			// Nothing will bring the entry to this page: reload it.
+			w.Header().Set("HX-Refresh", "true")
+		}
 		return h.fragment(w, http.StatusOK, "composer", composerForm{Type: f.Type, Ref: ref, CSRF: f.CSRF})
 	}
 	return redirect(w, r, "/incidents/"+ref)

@@ -48,6 +48,8 @@ type Config struct {
 	// Comms serves the incident's updates page; nil: the page answers
 	// 503.
 	Comms *comms.Service
+	// Pages serves the alert, on-call, people and profile pages (pages.go).
+	Pages PagesConfig
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -70,6 +72,7 @@ type Handler struct {
 	// signInOptions are the sign-in page's other ways in.
 	signInOptions []SignInOption
 	comms         *comms.Service
+	pages         *pagesDeps // pages.go
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -108,6 +111,7 @@ func New(cfg Config) *Handler {
 	h.assets = mustLoadAssets()
 	h.tmpl = mustParseTemplates(h.assets)
 	h.live = newBroadcaster(h, cfg.Commits)
+	h.pages = newPagesDeps(cfg)
 	h.routes()
 	return h
 }

@@ -214,8 +214,14 @@ func (e *env) signedIn(handle string, role warroom.AccountRole) (*browser, *warr
 // declare declares an incident as u through the service.
 func (e *env) declare(u *warroom.User, title string, private bool) *warroom.Incident {
 	e.t.Helper()
+	return e.declareSeverity(u, title, warroom.SEV3, private)
+}
+
+// declareSeverity declares an incident of severity sev as u.
+func (e *env) declareSeverity(u *warroom.User, title string, sev warroom.Severity, private bool) *warroom.Incident {
+	e.t.Helper()
 	res, err := e.incidents.Declare(context.Background(), u.Actor(),
-		warroom.Declaration{Title: title, Severity: warroom.SEV2, Private: private}, warroom.Idempotency{})
+		warroom.Declaration{Title: title, Severity: sev, Private: private}, warroom.Idempotency{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

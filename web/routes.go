@@ -41,6 +41,8 @@ func (h *Handler) routes() {
 	h.handle("POST /customers", admin, h.customerCreate)
 	h.handle("GET /update-templates", signedIn, h.templateList)
 	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
+
+	h.pageRoutes() // pages.go
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.

@@ -32,7 +32,7 @@ func TestUpdatesPage(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {
 		e := newCommsEnv(t, db)
 		b, ada := e.signedIn("ada", warroom.AccountResponder)
-		inc := e.declare(ada, "checkout down", false)
+		inc := e.declareSeverity(ada, "checkout down", warroom.SEV2, false) // major: internal updates every 30m
 		path := "/incidents/" + inc.Ref + "/updates"
 		resp, body := b.get(path + "?audience=customers")
 		if resp.StatusCode != http.StatusOK {

@@ -29,11 +29,7 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     if (how === "reload") {
-      var src = el.dataset.src;
-      if (!src) { return; }
-      fetch(src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (t) { if (t !== null) { swap(el, t); } });
+      reload(id);
       return;
     }
     var tpl = document.createElement("template");
@@ -48,6 +44,27 @@
       n.classList.add("new");
       if (window.htmx) { window.htmx.process(n); }
     });
+  }
+
+  // reload fetches an element's data-src and replaces it. A burst of
+  // changes costs at most two fetches: one running, one after it.
+  var loading = {};
+  function reload(id) {
+    if (loading[id]) { loading[id] = "again"; return; }
+    var el = document.getElementById(id);
+    if (!el || !el.dataset.src) { return; }
+    loading[id] = true;
+    fetch(el.dataset.src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (t) {
+        var cur = document.getElementById(id);
+        if (t !== null && cur) { swap(cur, t); }
+      })
+      .finally(function () {
+        var again = loading[id] === "again";
+        loading[id] = false;
+        if (again) { reload(id); }
+      });
   }
 
   function swap(el, html) {
@@ -70,6 +87,14 @@
     tpl.innerHTML = e.detail.xhr.responseText;
     box.textContent = tpl.content.textContent.trim() || ("request failed: " + e.detail.xhr.status);
     box.hidden = false;
+  });
+
+  // The composer comes back empty after sending: keep typing in it.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "composer") {
+      var text = document.getElementById("c-text");
+      if (text) { text.focus(); }
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
