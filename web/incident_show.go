@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
@@ -235,3 +236,26 @@ func (v *incidentView) Duration() string {
 // FormError is the error of the page's form named name, if it was
 // refused.
 func (v *incidentView) FormError(name string) *warroom.Error { return v.FormErrors[name] }
+
+// ImpactFacts sums up the impact's facts in one line.
+func (v *incidentView) ImpactFacts() string {
+	im := v.Inc.Impact
+	facts := []string{"no customer impact recorded"}
+	if im.CustomerImpact {
+		facts[0] = "customers affected"
+	}
+	if im.SLAImpact {
+		facts = append(facts, "an SLA is affected")
+	}
+	if im.UsersPercent > 0 {
+		facts = append(facts, strconv.FormatFloat(im.UsersPercent, 'f', -1, 64)+"% of users")
+	}
+	if len(im.Customers) > 0 {
+		facts = append(facts, "customers: "+strings.Join(im.Customers, ", "))
+	}
+	if im.Frequency != "" {
+		facts = append(facts, string(im.Frequency))
+	}
+	out := strings.Join(facts, "; ")
+	return strings.ToUpper(out[:1]) + out[1:]
+}
