@@ -130,18 +130,21 @@ func (h *Handler) fillState(ctx context.Context, v *incidentView, iv *warroom.In
 	for k, n := range iv.People {
 		people[k] = n
 	}
-	held := map[warroom.Role]bool{}
-	for _, hd := range iv.Holders {
-		hv := holderView{RoleHolder: hd, Name: people[hd.UserID]}
-		hv.CanRelease = v.CanWrite() && !hd.Implicit && inc.Stage != warroom.StageClosed &&
-			warroom.CheckRoleChange(inc, a, hd.Role, hd.UserID, true, "") == nil
-		v.Holders = append(v.Holders, hv)
-		held[hd.Role] = true
-	}
-	// Roles nobody holds (no IC to hold them implicitly) are listed too,
-	// so the missing Incident Commander shows.
+	// Every role in order, with its holders; a role nobody holds (no IC
+	// to hold it implicitly) shows as such, so a missing Incident
+	// Commander is plain to see.
 	for _, role := range warroom.Roles {
-		if !held[role] {
+		n := len(v.Holders)
+		for _, hd := range iv.Holders {
+			if hd.Role != role {
+				continue
+			}
+			hv := holderView{RoleHolder: hd, Name: people[hd.UserID]}
+			hv.CanRelease = v.CanWrite() && !hd.Implicit && inc.Stage != warroom.StageClosed &&
+				warroom.CheckRoleChange(inc, a, hd.Role, hd.UserID, true, "") == nil
+			v.Holders = append(v.Holders, hv)
+		}
+		if len(v.Holders) == n {
 			v.Holders = append(v.Holders, holderView{RoleHolder: warroom.RoleHolder{Role: role}})
 		}
 	}
