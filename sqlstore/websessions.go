@@ -214,7 +214,7 @@ func (s *Store) pruneSignIns(ctx context.Context, now time.Time, batch int) (int
 	total := 0
 	for _, q := range []struct {
 		table, key, cond string
-		cutoff            time.Time
+		cutoff           time.Time
 	}{
 		{"web_sessions", "id", "expires_at <= ?", now},
 		{"signin_links", "token_hash", "expires_at <= ?", now},
