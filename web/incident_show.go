@@ -90,7 +90,7 @@ func (h *Handler) incidentPage(r *http.Request, ref string, before int64, f time
 	inc := iv.Incident
 	v := &incidentView{base: h.base(r, inc.Ref+": "+inc.Title), Inc: inc, MajorNow: iv.Major, Filter: f,
 		EntryTypes: entryTypes, Hypotheses: inc.Hypotheses}
-	v.Composer = composerForm{Type: string(warroom.EntryNote), Ref: inc.Ref, CSRF: v.CSRF}
+	v.Composer = composerForm{Type: string(warroom.EntryNote), Ref: inc.Ref, CSRF: v.CSRF, Key: newFormKey()}
 	if h.live.enabled() {
 		v.Stream = "/incidents/" + inc.Ref + "/stream?" + streamQuery(inc.Version, f)
 	}
