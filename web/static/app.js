@@ -16,7 +16,12 @@
     var es = new EventSource(url);
     // data-live says whether the stream is connected (tests wait for it).
     es.onopen = function () { document.body.dataset.live = "open"; };
-    es.onerror = function () { document.body.dataset.live = "retrying"; };
+    es.onerror = function () {
+      document.body.dataset.live = "retrying";
+      // A stream refused for good (session ended, incident hidden) is
+      // not retried by the browser: reloading shows why.
+      if (es.readyState === EventSource.CLOSED) { window.location.reload(); }
+    };
     es.addEventListener("update", function (e) {
       var nl = e.data.indexOf("\n");
       var head = (nl < 0 ? e.data : e.data.slice(0, nl)).split(" ");
@@ -55,7 +60,11 @@
     if (!el || !el.dataset.src) { return; }
     loading[id] = true;
     fetch(el.dataset.src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        // The session ended: reload, which leads through sign-in back here.
+        if (r.status === 401) { window.location.reload(); return null; }
+        return r.ok ? r.text() : null;
+      })
       .then(function (t) {
         var cur = document.getElementById(id);
         if (t !== null && cur) { swap(cur, t); }
