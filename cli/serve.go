@@ -64,13 +64,12 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	incidents := &warroom.Incidents{Store: store, Now: a.now, Policy: cfg.Policy,
 		NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
-	// Single sign-on (nil when off). The web UI mounts its Start and
-	// Finish (docs/sso.md); until it lands nothing serves them.
+	// Single sign-on (nil when off): the web UI mounts its start and
+	// callback (docs/sso.md).
 	oidc, err := a.startSSO(ctx, cfg, store, logger)
 	if err != nil {
 		return err
 	}
-	_ = oidc
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -103,7 +102,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
 		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms,
-		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}})
+		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
 	defer webUI.Close()
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/sso"
+	"github.com/warroom/warroom/web"
 )
 
 // ssoConfig is the single sign-on part of the server's configuration
@@ -152,3 +153,12 @@ func (b *oidcBool) Set(s string) error {
 }
 
 func (b *oidcBool) String() string { return strconv.FormatBool(bool(*b)) }
+
+// singleSignOn is the web UI's single sign-on: nil (none) when lazy is
+// nil, never a typed nil in the interface.
+func singleSignOn(lazy *sso.Lazy) web.SingleSignOn {
+	if lazy == nil {
+		return nil
+	}
+	return lazy
+}

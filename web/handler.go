@@ -40,6 +40,10 @@ type Config struct {
 	// SignInOptions are other ways to sign in (single sign-on), shown as
 	// buttons on the sign-in page.
 	SignInOptions []SignInOption
+	// SSO is single sign-on (package sso); nil: passwords and sign-in
+	// links only. SSOLabel is its button's label.
+	SSO      SingleSignOn
+	SSOLabel string
 	// PasswordParams are argon2id's costs; zero: password.Default.
 	PasswordParams password.Params
 	// SignInLimit bounds failed sign-ins per account and per address in
@@ -71,6 +75,7 @@ type Handler struct {
 	live      *broadcaster
 	// signInOptions are the sign-in page's other ways in.
 	signInOptions []SignInOption
+	sso           SingleSignOn // nil: no single sign-on
 	comms         *comms.Service
 	pages         *pagesDeps // pages.go
 }
@@ -113,6 +118,7 @@ func New(cfg Config) *Handler {
 	h.live = newBroadcaster(h, cfg.Commits)
 	h.pages = newPagesDeps(cfg)
 	h.routes()
+	h.ssoRoutes(cfg.SSO, cfg.SSOLabel)
 	return h
 }
 
