@@ -25,6 +25,7 @@ type Parsed struct {
 	Hyp      int64  `json:"hypothesis,omitempty"` // the hypothesis an outcome is about
 	Status   string `json:"status,omitempty"`     // confirmed or eliminated
 	Stage    string `json:"stage,omitempty"`
+	Audience string `json:"audience,omitempty"` // of an update: internal, customers or executives
 }
 
 // UsageError is a command that cannot be parsed; its message is the
@@ -45,7 +46,8 @@ func Usage(command string) string {
 		"• `" + c + " decision what | reasoning [| trade-off]` records a decision with its reasoning",
 		"• `" + c + " hypothesis text` opens a hypothesis; `" + c + " hypothesis #SEQ confirmed|eliminated evidence` records its outcome",
 		"• `" + c + " stage STAGE [reason]` (" + stageNames() + ") · `" + c + " severity SEVn [reason]`",
-		"• `" + c + " update` · `" + c + " status` · `" + c + " help`",
+		"• `" + c + " update internal|customers|executives text` sends an update (customers: by email to the affected customers)",
+		"• `" + c + " status` · `" + c + " help`",
 	}, "\n")
 }
 
@@ -67,7 +69,7 @@ func stageNames() string {
 
 // writes are the subcommands that change an incident.
 var writes = map[string]bool{"declare": true, "ic": true, "role": true, "note": true, "action": true,
-	"decision": true, "hypothesis": true, "stage": true, "severity": true}
+	"decision": true, "hypothesis": true, "stage": true, "severity": true, "update": true}
 
 // Writes reports whether the subcommand changes anything.
 func (p Parsed) Writes() bool { return writes[p.Sub] }
@@ -93,7 +95,15 @@ func ParseCommand(text string) (Parsed, error) {
 		return Parsed{}, &UsageError{Msg: fmt.Sprintf(format, a...)}
 	}
 	switch p.Sub {
-	case "help", "status", "update":
+	case "help", "status":
+	case "update":
+		if len(args) == 0 || !warroom.Audience(strings.ToLower(args[0])).Valid() {
+			return bad("update needs an audience (internal, customers or executives) and its text")
+		}
+		p.Audience, p.Text = strings.ToLower(args[0]), strings.Join(args[1:], " ")
+		if p.Text == "" {
+			return bad("update needs its text: what is affected, what we know, what we are doing, when the next update comes")
+		}
 	case "declare":
 		if len(args) == 0 {
 			return bad("declare needs a severity (SEV1 to SEV4) and a title")

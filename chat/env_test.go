@@ -14,10 +14,12 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/chat"
 	"github.com/warroom/warroom/chat/slack"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/internal/pgtest"
 	"github.com/warroom/warroom/internal/slackfake"
 	"github.com/warroom/warroom/internal/testclock"
+	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/sqlstore"
 )
 
@@ -72,7 +74,13 @@ func newEnv(t testing.TB, dsn string) *env {
 		t.Fatal(err)
 	}
 	e.inbox = slack.NewRequests("signing-secret", nil, time.Now)
-	e.ops, err = chat.NewOps(chat.OpsConfig{Incidents: e.inc, Store: store, Client: client, Responder: e.inbox, Now: clock.Now, Logger: quiet})
+	senders, _ := notify.NewRegistry()
+	updates, err := comms.New(comms.Config{Store: store, Incidents: e.inc, Now: clock.Now, Policy: e.inc.Policy, Sender: senders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ops, err = chat.NewOps(chat.OpsConfig{Incidents: e.inc, Store: store, Client: client, Responder: e.inbox, Now: clock.Now, Logger: quiet,
+		Updates: updates})
 	if err != nil {
 		t.Fatal(err)
 	}

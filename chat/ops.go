@@ -69,6 +69,16 @@ type OpsConfig struct {
 	Logger  *slog.Logger
 	// Wake runs the engine's OpsQueue at once (optional).
 	Wake func()
+	// Updates sends updates (package comms); nil: the update subcommand
+	// answers that updates are not available.
+	Updates Updates
+}
+
+// Updates sends an incident's updates as actor: the communications
+// service, which keeps the update, tells the timeline and mails the
+// customers. key makes a retried send send once.
+type Updates interface {
+	SendChatUpdate(ctx context.Context, actor warroom.Actor, incidentID, audience, text string, idem warroom.Idempotency) error
 }
 
 // Ops runs ChatOps: it answers at once (help, status, usage errors,
@@ -129,8 +139,8 @@ func (o *Ops) Command(ctx context.Context, req Request) Reply {
 	if p.Sub == "help" {
 		return Reply{Text: Usage(o.cfg.Command)}
 	}
-	if p.Sub == "update" {
-		return Reply{Text: "Updates are not available yet: write a note meanwhile (" + o.cfg.Command + " note ...)."}
+	if p.Sub == "update" && o.cfg.Updates == nil {
+		return Reply{Text: "Updates are not available on this server: write a note meanwhile (" + o.cfg.Command + " note ...)."}
 	}
 	actor, reply, ok := o.actor(ctx, req.UserID)
 	if !ok {
@@ -346,6 +356,11 @@ func (o *Ops) HandleJob(ctx context.Context, job engine.Job, _ time.Time) ([]eng
 			Severity: warroom.Severity(cj.Parsed.Severity), Impact: warroom.Impact{Cluster: cj.Parsed.Cluster}}, idem)
 	case "ack":
 		res, err = o.cfg.Incidents.Execute(ctx, actor, cj.IncidentID, warroom.Acknowledge{}, idem)
+	case "update":
+		if o.cfg.Updates == nil {
+			return nil, engine.Permanent{Err: errors.New("chat: an update command but no update service")}
+		}
+		err = o.cfg.Updates.SendChatUpdate(ctx, actor, cj.IncidentID, cj.Parsed.Audience, cj.Parsed.Text, idem)
 	default:
 		cmd := cj.Parsed.Command(cj.User)
 		if cmd == nil {
@@ -355,6 +370,8 @@ func (o *Ops) HandleJob(ctx context.Context, job engine.Job, _ time.Time) ([]eng
 	}
 	var reply Reply
 	switch code := warroom.ErrorCode(err); {
+	case err == nil && res == nil:
+		reply = Reply{Text: "Sent the " + cj.Parsed.Audience + " update."}
 	case err == nil:
 		reply = Reply{Text: done(res)}
 	case code == warroom.EInvalid || code == warroom.EForbidden || code == warroom.EConflict || code == warroom.ENotFound:

@@ -168,9 +168,24 @@ func TestChatOpsCommands(t *testing.T) {
 				t.Fatalf("%q: want usage help, got %+v", text, a)
 			}
 		}
-		a = e.slash(srv, "UA", ch.ID, "update")
-		if !strings.Contains(a.Text, "not available yet") {
-			t.Fatalf("update: %q", a.Text)
+		for _, text := range []string{"update", "update customers", "update everyone all good"} {
+			if a = e.slash(srv, "UA", ch.ID, text); !strings.Contains(a.Text, "update needs") {
+				t.Fatalf("%q: want the update's usage, got %q", text, a.Text)
+			}
+		}
+		// An update typed in the channel is sent through the
+		// communications service and posted back into the channel.
+		a = e.slash(srv, "UB", ch.ID, "update customers Checkout is failing for some card payments; we are rolling back.")
+		e.run()
+		if got := e.later(a); len(got) != 1 || !strings.Contains(got[0], "Sent the customers update") {
+			t.Fatalf("update later: %q", got)
+		}
+		if ups, err := e.store.ListUpdates(e.ctx, inc.ID, warroom.AudienceCustomers); err != nil || len(ups) != 1 ||
+			ups[0].Body != "Checkout is failing for some card payments; we are rolling back." || ups[0].AuthorID != e.users["bob"].ID {
+			t.Fatalf("updates %+v, %v", ups, err)
+		}
+		if last := e.fake.Channel(ch.Name).Messages; !strings.Contains(last[len(last)-1].Text, "customers update sent") {
+			t.Fatalf("the update is not in the channel: %q", last[len(last)-1].Text)
 		}
 		a = e.slash(srv, "UA", "CGENERAL", "note where am I")
 		if !strings.Contains(a.Text, "belongs to no incident") {

@@ -64,7 +64,8 @@ func Plan(e *warroom.Event, private bool, announce []string) []Action {
 	case warroom.EventSeverityChanged:
 		return append([]Action{post}, describe...)
 	case warroom.EventReopened, warroom.EventAcknowledged, warroom.EventBecameMajor,
-		warroom.EventImpactChanged, warroom.EventImpactStartCorrected, warroom.EventPrivacyChanged:
+		warroom.EventImpactChanged, warroom.EventImpactStartCorrected, warroom.EventPrivacyChanged,
+		warroom.EventUpdateSent:
 		return []Action{post}
 	}
 	if e.Type.IsEntry() {

@@ -8,6 +8,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/chat"
 	chatslack "github.com/warroom/warroom/chat/slack"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/sqlstore"
@@ -17,15 +18,17 @@ import (
 // channels' jobs and ChatOps, on an engine of their own (queues
 // chat.Queue and chat.OpsQueue), so that chat never delays a page.
 type chatRuntime struct {
-	syncer *chat.Syncer
-	engine *engine.Engine
-	store  *sqlstore.Store
-	api    *httpapi.ChatAPI
-	log    *slog.Logger
+	syncer  *chat.Syncer
+	notices *chat.Notices
+	engine  *engine.Engine
+	store   *sqlstore.Store
+	api     *httpapi.ChatAPI
+	log     *slog.Logger
 }
 
 // startChat builds chat for the server; nil when --chat is empty.
-func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, log *slog.Logger) (*chatRuntime, error) {
+// updates sends the updates typed in chat (comms, bound once built).
+func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, log *slog.Logger, updates chat.Updates) (*chatRuntime, error) {
 	if cfg.Chat.Provider == "" {
 		return nil, nil
 	}
@@ -44,9 +47,9 @@ func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warro
 	if err != nil {
 		return nil, err
 	}
-	rt := &chatRuntime{syncer: syncer, store: store, log: log}
+	rt := &chatRuntime{syncer: syncer, notices: &chat.Notices{Store: store, Client: client}, store: store, log: log}
 	ops, err := chat.NewOps(chat.OpsConfig{Incidents: incidents, Store: store, Client: client, Responder: requests,
-		Command: cfg.Chat.Command, Now: a.now, Logger: log, Wake: func() { rt.engine.Wake(chat.OpsQueue) }})
+		Command: cfg.Chat.Command, Now: a.now, Logger: log, Wake: func() { rt.engine.Wake(chat.OpsQueue) }, Updates: updates})
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +61,31 @@ func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warro
 		Handlers: map[string]engine.Handler{chat.KindSync: syncer.Handle, chat.KindCommand: ops.HandleJob}})
 	rt.api = &httpapi.ChatAPI{Provider: client.Provider(), Inbound: requests, Ops: ops, Store: store, Announce: cfg.Chat.announce()}
 	return rt, nil
+}
+
+// noticeHook posts comms's notices (update due or late, the assessment
+// questions) into the incident channels.
+func (c *chatRuntime) noticeHook() comms.Hook { return chatNotices{c.notices} }
+
+type chatNotices struct{ n *chat.Notices }
+
+func (c chatNotices) Notice(ctx context.Context, _ string, n comms.Notice) error {
+	text := n.Text
+	if n.Subject != "" {
+		text = "*" + n.Subject + "*\n" + n.Text
+	}
+	return c.n.Post(ctx, n.IncidentID, text)
+}
+
+// lateUpdates is chat's way to send updates: comms, which is built after
+// chat (comms posts its notices through chat).
+type lateUpdates struct{ comms *comms.Service }
+
+func (l *lateUpdates) SendChatUpdate(ctx context.Context, a warroom.Actor, incidentID, audience, text string, idem warroom.Idempotency) error {
+	if l.comms == nil {
+		return warroom.Errorf(warroom.EUnavailable, "updates are not available yet; try again in a moment")
+	}
+	return l.comms.SendChatUpdate(ctx, a, incidentID, audience, text, idem)
 }
 
 // reactor adds the incident channels' jobs to the store's reactor

@@ -78,28 +78,53 @@ func TestServeWithSlackChat(t *testing.T) {
 	})
 	ch := fake.Channel("inc1-prod-eu-1")
 
-	form := url.Values{"command": {"/inc"}, "text": {"note cache flushed"}, "user_id": {"UADMIN"}, "channel_id": {ch.ID},
-		"response_url": {fake.ResponseURL("r1")}}.Encode()
-	ts := time.Now().Unix()
-	mac := hmac.New(sha256.New, []byte("sign-me"))
-	fmt.Fprintf(mac, "v0:%d:%s", ts, form)
-	req, _ := http.NewRequest("POST", base+"/api/v1/chat/commands", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", fmt.Sprint(ts))
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// slash sends a signed slash command typed in the channel.
+	slash := func(text, response string) {
+		t.Helper()
+		form := url.Values{"command": {"/inc"}, "text": {text}, "user_id": {"UADMIN"}, "channel_id": {ch.ID},
+			"response_url": {fake.ResponseURL(response)}}.Encode()
+		ts := time.Now().Unix()
+		mac := hmac.New(sha256.New, []byte("sign-me"))
+		fmt.Fprintf(mac, "v0:%d:%s", ts, form)
+		req, _ := http.NewRequest("POST", base+"/api/v1/chat/commands", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", fmt.Sprint(ts))
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "On it") {
+			t.Fatalf("slash command %q: %d %s", text, resp.StatusCode, b)
+		}
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "On it") {
-		t.Fatalf("slash command: %d %s", resp.StatusCode, b)
-	}
+	slash("note cache flushed", "r1")
 	fake.WaitFor(t, 10*time.Second, "the answer and the post of the note", func() bool {
 		c := fake.Channel(ch.Name)
 		return len(fake.Responses("r1")) == 1 && strings.Contains(c.Messages[len(c.Messages)-1].Text, "cache flushed")
 	})
+	// comms's notices reach the channel: the assessment questions, asked
+	// right after declaration.
+	fake.WaitFor(t, 10*time.Second, "the assessment questions in the channel", func() bool {
+		for _, m := range fake.Channel(ch.Name).Messages {
+			if strings.Contains(m.Text, "assess the impact") {
+				return true
+			}
+		}
+		return false
+	})
+	// An update typed in the channel is sent by comms, on the timeline
+	// and posted back.
+	slash("update internal rolled back v42; errors are falling", "r2")
+	fake.WaitFor(t, 10*time.Second, "the update's answer and its post", func() bool {
+		c := fake.Channel(ch.Name)
+		return len(fake.Responses("r2")) == 1 && strings.Contains(c.Messages[len(c.Messages)-1].Text, "internal update sent")
+	})
+	if ups := api("GET", "/api/v1/incidents/INC-1/updates", ""); !strings.Contains(ups, "rolled back v42; errors are falling") {
+		t.Fatalf("updates: %s", ups)
+	}
 	if state := api("GET", "/api/v1/incidents/INC-1/chat", ""); !strings.Contains(state, `"channel_name":"inc1-prod-eu-1"`) {
 		t.Fatalf("chat state: %s", state)
 	}

@@ -105,10 +105,11 @@ func (s *cadenceSetting) String() string {
 
 // startComms builds communications on the server's store: updates,
 // customers and their deliveries (by the notifiers of paging), and the
-// jobs the engine runs for them.
-func (a *app) startComms(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, sender *notify.Registry, log *slog.Logger) (*comms.Service, error) {
+// jobs the engine runs for them. hook (nil without chat) posts its
+// notices into the incident channels.
+func (a *app) startComms(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, sender *notify.Registry, log *slog.Logger, hook comms.Hook) (*comms.Service, error) {
 	return comms.New(comms.Config{Store: store, Incidents: incidents, Now: a.now, Policy: cfg.Policy,
-		Cadence: cfg.Comms.cadence(cfg.Policy), Sender: sender, Logger: log})
+		Cadence: cfg.Comms.cadence(cfg.Policy), Sender: sender, Logger: log, Hook: hook})
 }
 
 // bothReactors schedules the jobs of paging and of comms for every

@@ -31,18 +31,22 @@ import (
 // pagingRuntime is the paging side of a running server: the pager (job
 // handlers, reactor, outbox sender) and the engine that runs its jobs.
 type pagingRuntime struct {
-	pager  *paging.Pager
-	comms  *comms.Service
-	engine *engine.Engine
-	store  *sqlstore.Store
-	log    *slog.Logger
+	pager *paging.Pager
+	comms *comms.Service
+	// reactor schedules paging's and comms's jobs in the transaction of
+	// an incident's events; chat adds its own to it.
+	reactor sqlstore.IncidentReactor
+	engine  *engine.Engine
+	store   *sqlstore.Store
+	log     *slog.Logger
 }
 
 // startPaging builds paging for the server: notifiers from cfg, the pager,
 // the store's incident reactor (so that declaring an incident schedules
 // its jobs in the same transaction) and the engine. baseURL is where
 // people reach the server; ack links are built on it.
-func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, baseURL string, log *slog.Logger) (*pagingRuntime, error) {
+// hook, if not nil, posts comms's notices into incident channels.
+func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *warroom.Incidents, baseURL string, log *slog.Logger, hook comms.Hook) (*pagingRuntime, error) {
 	announce, err := cfg.Paging.announce()
 	if err != nil {
 		return nil, err
@@ -83,18 +87,19 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
-	cm, err := a.startComms(cfg, store, incidents, notifiers, log)
+	cm, err := a.startComms(cfg, store, incidents, notifiers, log, hook)
 	if err != nil {
 		return nil, err
 	}
-	store.SetIncidentReactor(bothReactors(pager.Reactor(), cm.Reactor()))
+	reactor := bothReactors(pager.Reactor(), cm.Reactor())
+	store.SetIncidentReactor(reactor)
 	// Alerts that will page are routed on the page queue from intake on.
 	store.SetRouteQueue(pager.RouteQueue)
 	ecfg := pager.EngineConfig(store)
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
 	maps.Copy(ecfg.Handlers, cm.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, comms: cm, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, reactor: reactor, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

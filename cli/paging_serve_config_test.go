@@ -182,7 +182,7 @@ func TestServeThrottleSettingThrottles(t *testing.T) {
 			clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			a := &app{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, now: clock.Now}
 			incidents := &warroom.Incidents{Store: store, Now: clock.Now, Policy: cfg.Policy, NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
-			pg, err := a.startPaging(cfg, store, incidents, "http://127.0.0.1:8080", slog.New(slog.NewTextHandler(io.Discard, nil)))
+			pg, err := a.startPaging(cfg, store, incidents, "http://127.0.0.1:8080", slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/sqlstore"
 	"github.com/warroom/warroom/web"
@@ -80,17 +81,25 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if baseURL == "" {
 		baseURL = "http://" + reachableAddr(ln.Addr())
 	}
-	pg, err := a.startPaging(cfg, store, incidents, baseURL, logger)
+	// Chat and comms need each other: chat posts comms's notices, comms
+	// sends the updates typed in chat.
+	updates := &lateUpdates{}
+	chatRT, err := a.startChat(cfg, store, incidents, logger, updates)
 	if err != nil {
 		return err
 	}
-	chatRT, err := a.startChat(cfg, store, incidents, logger)
+	var noticeHook comms.Hook
+	if chatRT != nil {
+		noticeHook = chatRT.noticeHook()
+	}
+	pg, err := a.startPaging(cfg, store, incidents, baseURL, logger, noticeHook)
 	if err != nil {
 		return err
 	}
+	updates.comms = pg.comms
 	var chatAPI *httpapi.ChatAPI
 	if chatRT != nil {
-		store.SetIncidentReactor(chatRT.reactor(pg.pager.Reactor()))
+		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
 		chatAPI = chatRT.api
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,

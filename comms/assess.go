@@ -52,7 +52,7 @@ func (s *Service) assessAsk(ctx context.Context, job engine.Job, now time.Time) 
 		return nil, nil
 	}
 	subject := inc.Ref + ": assess the impact (target " + warroom.ShortDuration(s.cfg.Policy.AssessTarget) + ")"
-	text := fmt.Sprintf("Assess %s (%s) within %s; rough answers now beat accurate ones later:\n%s\nAnswer with: warroom incidents assess %s --who ... --impact ... --started ...",
+	text := fmt.Sprintf("Assess %s (%s) within %s; rough answers now beat accurate ones later:\n%s\nAnswer with: warroom assess %s --who ... --impact ... --started ...",
 		inc.Ref, inc.Title, warroom.ShortDuration(s.cfg.Policy.AssessTarget), questionsText(missing), inc.Ref)
 	key := "comms-assess-ask:" + inc.ID
 	var jobs []engine.Job

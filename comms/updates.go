@@ -220,3 +220,11 @@ func (s *Service) PutTemplate(ctx context.Context, a warroom.Actor, audience war
 	}
 	return t, nil
 }
+
+// SendChatUpdate sends an update typed in the incident's chat channel
+// (chat.Updates): the text is its body, the subject comes from the
+// audience's template.
+func (s *Service) SendChatUpdate(ctx context.Context, a warroom.Actor, incidentID, audience, text string, idem warroom.Idempotency) error {
+	_, err := s.SendUpdate(ctx, a, incidentID, UpdateInput{Audience: warroom.Audience(audience), Body: text}, idem)
+	return err
+}
