@@ -169,11 +169,11 @@ func (s *Service) Follow(ctx context.Context, src CommitSource) error {
 
 // Job kinds, on the engine's default queue.
 const (
-	KindRefresh     = "status.refresh"     // an incident changed: refresh its public record and the components' statuses
-	KindRecompute   = "status.recompute"   // a window started or ended: recompute the components' statuses
-	KindFanout      = "status.fanout"      // a notice: one outbox row per subscriber who wants it
-	KindDrain       = "status.drain"       // send a notice's due outbox rows
-	KindConfirmMail = "status.confirm"     // send a confirmation request
+	KindRefresh     = "status.refresh"   // an incident changed: refresh its public record and the components' statuses
+	KindRecompute   = "status.recompute" // a window started or ended: recompute the components' statuses
+	KindFanout      = "status.fanout"    // a notice: one outbox row per subscriber who wants it
+	KindDrain       = "status.drain"     // send a notice's due outbox rows
+	KindConfirmMail = "status.confirm"   // send a confirmation request
 	Queue           = paging.QueueDefault
 )
 
