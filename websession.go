@@ -2,6 +2,7 @@ package warroom
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -63,4 +64,26 @@ type SessionStore interface {
 	// RecordSignInFailure counts one failed sign-in for key and returns
 	// the count of the current window.
 	RecordSignInFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+}
+
+// SignInLinkPath is where the web UI takes one-time sign-in links: the
+// token follows it.
+const SignInLinkPath = "/signin/link/"
+
+// SignInLinkTTL is how long a one-time sign-in link stays usable.
+const SignInLinkTTL = 24 * time.Hour
+
+// CreateSignInLink stores a new one-time sign-in link for a user and
+// returns its URL under baseURL (the server's public URL) and when it
+// expires. Only the token's hash is stored; the URL is shown once.
+func CreateSignInLink(ctx context.Context, s SessionStore, baseURL, userID string, now time.Time) (string, time.Time, error) {
+	token, hash, err := NewTokenSecret()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires := now.Add(SignInLinkTTL)
+	if err := s.CreateSignInLink(ctx, hash, userID, now, expires); err != nil {
+		return "", time.Time{}, err
+	}
+	return strings.TrimRight(baseURL, "/") + SignInLinkPath + token, expires, nil
 }

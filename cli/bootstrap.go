@@ -15,6 +15,19 @@ import (
 type bootstrapOptions struct {
 	handle, name, email, timeZone, tokenName string
 	force                                    bool
+	publicURL                                string // where the sign-in link points ("": the default listen address)
+}
+
+// bootstrapSettings are the serve settings bootstrap reads: the database,
+// and the public URL its one-time sign-in link points at.
+func bootstrapSettings() []setting[serveConfig] {
+	out := []setting[serveConfig]{databaseSetting()}
+	for _, s := range serveSettings() {
+		if s.name == "public-url" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (a *app) bootstrapCommand() *cobra.Command {
@@ -29,13 +42,14 @@ func (a *app) bootstrapCommand() *cobra.Command {
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := defaultServeConfig()
-			if err := apply(&cfg, []setting[serveConfig]{databaseSetting()}, a.sources(cmd.Flags())); err != nil {
+			if err := apply(&cfg, bootstrapSettings(), a.sources(cmd.Flags())); err != nil {
 				return err
 			}
+			o.publicURL = cfg.PublicURL
 			return a.bootstrap(cmd.Context(), cfg.Database, o)
 		},
 	}
-	addFlags(cmd.Flags(), []setting[serveConfig]{databaseSetting()}, defaultServeConfig())
+	addFlags(cmd.Flags(), bootstrapSettings(), defaultServeConfig())
 	f := cmd.Flags()
 	f.StringVar(&o.handle, "handle", "admin", "the admin's handle")
 	f.StringVar(&o.name, "name", "Administrator", "the admin's name")
@@ -79,11 +93,20 @@ func (a *app) bootstrap(ctx context.Context, dsn string, o bootstrapOptions) err
 	if err := store.CreateToken(ctx, tok, hash); err != nil {
 		return fmt.Errorf("user @%s was created but their token was not (%w); run bootstrap again with --force-new-admin and another --handle", u.Handle, err)
 	}
+	base := o.publicURL
+	if base == "" {
+		base = "http://" + defaultServeConfig().Listen
+	}
+	link, expires, err := warroom.CreateSignInLink(ctx, store, base, u.ID, a.now().UTC())
+	if err != nil {
+		return fmt.Errorf("user @%s and their token were created but the sign-in link was not (%w); an admin can make one with `warroom user signin-link %s`", u.Handle, err, u.Handle)
+	}
 	if a.jsonMode {
-		printJSONValue(a.stdout, map[string]any{"user": u, "token": tok, "secret": secret})
+		printJSONValue(a.stdout, map[string]any{"user": u, "token": tok, "secret": secret, "signin_url": link, "signin_url_expires_at": expires})
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "Created admin @%s (%s <%s>).\n\n", u.Handle, u.Name, u.Email)
+	fmt.Fprintf(a.stdout, "Open this one-time link in your browser to sign in (valid 24 hours, works once), then set a password:\n\n  %s\n\n", link)
 	fmt.Fprintf(a.stdout, "API token %q, shown only this once; store it now:\n\n  %s\n\n", tok.Name, secret)
 	fmt.Fprintf(a.stdout, "Use it:\n\n  export WARROOM_TOKEN=%s\n  export WARROOM_SERVER=http://127.0.0.1:8080   # where `warroom serve` listens\n  warroom whoami\n", secret)
 	return nil

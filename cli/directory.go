@@ -21,7 +21,8 @@ func (a *app) addDirectoryCommands(root *cobra.Command) {
 		return c
 	}
 	root.AddCommand(
-		group("user", "Manage users", a.userCreateCommand(), a.userListCommand(), a.userShowCommand(), a.userUpdateCommand()),
+		group("user", "Manage users", a.userCreateCommand(), a.userListCommand(), a.userShowCommand(), a.userUpdateCommand(),
+			a.userSetPasswordCommand(), a.userSignInLinkCommand()),
 		group("team", "Manage teams", a.teamCreateCommand(), a.teamListCommand()),
 		group("service", "Manage services", a.serviceCreateCommand(), a.serviceListCommand(), a.serviceShowCommand()),
 		group("token", "Manage API tokens", a.tokenCreateCommand(), a.tokenListCommand(), a.tokenRevokeCommand()),

@@ -168,8 +168,12 @@ func (a *app) announce(cfg serveConfig, addr net.Addr, users int) {
 	listenURL := "http://" + reachableAddr(addr)
 	boot := ""
 	if users == 0 {
+		web := cfg.PublicURL
+		if web == "" {
+			web = listenURL
+		}
 		boot = "warroom bootstrap --db " + shellQuote(redactDSN(cfg.Database)) +
-			` --handle admin --name "Your Name" --email you@example.com`
+			` --handle admin --name "Your Name" --email you@example.com --public-url ` + shellQuote(web)
 	}
 	if a.jsonMode {
 		printJSONValue(a.stdout, map[string]any{"listening": listenURL, "public_url": cfg.PublicURL,
@@ -182,7 +186,7 @@ func (a *app) announce(cfg serveConfig, addr net.Addr, users int) {
 		fmt.Fprintf(w, "public URL: %s\n", cfg.PublicURL)
 	}
 	if boot != "" {
-		fmt.Fprintf(w, "\nNo users yet. Create the first admin and their API token (the server may keep running):\n\n  %s\n\n", boot)
+		fmt.Fprintf(w, "\nNo users yet. Create the first admin: it prints a one-time link to sign in with your browser, and an API token (the server may keep running):\n\n  %s\n\n", boot)
 		fmt.Fprintf(w, "From a source checkout, run it as: go run ./cmd/warroom %s\n", strings.TrimPrefix(boot, "warroom "))
 		fmt.Fprintf(w, "Then export WARROOM_TOKEN=<the printed token> and WARROOM_SERVER=%s, and try: warroom whoami\n\n", listenURL)
 	}

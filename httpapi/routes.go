@@ -45,6 +45,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/users", admin, s.createUser, userInput{}},
 		{"GET", "/api/v1/users/{user}", reader, s.getUser, nil},
 		{"PATCH", "/api/v1/users/{user}", admin, s.updateUser, userInput{}},
+		{"POST", "/api/v1/users/{user}/password", admin, s.setPassword, passwordInput{}},
+		{"POST", "/api/v1/users/{user}/signin-link", admin, s.createSignInLink, nil},
 
 		{"GET", "/api/v1/teams", reader, s.listTeams, nil},
 		{"POST", "/api/v1/teams", admin, s.createTeam, teamInput{}},

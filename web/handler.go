@@ -8,6 +8,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/comms"
+	"github.com/warroom/warroom/password"
 )
 
 // Store is what the web UI reads and writes besides the incident service:
@@ -39,8 +40,8 @@ type Config struct {
 	// SignInOptions are other ways to sign in (single sign-on), shown as
 	// buttons on the sign-in page.
 	SignInOptions []SignInOption
-	// PasswordParams are argon2id's costs; zero: DefaultPasswordParams.
-	PasswordParams PasswordParams
+	// PasswordParams are argon2id's costs; zero: password.Default.
+	PasswordParams password.Params
 	// SignInLimit bounds failed sign-ins per account and per address in
 	// each SignInWindow; zero: DefaultSignInLimit.
 	SignInLimit SignInLimit
@@ -61,8 +62,9 @@ type Handler struct {
 	tmpl      *templates
 	assets    *assets
 	secure    bool // cookies are Secure for every request
+	publicURL string
 	idle, max time.Duration
-	passwords PasswordParams
+	passwords password.Params
 	limit     SignInLimit
 	live      *broadcaster
 	// signInOptions are the sign-in page's other ways in.
@@ -78,7 +80,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{
 		incidents: cfg.Incidents, store: cfg.Store, now: cfg.Now, log: cfg.Logger, api: cfg.API,
-		mux: http.NewServeMux(), secure: strings.HasPrefix(cfg.PublicURL, "https://"),
+		mux: http.NewServeMux(), publicURL: cfg.PublicURL, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
 		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
 		signInOptions: cfg.SignInOptions, comms: cfg.Comms,
 	}
@@ -97,8 +99,8 @@ func New(cfg Config) *Handler {
 	if h.max <= 0 {
 		h.max = 30 * 24 * time.Hour
 	}
-	if h.passwords == (PasswordParams{}) {
-		h.passwords = DefaultPasswordParams
+	if h.passwords == (password.Params{}) {
+		h.passwords = password.Default
 	}
 	if h.limit == (SignInLimit{}) {
 		h.limit = DefaultSignInLimit

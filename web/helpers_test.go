@@ -20,11 +20,12 @@ import (
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/internal/pgtest"
 	"github.com/warroom/warroom/internal/testclock"
+	"github.com/warroom/warroom/password"
 	"github.com/warroom/warroom/sqlstore"
 )
 
 // cheapPasswords keep tests fast; the format and checks are the same.
-var cheapPasswords = PasswordParams{Memory: 64, Time: 1, Threads: 1}
+var cheapPasswords = password.Params{Memory: 64, Time: 1, Threads: 1}
 
 // env is a warroom server (web UI in front of the API) on a fresh store.
 type env struct {
@@ -96,15 +97,15 @@ func newEnvOn(t testing.TB, st *sqlstore.Store, cfg func(*Config)) *env {
 var userSeq atomic.Int64
 
 // user creates a user with a role and, unless empty, a password.
-func (e *env) user(handle string, role warroom.AccountRole, password string) *warroom.User {
+func (e *env) user(handle string, role warroom.AccountRole, pw string) *warroom.User {
 	e.t.Helper()
 	u := &warroom.User{Handle: handle, Name: strings.ToUpper(handle[:1]) + handle[1:], Email: handle + "@example.com",
 		TimeZone: "Europe/Berlin", Role: role}
 	if err := e.store.CreateUser(context.Background(), u); err != nil {
 		e.t.Fatal(err)
 	}
-	if password != "" {
-		hash, err := hashPassword(password, cheapPasswords)
+	if pw != "" {
+		hash, err := password.Hash(pw, cheapPasswords)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -121,6 +122,9 @@ type browser struct {
 	e   *env
 	c   *http.Client
 	jar *cookiejar.Jar
+	// form is the CSRF token of the last page fetched, as a real
+	// browser's form would carry it.
+	form string
 }
 
 func (e *env) browser() *browser {
@@ -156,6 +160,10 @@ func (b *browser) do(req *http.Request) (*http.Response, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	b.form = ""
+	if _, tok, ok := strings.Cut(string(body), `name="csrf" value="`); ok {
+		b.form, _, _ = strings.Cut(tok, `"`)
+	}
 	return resp, string(body)
 }
 
@@ -173,7 +181,11 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 		form = url.Values{}
 	}
 	if _, ok := form["csrf"]; !ok {
-		form.Set("csrf", b.csrf())
+		tok := b.form
+		if tok == "" {
+			tok = b.csrf()
+		}
+		form.Set("csrf", tok)
 	}
 	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -217,3 +229,13 @@ func (e *env) exec(u *warroom.User, ref string, cmd warroom.Command) {
 		e.t.Fatal(err)
 	}
 }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+var getenv = os.Getenv

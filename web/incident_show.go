@@ -13,7 +13,7 @@ import (
 // timelinePageSize is how many entries the incident page shows at first
 // and loads at each "earlier entries": the newest first, so an incident
 // with 10,000 entries opens as fast as one with ten.
-const timelinePageSize = 100
+const timelinePageSize = 50
 
 // alertLister and messageLister are the optional stores of the incident
 // page's alerts and pages panels (sqlstore.Store is both).

@@ -10,6 +10,13 @@ func (h *Handler) routes() {
 	h.handle("GET /signin", anyone, h.signInShow)
 	h.handle("POST /signin", anyone, h.signInSubmit)
 	h.handle("POST /signout", signedIn, h.signOutSubmit)
+	h.handle("GET /signin/link/{token}", anyone, h.signInLinkShow)
+	h.handle("POST /signin/link/{token}", anyone, h.signInLinkSubmit)
+	h.handle("GET /profile/password", signedIn, h.passwordEdit)
+	h.handle("POST /profile/password", signedIn, h.passwordUpdate)
+	h.handle("GET /users/{user}/password", admin, h.userPasswordEdit)
+	h.handle("POST /users/{user}/password", admin, h.userPasswordUpdate)
+	h.handle("POST /users/{user}/signin-link", admin, h.userSignInLink)
 
 	h.handle("GET /incidents", signedIn, h.incidentList)
 	h.handle("GET /incidents/stream", signedIn, h.incidentListStream)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/password"
 )
 
 // signInForm is the sign-in form.
@@ -94,7 +95,7 @@ func (h *Handler) findLogin(r *http.Request, login string) (*warroom.User, error
 
 // dummyHash is checked when there is no account or no password, so that
 // a wrong handle takes as long as a wrong password.
-var dummyHash, _ = hashPassword("warroom dummy password", DefaultPasswordParams)
+var dummyHash, _ = password.Hash("warroom dummy password", password.Default)
 
 // passwordMatches reports whether pw is u's password; false for a nil
 // user or one without a password.
@@ -108,10 +109,10 @@ func (h *Handler) passwordMatches(r *http.Request, u *warroom.User, pw string) (
 		}
 	}
 	if hash == "" {
-		_, _ = verifyPassword(pw, dummyHash)
+		_, _ = password.Verify(pw, dummyHash)
 		return false, nil
 	}
-	return verifyPassword(pw, hash)
+	return password.Verify(pw, hash)
 }
 
 // required returns msg when v is empty.

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"slices"
 	"strings"
 
@@ -31,17 +32,41 @@ func newTimelineView(b base, inc *warroom.Incident, people map[string]string) *t
 	return tv
 }
 
-// entryView is one timeline entry.
+// entryView is one timeline entry, flattened for the template: the
+// incident page renders a hundred of them, and html/template's
+// reflection over promoted fields and methods would cost more than the
+// rest of the page.
 type entryView struct {
-	*timelineView
-	E *warroom.Event
+	E          *warroom.Event
+	Kind       string // CSS class: note, decision, hypothesis-updated, system...
+	Label      string // the kind for people
+	Time       template.HTML
+	Actor      string
+	Describe   string // a system event as one line
+	HypStatus  string // the status of the hypothesis this entry opened
+	Starred    bool
+	CanWrite   bool
+	CanCorrect bool
+	Ref        string // the incident's
+	CSRF       string
 }
 
 // Entries wraps events for the "entries" partial.
 func (tv *timelineView) Entries(events []warroom.Event) []entryView {
 	out := make([]entryView, len(events))
+	canWrite := tv.CanWrite()
 	for i := range events {
-		out[i] = entryView{tv, &events[i]}
+		e := &events[i]
+		ev := entryView{E: e, Kind: entryKind(e.Type), Label: entryLabel(e), Time: tv.base.Time(e.At),
+			Actor: tv.Name(e.ActorID), Starred: tv.starred[e.Seq], CanWrite: canWrite, Ref: tv.Ref, CSRF: tv.CSRF,
+			CanCorrect: e.Type.IsEntry() && e.Type != warroom.EntryCorrection}
+		if ev.Kind == "system" {
+			ev.Describe = warroom.Describe(e, tv.Name)
+		}
+		if e.Type == warroom.EntryHypothesis {
+			ev.HypStatus = tv.hypotheses[e.Seq].Status
+		}
+		out[i] = ev
 	}
 	return out
 }
@@ -57,42 +82,26 @@ func (tv *timelineView) Name(id string) string {
 	return id
 }
 
-// Kind is the entry's kind as a CSS class and label.
-func (ev entryView) Kind() string {
-	if !ev.E.Type.IsEntry() {
+// entryKind is an entry's kind as a CSS class.
+func entryKind(t warroom.EventType) string {
+	if !t.IsEntry() {
 		return "system"
 	}
-	return strings.ReplaceAll(string(ev.E.Type), ".", "-")
+	return strings.ReplaceAll(string(t), ".", "-")
 }
 
-// Label names the entry's kind for people.
-func (ev entryView) Label() string {
-	switch ev.E.Type {
+// entryLabel names an entry's kind for people.
+func entryLabel(e *warroom.Event) string {
+	switch e.Type {
 	case warroom.EntryHypothesisUpdate:
-		return "hypothesis " + ev.E.HypothesisStatus
+		return "hypothesis " + e.HypothesisStatus
 	case warroom.EntryCorrection:
 		return "correction"
 	}
-	if !ev.E.Type.IsEntry() {
+	if !e.Type.IsEntry() {
 		return "event"
 	}
-	return string(ev.E.Type)
-}
-
-// Starred reports whether the entry is starred for the postmortem.
-func (ev entryView) Starred() bool { return ev.starred[ev.E.Seq] }
-
-// HypothesisStatus is the status of the hypothesis this entry opened
-// ("" for other entries).
-func (ev entryView) HypothesisStatus() string { return ev.hypotheses[ev.E.Seq].Status }
-
-// Describe is a system event as one line.
-func (ev entryView) Describe() string { return warroom.Describe(ev.E, ev.Name) }
-
-// CanCorrect reports whether the entry may be corrected: every event can
-// be starred, but only responders' entries (not corrections) corrected.
-func (ev entryView) CanCorrect() bool {
-	return ev.E.Type.IsEntry() && ev.E.Type != warroom.EntryCorrection
+	return string(e.Type)
 }
 
 // entryTypes are the timeline filter's choices.

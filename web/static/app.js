@@ -14,6 +14,9 @@
   function follow(url) {
     if (!window.EventSource) { return; }
     var es = new EventSource(url);
+    // data-live says whether the stream is connected (tests wait for it).
+    es.onopen = function () { document.body.dataset.live = "open"; };
+    es.onerror = function () { document.body.dataset.live = "retrying"; };
     es.addEventListener("update", function (e) {
       var nl = e.data.indexOf("\n");
       var head = (nl < 0 ? e.data : e.data.slice(0, nl)).split(" ");
