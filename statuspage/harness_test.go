@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,3 +254,32 @@ func (e *env) post(path string, form url.Values) (int, string) {
 }
 
 type commsUpdate = comms.UpdateInput
+
+// recorder is a webhook receiver that keeps the subjects it is sent.
+type recorder struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	subj []string
+}
+
+func newRecorder(t *testing.T) *recorder {
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var p webhook.Payload
+		if err := json.NewDecoder(req.Body).Decode(&p); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		r.mu.Lock()
+		r.subj = append(r.subj, p.Subject)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) subjects() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.subj...)
+}
