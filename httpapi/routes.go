@@ -89,5 +89,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.pagingRoutes()...)
 	routes = append(routes, s.scheduleRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
+	routes = append(routes, s.statusRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }
