@@ -26,6 +26,7 @@ import (
 	"github.com/warroom/warroom/notify/webhook"
 	"github.com/warroom/warroom/paging"
 	"github.com/warroom/warroom/sqlstore"
+	"github.com/warroom/warroom/statuspage"
 )
 
 // pagingRuntime is the paging side of a running server: the pager (job
@@ -33,6 +34,7 @@ import (
 type pagingRuntime struct {
 	pager  *paging.Pager
 	comms  *comms.Service
+	status *statuspage.Service
 	engine *engine.Engine
 	store  *sqlstore.Store
 	log    *slog.Logger
@@ -87,14 +89,19 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
-	store.SetIncidentReactor(bothReactors(pager.Reactor(), cm.Reactor()))
+	sp, err := a.startStatusPage(cfg, store, notifiers, secret, baseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	store.SetIncidentReactor(bothReactors(bothReactors(pager.Reactor(), cm.Reactor()), sp.Reactor()))
 	// Alerts that will page are routed on the page queue from intake on.
 	store.SetRouteQueue(pager.RouteQueue)
 	ecfg := pager.EngineConfig(store)
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
 	maps.Copy(ecfg.Handlers, cm.Handlers())
+	maps.Copy(ecfg.Handlers, sp.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, comms: cm, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, status: sp, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

@@ -23,6 +23,7 @@ type serveConfig struct {
 	Paging          pagingConfig
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
+	Status          statusConfig    // the public status page (statuspage_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -39,6 +40,7 @@ func defaultServeConfig() serveConfig {
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
 		Comms:           defaultCommsConfig(),
+		Status:          defaultStatusConfig(),
 	}
 }
 
@@ -73,6 +75,7 @@ func serveSettings() []setting[serveConfig] {
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
 	settings = append(settings, commsSettings()...)
+	settings = append(settings, statusSettings()...)
 	return append(append(settings, pagingSettings()...), retentionSettings()...)
 }
 
@@ -98,6 +101,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {
+		return err
+	}
+	if err := c.Status.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
