@@ -31,7 +31,7 @@ import (
 // PostgreSQL.
 func dialects(t *testing.T, f func(t *testing.T, open func(t *testing.T) *sqlstore.Store)) {
 	t.Run("sqlite", func(t *testing.T) {
-		f(t, openSQLite)
+		f(t, func(t *testing.T) *sqlstore.Store { return openSQLite(t) })
 	})
 	t.Run("postgres", func(t *testing.T) {
 		base := os.Getenv("WARROOM_TEST_POSTGRES")
@@ -49,7 +49,7 @@ func dialects(t *testing.T, f func(t *testing.T, open func(t *testing.T) *sqlsto
 	})
 }
 
-func openSQLite(t *testing.T) *sqlstore.Store {
+func openSQLite(t testing.TB) *sqlstore.Store {
 	s, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func openSQLite(t *testing.T) *sqlstore.Store {
 // go through it as in the server), a test clock, the public handler on a
 // loopback server, and a runner for the engine's due jobs.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       context.Context
 	store     *sqlstore.Store
 	clock     *testclock.Clock
@@ -82,7 +82,7 @@ type envOpts struct {
 	start    time.Time
 }
 
-func newEnv(t *testing.T, st *sqlstore.Store, o envOpts) *env {
+func newEnv(t testing.TB, st *sqlstore.Store, o envOpts) *env {
 	t.Helper()
 	if o.start.IsZero() {
 		o.start = t0
@@ -262,7 +262,7 @@ type recorder struct {
 	subj []string
 }
 
-func newRecorder(t *testing.T) *recorder {
+func newRecorder(t testing.TB) *recorder {
 	r := &recorder{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		var p webhook.Payload

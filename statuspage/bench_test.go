@@ -1,0 +1,121 @@
+package statuspage
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
+)
+
+// benchPage seeds a page of 12 components in 3 groups with 90 days of
+// history, 3 active public incidents with updates and a window.
+func benchPage(b *testing.B) *env {
+	e := newEnv(b, openSQLite(b), envOpts{})
+	for i := range 12 {
+		svc := e.service(fmt.Sprintf("svc%d", i))
+		e.component(fmt.Sprintf("Component %d", i), fmt.Sprintf("Group %d", i%3), svc.ID)
+	}
+	for i := range 3 {
+		e.at(t0.Add(time.Duration(i) * time.Hour))
+		svc, _ := e.store.FindService(e.ctx, fmt.Sprintf("svc%d", i))
+		inc := e.declare("ada", warroom.Declaration{Title: "x", Severity: warroom.SEV2, Impact: warroom.Impact{ServiceIDs: []string{svc.ID}}})
+		e.publish("ada", inc.Ref, fmt.Sprintf("Incident %d", i))
+		for j := range 3 {
+			e.customerUpdate("ada", inc.Ref, fmt.Sprintf("Update %d of incident %d: we are working on it.", j, i))
+		}
+	}
+	return e
+}
+
+// BenchmarkPublicPage drives the public page's handler over loopback
+// HTTP with parallel keep-alive clients (gzip accepted, as browsers do)
+// and reports requests per second and the 99th percentile latency.
+//
+//	go test ./statuspage -run '^$' -bench PublicPage -benchtime 200000x -cpu 2
+func BenchmarkPublicPage(b *testing.B) {
+	e := benchPage(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: e.svc.Handler()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/status"
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}
+	client := &http.Client{Transport: tr}
+	get := func() {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := client.Do(req)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Errorf("status %d", res.StatusCode)
+		}
+	}
+	get() // render once: the benchmark measures the cached page
+	var mu sync.Mutex
+	var all []time.Duration
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		lat := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			t := time.Now()
+			get()
+			lat = append(lat, time.Since(t))
+		}
+		mu.Lock()
+		all = append(all, lat...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	slices.Sort(all)
+	if len(all) > 0 {
+		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99_ms")
+	}
+}
+
+// BenchmarkFanout10k: a customer update reaches 10,000 confirmed
+// subscribers' outbox rows (one per subscriber, in one transaction).
+//
+//	go test ./statuspage -run '^$' -bench Fanout10k -benchtime 3x
+func BenchmarkFanout10k(b *testing.B) {
+	e := newEnv(b, openSQLite(b), envOpts{})
+	subs := 10000
+	now := e.clock.Now()
+	for i := range subs {
+		sub := &warroom.Subscriber{ID: fmt.Sprintf("s%05d", i), Kind: warroom.SubscriberEmail, Address: fmt.Sprintf("user%d@acme.test", i),
+			ComponentIDs: []string{}, Network: "bench", CreatedAt: now, ConfirmedAt: &now}
+		if _, err := e.store.Subscribe(e.ctx, sub, warroom.SubscribeLimits{}, now, func(*warroom.Subscriber) []engine.Job { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	var worst time.Duration
+	for i := range b.N {
+		t := time.Now()
+		n, err := e.svc.Fanout(e.ctx, Notice{Key: fmt.Sprintf("update:bench-%d", i), Subject: "Update", Body: "We are on it."}, now)
+		d := time.Since(t)
+		if err != nil || n != int64(subs) {
+			b.Fatalf("fanout %d %v", n, err)
+		}
+		worst = max(worst, d)
+	}
+	b.ReportMetric(float64(worst.Milliseconds()), "worst_ms")
+}
