@@ -86,7 +86,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms})
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status})
 	defer webUI.Close()
 	// The public status page: at /status here, and alone on --status-listen.
 	statusWorker, err := statusListener(cfg, pg.status, store, logger)
