@@ -158,14 +158,21 @@ func (c MakePublic) decide(inc *Incident, _ Actor, _ time.Time) ([]Event, error)
 	if strings.ContainsAny(title, "\r\n") {
 		return nil, Invalid("title", "the published title is one line")
 	}
-	impact := c.Impact
-	if impact == "" {
-		impact = ImpactForSeverity(inc.Severity)
-	}
+	impact := c.ImpactOn(inc)
 	if impact.Rank() < StatusDegraded.Rank() {
 		return nil, Invalid("impact", "impact must be degraded_performance, partial_outage or major_outage")
 	}
-	return []Event{{Type: EventMadePublic, Title: title, Text: string(impact)}}, nil
+	return []Event{{Type: EventMadePublic, Title: title,
+		Text: fmt.Sprintf("made public on the status page as %q (%s)", title, impact.Label())}}, nil
+}
+
+// ImpactOn is the impact the command gives inc's components: the one
+// given, else the one of its severity.
+func (c MakePublic) ImpactOn(inc *Incident) ComponentStatus {
+	if c.Impact == "" {
+		return ImpactForSeverity(inc.Severity)
+	}
+	return c.Impact
 }
 
 // PublicIncident is what the status page knows of an incident made
@@ -191,11 +198,12 @@ func PublicSlug(incidentID string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
-// PublicIncidentOf makes the public record of inc made public by event e
-// (EventMadePublic), with the components whose services it affects.
-func PublicIncidentOf(inc *Incident, e Event, components []*StatusComponent) *PublicIncident {
+// PublicIncidentOf makes the public record of inc made public by c in
+// event e (EventMadePublic), with the components whose services it
+// affects.
+func PublicIncidentOf(inc *Incident, c MakePublic, e Event, components []*StatusComponent) *PublicIncident {
 	p := &PublicIncident{IncidentID: inc.ID, Ref: inc.Ref, Slug: PublicSlug(inc.ID), Title: e.Title,
-		Impact: ComponentStatus(e.Text), PublishedAt: e.At, StartedAt: inc.ImpactStartedAt}
+		Impact: c.ImpactOn(inc), PublishedAt: e.At, StartedAt: inc.ImpactStartedAt}
 	p.ComponentIDs = AffectedComponents(inc.Impact.ServiceIDs, components)
 	if inc.Stage.Recovered() && inc.RecoveredAt != nil {
 		t := *inc.RecoveredAt

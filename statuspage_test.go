@@ -2,6 +2,7 @@ package warroom
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,7 +47,7 @@ func TestMakePublic(t *testing.T) {
 			if ErrorCode(err) != c.code && !(c.code == "" && err == nil) {
 				t.Fatalf("err %v, want %q", err, c.code)
 			}
-			if c.code == "" && (ev[0].Type != EventMadePublic || ComponentStatus(ev[0].Text) != c.impact || ev[0].Title != "Slow API") {
+			if c.code == "" && (ev[0].Type != EventMadePublic || c.cmd.ImpactOn(&in) != c.impact || ev[0].Title != "Slow API" || !strings.Contains(ev[0].Text, c.impact.Label())) {
 				t.Errorf("event %+v", ev[0])
 			}
 		})

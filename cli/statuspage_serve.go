@@ -105,7 +105,8 @@ func (a *app) startStatusPage(cfg serveConfig, store *sqlstore.Store, sender *no
 		pub = baseURL
 	}
 	return statuspage.New(statuspage.Config{Store: store, Now: a.now, Policy: cfg.Policy, Sender: sender, Key: secret,
-		BaseURL: pub, Name: cfg.Status.Name, LogoURL: cfg.Status.LogoURL, Links: cfg.Status.Links, Location: loc, Logger: log})
+		BaseURL: pub, Name: cfg.Status.Name, LogoURL: cfg.Status.LogoURL, Links: cfg.Status.Links, Location: loc, Logger: log,
+		CheckURL: cfg.Paging.outboundPolicy().CheckURL})
 }
 
 // withStatusPage serves the public page at /status in front of the rest.

@@ -33,7 +33,7 @@ func (s *Service) MakePublic(ctx context.Context, a warroom.Actor, idOrRef strin
 		if err != nil {
 			return nil, nil, err
 		}
-		return warroom.PublicIncidentOf(cur, events[0], components), events, nil
+		return warroom.PublicIncidentOf(cur, in, events[0], components), events, nil
 	})
 	if err != nil {
 		return nil, err

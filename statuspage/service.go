@@ -108,6 +108,10 @@ type Config struct {
 	Location *time.Location
 	// Limits bounds subscription requests; zero: the defaults.
 	Limits warroom.SubscribeLimits
+	// CheckURL refuses a webhook subscriber's URL the outbound policy
+	// would not reach (outbound.Policy.CheckURL); nil: none refused here
+	// (the notifier's guarded client checks again when it dials).
+	CheckURL func(string) error
 	// MaxAttempts is how often a notice is tried (0: 8).
 	MaxAttempts int
 	Logger      *slog.Logger

@@ -115,6 +115,11 @@ func (s *Service) AddWebhook(ctx context.Context, a warroom.Actor, in WebhookInp
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.URL) > 2000 {
 		return nil, warroom.Invalid("url", "url must be an http(s) URL")
 	}
+	if s.cfg.CheckURL != nil {
+		if err := s.cfg.CheckURL(u.String()); err != nil {
+			return nil, warroom.Invalid("url", "%v", err)
+		}
+	}
 	comps, err := s.resolveComponents(ctx, "components", in.Components)
 	if err != nil {
 		return nil, err
