@@ -22,7 +22,8 @@ type IncidentReactor func(inc *warroom.Incident, events []warroom.Event) []engin
 func (s *Store) SetIncidentReactor(r IncidentReactor) { s.reactor = r }
 
 // react schedules the jobs the reactor returns for a command's events,
-// inside the command's transaction t.
+// inside the command's transaction t, and announces the commit to the
+// live views (announceCommit, incidentcommits.go).
 func (s *Store) react(ctx context.Context, t *tx, inc *warroom.Incident, events []warroom.Event) error {
 	if len(events) > 0 {
 		if err := s.announceCommit(ctx, t, inc); err != nil {

@@ -49,10 +49,11 @@ type Pruned struct {
 	IdempotencyKeys int
 	Messages        int
 	Attempts        int // the delivery attempts of the messages
+	SignIns         int // expired web sessions and sign-in links, stale sign-in failure counts
 }
 
 // Total is the number of rows deleted.
-func (p Pruned) Total() int { return p.Jobs + p.IdempotencyKeys + p.Messages + p.Attempts }
+func (p Pruned) Total() int { return p.Jobs + p.IdempotencyKeys + p.Messages + p.Attempts + p.SignIns }
 
 // Prune deletes what r no longer keeps at now: rows whose time is
 // strictly before now minus their period. It deletes in transactions of
@@ -96,6 +97,11 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 				break
 			}
 		}
+	}
+	n, err := s.pruneSignIns(ctx, now, batch)
+	p.SignIns = n
+	if err != nil {
+		return p, fmt.Errorf("sqlstore: prune sign-ins: %w", err)
 	}
 	return p, nil
 }

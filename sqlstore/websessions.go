@@ -205,3 +205,40 @@ func (s *Store) RecordSignInFailure(ctx context.Context, key string, now time.Ti
 	}
 	return n, nil
 }
+
+// pruneSignIns deletes, in batches, what no sign-in needs any more (Prune
+// calls it whatever the retention settings: nothing here is a record):
+// expired sessions, sign-in links that expired (used ones expire too), and
+// failure counts of windows that ended a day ago.
+func (s *Store) pruneSignIns(ctx context.Context, now time.Time, batch int) (int, error) {
+	total := 0
+	for _, q := range []struct {
+		table, key, cond string
+		cutoff           time.Time
+	}{
+		{"web_sessions", "id", "expires_at <= ?", now},
+		{"signin_links", "token_hash", "expires_at <= ?", now},
+		{"signin_failures", "key", "window_start < ?", now.Add(-24 * time.Hour)},
+	} {
+		for {
+			rows, err := s.query(ctx, "SELECT "+q.key+" FROM "+q.table+" WHERE "+q.cond+" LIMIT ?", s.d.timeArg(q.cutoff), batch)
+			ids, found, err := returnedIDs(rows, err)
+			if err != nil || found == 0 {
+				if err != nil {
+					return total, err
+				}
+				break
+			}
+			cond, arg := s.d.idsIn(q.key, ids)
+			n, err := s.deleteRows(ctx, "DELETE FROM "+q.table+" WHERE "+cond+" AND "+q.cond, arg, s.d.timeArg(q.cutoff))
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if int(found) < batch {
+				break
+			}
+		}
+	}
+	return total, nil
+}

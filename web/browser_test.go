@@ -173,8 +173,8 @@ func TestBrowserIncidentFlow(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("role-role"), "incident_commander"),
 		chromedp.Click(chromedp.CSS("form[action='/incidents/INC-1/roles'] button[type=submit]")),
 	)
-	waitJS(t, ada, `document.querySelector("table.roles").innerText.includes("Incident Commander")`)
-	if roles := text(t, ada, "table.roles"); !strings.Contains(roles, "Incident Commander\t@ada") || !strings.Contains(roles, "implicitly, as Incident Commander") {
+	waitJS(t, ada, `document.querySelector("table.roles").innerText.includes("Incident Commander\t@ada")`)
+	if roles := text(t, ada, "table.roles"); !strings.Contains(roles, "Incident Commander\t@ada") || !strings.Contains(roles, "implicitly, as IC") {
 		t.Fatalf("roles after assigning the IC: %q", roles)
 	}
 

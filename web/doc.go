@@ -42,9 +42,11 @@
 //     check visibility and roles; the page only hides controls.
 //  5. Add a link to the nav in templates/layout.html if it is a section.
 //
-// A test renders the page through a real server (see helpers_test.go:
-// newEnv, env.signIn, env.get, env.post), including a viewer and a
-// forged CSRF token where the page changes something.
+// A test renders the page through a real server (helpers_test.go: newEnv
+// on SQLite or PostgreSQL, env.signedIn for a browser of a new user,
+// browser.get and browser.post, which carries the page's CSRF token),
+// including a viewer and a forged CSRF token where the page changes
+// something.
 //
 // Sign-in by another means (single sign-on) authenticates the user and
 // calls Handler.StartSession; Config.SignInOptions puts its button on the

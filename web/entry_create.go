@@ -14,6 +14,7 @@ type composerForm struct {
 	Errors                                   map[string]string
 	Ref                                      string
 	CSRF                                     string
+	Key                                      string // the form's idempotency key (idempotency.go)
 }
 
 func parseComposer(r *http.Request) composerForm {
@@ -40,7 +41,8 @@ func (h *Handler) entryCreate(w http.ResponseWriter, r *http.Request) error {
 	f := parseComposer(r)
 	ref := r.PathValue("ref")
 	f.Ref, f.CSRF = ref, visitOf(r).token()
-	_, err := h.incidents.Execute(r.Context(), actor(r), ref, f.command(), warroom.Idempotency{})
+	_, err := h.incidents.Execute(r.Context(), actor(r), ref, f.command(), formIdempotency(r))
+	f.Key = newFormKey()
 	if err != nil {
 		switch warroom.ErrorCode(err) {
 		case warroom.EInvalid, warroom.EConflict, warroom.EForbidden:
@@ -63,7 +65,11 @@ func (h *Handler) entryCreate(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, status(err), "incident_show", v)
 	}
 	if isHTMX(r) {
-		return h.fragment(w, http.StatusOK, "composer", composerForm{Type: f.Type, Ref: ref, CSRF: f.CSRF})
+		if !h.live.enabled() {
+			// Nothing will bring the entry to this page: reload it.
+			w.Header().Set("HX-Refresh", "true")
+		}
+		return h.fragment(w, http.StatusOK, "composer", composerForm{Type: f.Type, Ref: ref, CSRF: f.CSRF, Key: f.Key})
 	}
 	return redirect(w, r, "/incidents/"+ref)
 }

@@ -215,7 +215,7 @@ func (e *env) signedIn(handle string, role warroom.AccountRole) (*browser, *warr
 func (e *env) declare(u *warroom.User, title string, private bool) *warroom.Incident {
 	e.t.Helper()
 	res, err := e.incidents.Declare(context.Background(), u.Actor(),
-		warroom.Declaration{Title: title, Severity: warroom.SEV2, Private: private}, warroom.Idempotency{})
+		warroom.Declaration{Title: title, Severity: warroom.SEV3, Private: private}, warroom.Idempotency{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -82,6 +82,7 @@ func localTime(field, v string, loc *time.Location) (*time.Time, error) {
 // declareView is the declare form's page.
 type declareView struct {
 	base
+	Key        string // the form's idempotency key (idempotency.go)
 	Form       declareForm
 	Errors     map[string]string
 	Services   []*warroom.Service
@@ -100,7 +101,7 @@ func (v declareView) HasService(slug string) bool {
 
 func (h *Handler) declareView(r *http.Request, f declareForm, errs map[string]string) (declareView, error) {
 	services, err := h.store.ListServices(r.Context())
-	return declareView{base: h.base(r, "Declare an incident"), Form: f, Errors: errs, Services: services,
+	return declareView{base: h.base(r, "Declare an incident"), Key: newFormKey(), Form: f, Errors: errs, Services: services,
 		Severities: warroom.Severities}, err
 }
 
@@ -122,7 +123,7 @@ func (h *Handler) incidentCreate(w http.ResponseWriter, r *http.Request) error {
 	d, err := f.declaration(v.loc)
 	var res *warroom.CommandResult
 	if err == nil {
-		res, err = h.incidents.Declare(r.Context(), actor(r), d, warroom.Idempotency{})
+		res, err = h.incidents.Declare(r.Context(), actor(r), d, formIdempotency(r))
 	}
 	if err != nil {
 		if code := warroom.ErrorCode(err); code != warroom.EInvalid && code != warroom.ENotFound {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/notify"
@@ -89,7 +90,7 @@ func (h *Handler) incidentPage(r *http.Request, ref string, before int64, f time
 	inc := iv.Incident
 	v := &incidentView{base: h.base(r, inc.Ref+": "+inc.Title), Inc: inc, MajorNow: iv.Major, Filter: f,
 		EntryTypes: entryTypes, Hypotheses: inc.Hypotheses}
-	v.Composer = composerForm{Type: string(warroom.EntryNote), Ref: inc.Ref, CSRF: v.CSRF}
+	v.Composer = composerForm{Type: string(warroom.EntryNote), Ref: inc.Ref, CSRF: v.CSRF, Key: newFormKey()}
 	if h.live.enabled() {
 		v.Stream = "/incidents/" + inc.Ref + "/stream?" + streamQuery(inc.Version, f)
 	}
@@ -129,11 +130,23 @@ func (h *Handler) fillState(ctx context.Context, v *incidentView, iv *warroom.In
 	for k, n := range iv.People {
 		people[k] = n
 	}
-	for _, hd := range iv.Holders {
-		hv := holderView{RoleHolder: hd, Name: people[hd.UserID]}
-		hv.CanRelease = v.CanWrite() && !hd.Implicit && inc.Stage != warroom.StageClosed &&
-			warroom.CheckRoleChange(inc, a, hd.Role, hd.UserID, true, "") == nil
-		v.Holders = append(v.Holders, hv)
+	// Every role in order, with its holders; a role nobody holds (no IC
+	// to hold it implicitly) shows as such, so a missing Incident
+	// Commander is plain to see.
+	for _, role := range warroom.Roles {
+		n := len(v.Holders)
+		for _, hd := range iv.Holders {
+			if hd.Role != role {
+				continue
+			}
+			hv := holderView{RoleHolder: hd, Name: people[hd.UserID]}
+			hv.CanRelease = v.CanWrite() && !hd.Implicit && inc.Stage != warroom.StageClosed &&
+				warroom.CheckRoleChange(inc, a, hd.Role, hd.UserID, true, "") == nil
+			v.Holders = append(v.Holders, hv)
+		}
+		if len(v.Holders) == n {
+			v.Holders = append(v.Holders, holderView{RoleHolder: warroom.RoleHolder{Role: role}})
+		}
 	}
 	if v.CanWrite() && inc.Stage != warroom.StageClosed {
 		for _, role := range warroom.Roles {
@@ -235,3 +248,26 @@ func (v *incidentView) Duration() string {
 // FormError is the error of the page's form named name, if it was
 // refused.
 func (v *incidentView) FormError(name string) *warroom.Error { return v.FormErrors[name] }
+
+// ImpactFacts sums up the impact's facts in one line.
+func (v *incidentView) ImpactFacts() string {
+	im := v.Inc.Impact
+	facts := []string{"no customer impact recorded"}
+	if im.CustomerImpact {
+		facts[0] = "customers affected"
+	}
+	if im.SLAImpact {
+		facts = append(facts, "an SLA is affected")
+	}
+	if im.UsersPercent > 0 {
+		facts = append(facts, strconv.FormatFloat(im.UsersPercent, 'f', -1, 64)+"% of users")
+	}
+	if len(im.Customers) > 0 {
+		facts = append(facts, "customers: "+strings.Join(im.Customers, ", "))
+	}
+	if im.Frequency != "" {
+		facts = append(facts, string(im.Frequency))
+	}
+	out := strings.Join(facts, "; ")
+	return strings.ToUpper(out[:1]) + out[1:]
+}

@@ -9,8 +9,9 @@ import (
 )
 
 // heartbeat keeps idle streams open through proxies that close silent
-// connections.
-const heartbeat = 25 * time.Second
+// connections, and is when a stream checks that its session still exists.
+// A variable so that tests can shorten it.
+var heartbeat = 25 * time.Second
 
 // incidentStream is the live stream of one incident page (server-sent
 // events): new entries, changed entries, and a note to reload the
@@ -83,6 +84,11 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, s *stream)
 				}
 			}
 		case <-beat.C:
+			// A session that ended (signed out, revoked, expired) ends
+			// its streams too, at the latest one heartbeat later.
+			if !h.sessionAlive(r) {
+				return nil
+			}
 			if _, err := w.Write([]byte(": beat\n\n")); err != nil {
 				return nil
 			}
@@ -91,4 +97,11 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, s *stream)
 			return nil
 		}
 	}
+}
+
+// sessionAlive reports whether the session of r's visit still exists.
+func (h *Handler) sessionAlive(r *http.Request) bool {
+	v := visitOf(r)
+	_, _, err := h.store.FindSession(r.Context(), warroom.HashTokenSecret(v.secret), h.now().UTC())
+	return err == nil || warroom.ErrorCode(err) != warroom.EUnauthorized
 }

@@ -67,7 +67,7 @@ func TestIncidentPage(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("page: %d %s", resp.StatusCode, body)
 		}
-		for _, want := range []string{"Checkout returns 500", `class="sev sev-sev2">SEV2<`, "Because:</strong> errors began with the deploy",
+		for _, want := range []string{"Checkout returns 500", `class="sev sev-sev3">SEV3<`, "Because:</strong> errors began with the deploy",
 			"Trade-off:</strong> lose the new banner", `class="entry-hypothesis"`, "implicitly", `title="2026-03-02 09:00:00 UTC"`, ">Mar 2 10:00 CET<",
 			`value="investigating">Move to Investigating`, `name="text"`} {
 			if !strings.Contains(body, want) {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/warroom/warroom"
 )
@@ -157,5 +158,31 @@ func TestAPIRoutesPassThrough(t *testing.T) {
 	resp, _ = e.browser().get("/healthz")
 	if resp.StatusCode != 200 {
 		t.Fatalf("/healthz: %d", resp.StatusCode)
+	}
+}
+
+func TestSignOutEndsTheLiveStreams(t *testing.T) {
+	old := heartbeat
+	heartbeat = 20 * time.Millisecond
+	t.Cleanup(func() { heartbeat = old })
+	e := newEnv(t, "sqlite")
+	b, ada := e.signedIn("ada", warroom.AccountResponder)
+	inc := e.declare(ada, "Streams outlive sessions?", false)
+	s := b.follow("/incidents/" + inc.Ref + "/stream")
+	other := e.browser()
+	other.signIn("ada", "correct horse battery")
+	if resp, _ := b.post("/signout", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal(resp.StatusCode)
+	}
+	select {
+	case <-s.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream of a signed-out session goes on")
+	}
+	// Another session of the same user keeps streaming.
+	s2 := other.follow("/incidents/" + inc.Ref + "/stream")
+	e.exec(ada, inc.Ref, warroom.AddEntry{Type: warroom.EntryNote, Text: "still here"})
+	if ev := s2.until(t, "timeline prepend", 10*time.Second); !strings.Contains(ev.HTML, "still here") {
+		t.Fatal(ev.HTML)
 	}
 }

@@ -16,7 +16,12 @@
     var es = new EventSource(url);
     // data-live says whether the stream is connected (tests wait for it).
     es.onopen = function () { document.body.dataset.live = "open"; };
-    es.onerror = function () { document.body.dataset.live = "retrying"; };
+    es.onerror = function () {
+      document.body.dataset.live = "retrying";
+      // A stream refused for good (session ended, incident hidden) is
+      // not retried by the browser: reloading shows why.
+      if (es.readyState === EventSource.CLOSED) { window.location.reload(); }
+    };
     es.addEventListener("update", function (e) {
       var nl = e.data.indexOf("\n");
       var head = (nl < 0 ? e.data : e.data.slice(0, nl)).split(" ");
@@ -29,11 +34,7 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     if (how === "reload") {
-      var src = el.dataset.src;
-      if (!src) { return; }
-      fetch(src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : null; })
-        .then(function (t) { if (t !== null) { swap(el, t); } });
+      reload(id);
       return;
     }
     var tpl = document.createElement("template");
@@ -48,6 +49,31 @@
       n.classList.add("new");
       if (window.htmx) { window.htmx.process(n); }
     });
+  }
+
+  // reload fetches an element's data-src and replaces it. A burst of
+  // changes costs at most two fetches: one running, one after it.
+  var loading = {};
+  function reload(id) {
+    if (loading[id]) { loading[id] = "again"; return; }
+    var el = document.getElementById(id);
+    if (!el || !el.dataset.src) { return; }
+    loading[id] = true;
+    fetch(el.dataset.src, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) {
+        // The session ended: reload, which leads through sign-in back here.
+        if (r.status === 401) { window.location.reload(); return null; }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (t) {
+        var cur = document.getElementById(id);
+        if (t !== null && cur) { swap(cur, t); }
+      })
+      .finally(function () {
+        var again = loading[id] === "again";
+        loading[id] = false;
+        if (again) { reload(id); }
+      });
   }
 
   function swap(el, html) {
@@ -70,6 +96,14 @@
     tpl.innerHTML = e.detail.xhr.responseText;
     box.textContent = tpl.content.textContent.trim() || ("request failed: " + e.detail.xhr.status);
     box.hidden = false;
+  });
+
+  // The composer comes back empty after sending: keep typing in it.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "composer") {
+      var text = document.getElementById("c-text");
+      if (text) { text.focus(); }
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
