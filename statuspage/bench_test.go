@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/sqlstore"
 
 	"github.com/warroom/warroom"
@@ -189,4 +190,45 @@ func benchFanout(b *testing.B, st *sqlstore.Store) {
 		worst = max(worst, d)
 	}
 	b.ReportMetric(float64(worst.Milliseconds()), "worst_ms")
+}
+
+// countingSender accepts every message, as a relay that never pushes back.
+type countingSender struct{ n atomic.Int64 }
+
+func (c *countingSender) Send(context.Context, notify.Message) (string, error) {
+	c.n.Add(1)
+	return "ok", nil
+}
+
+// BenchmarkDrain10k: the outbox rows of a notice to 10,000 subscribers
+// are sent (to a sender that accepts at once) by the status.drain jobs,
+// each row once: how fast warroom's side of the inboxes goes.
+//
+//	go test ./statuspage -run '^$' -bench Drain10k -benchtime 1x
+func BenchmarkDrain10k(b *testing.B) {
+	st := openSQLite(b)
+	e := newEnv(b, st, envOpts{})
+	sender := &countingSender{}
+	e.svc.cfg.Sender = sender
+	now := e.clock.Now()
+	for i := range 10000 {
+		sub := &warroom.Subscriber{ID: fmt.Sprintf("s%05d", i), Kind: warroom.SubscriberEmail, Address: fmt.Sprintf("user%d@acme.test", i),
+			ComponentIDs: []string{}, Network: "bench", CreatedAt: now, ConfirmedAt: &now}
+		if _, err := e.store.Subscribe(e.ctx, sub, warroom.SubscribeLimits{}, now, func(*warroom.Subscriber) []engine.Job { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		key := fmt.Sprintf("update:drain-%d", i)
+		t := time.Now()
+		if _, err := e.svc.Fanout(e.ctx, Notice{Key: key, Subject: "Update", Body: "We are on it."}, now); err != nil {
+			b.Fatal(err)
+		}
+		e.run()
+		b.ReportMetric(10000/time.Since(t).Seconds(), "sent/s")
+	}
+	if got := sender.n.Load(); got != int64(10000*b.N) {
+		b.Fatalf("sent %d", got)
+	}
 }
