@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -110,7 +109,8 @@ func (s *Service) Handler() http.Handler {
 		s.cachedPage("atom:"+id, s.renderFeed(id))(w, r)
 	})
 	mux.HandleFunc("POST /status/subscribe", s.subscribe)
-	mux.HandleFunc("GET /status/confirm", s.confirm)
+	mux.HandleFunc("GET /status/confirm", s.confirmShow)
+	mux.HandleFunc("POST /status/confirm", s.confirm)
 	mux.HandleFunc("GET /status/unsubscribe", s.unsubscribeShow)
 	mux.HandleFunc("POST /status/unsubscribe", s.unsubscribe)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,10 +156,6 @@ type rendered struct {
 	body   []byte
 }
 
-// renderMu lets one request render a missing page while the others wait
-// for it rather than render it too.
-var renderMu sync.Mutex
-
 // cachedPage serves a response from the cache, rendering it when the
 // cache has none for the current version (every change the page shows
 // bumps it: Invalidate) or it expired (the next time a window starts or
@@ -202,8 +198,8 @@ func (s *Service) cachedEntry(r *http.Request, key string, render func(p *Page) 
 			return c, nil
 		}
 	}
-	renderMu.Lock()
-	defer renderMu.Unlock()
+	s.renderMu.Lock()
+	defer s.renderMu.Unlock()
 	ver = s.version.Load()
 	if v, ok := s.cache.Load(key); ok {
 		if c := v.(*cached); c.version == ver && now.Before(c.expires) {
@@ -376,7 +372,21 @@ func publicMessage(err error) string {
 	return "Something went wrong; try again shortly."
 }
 
+// confirmShow checks a confirmation link and shows one button: a GET
+// changes nothing, so a mail scanner following the link does not confirm
+// a subscription someone else asked for.
+func (s *Service) confirmShow(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if _, err := s.checkLink(r.Context(), warroom.LinkConfirm, q.Get("s"), q.Get("t")); err != nil {
+		s.message(w, r, statusOf(err), view{Heading: "Not confirmed", Message: publicMessage(err)})
+		return
+	}
+	s.message(w, r, http.StatusOK, view{Heading: "Confirm your subscription", Message: "Receive status updates at this address?",
+		Form: "/status/confirm?" + url.Values{"s": {q.Get("s")}, "t": {q.Get("t")}}.Encode(), Button: "Confirm"})
+}
+
 func (s *Service) confirm(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxFormBytes))
 	q := r.URL.Query()
 	if _, err := s.Confirm(r.Context(), q.Get("s"), q.Get("t")); err != nil {
 		s.message(w, r, statusOf(err), view{Heading: "Not confirmed", Message: publicMessage(err)})

@@ -122,6 +122,9 @@ type Service struct {
 	cfg     Config
 	version atomic.Int64 // bumped by every change the page shows
 	cache   sync.Map     // cache key -> *cached
+	// renderMu lets one request render a missing page while the others
+	// wait for it rather than render it too.
+	renderMu sync.Mutex
 }
 
 // New returns the status page of cfg.

@@ -111,13 +111,21 @@ func TestEmailSubscriber(t *testing.T) {
 		other := link(t, ms[1], "Confirm")
 		ou, _ := url.Parse(other)
 		forged := "/status/confirm?" + url.Values{"s": {ou.Query().Get("s")}, "t": {q.Get("t")}}.Encode()
-		if code, _ := e.get(forged); code != 404 {
+		if code, _ := e.post(forged, nil); code != 404 {
 			t.Errorf("a token replayed for another address: %d", code)
 		}
-		if code, _ := e.get("/status/confirm?" + url.Values{"s": {q.Get("s")}, "t": {q.Get("t") + "x"}}.Encode()); code != 404 {
+		if code, _ := e.post("/status/confirm?"+url.Values{"s": {q.Get("s")}, "t": {q.Get("t") + "x"}}.Encode(), nil); code != 404 {
 			t.Errorf("a tampered token: %d", code)
 		}
-		if code, body := e.get(pathOf(t, confirm)); code != 200 || !strings.Contains(body, "confirmed") {
+		// Following the link shows a button and confirms nothing (mail
+		// scanners follow links); the button confirms.
+		if code, body := e.get(pathOf(t, confirm)); code != 200 || !strings.Contains(body, `<form method="post"`) {
+			t.Fatalf("confirm page: %d %s", code, body)
+		}
+		if subs, _ := e.store.ListSubscribers(e.ctx, true); len(subs) != 0 {
+			t.Fatalf("confirmed by a GET: %+v", subs)
+		}
+		if code, body := e.post(pathOf(t, confirm), nil); code != 200 || !strings.Contains(body, "confirmed") {
 			t.Fatalf("confirm: %d %s", code, body)
 		}
 		e.customerUpdate("ada", inc.Ref, "Second update: fix deployed")
