@@ -109,6 +109,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addDirectoryCommands(root)
 	a.addPagingCommands(root)
 	a.addCommsCommands(root)
+	a.addStatusCommands(root)
 	return root
 }
 

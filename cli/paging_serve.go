@@ -26,15 +26,17 @@ import (
 	"github.com/warroom/warroom/notify/webhook"
 	"github.com/warroom/warroom/paging"
 	"github.com/warroom/warroom/sqlstore"
+	"github.com/warroom/warroom/statuspage"
 )
 
 // pagingRuntime is the paging side of a running server: the pager (job
 // handlers, reactor, outbox sender) and the engine that runs its jobs.
 type pagingRuntime struct {
-	pager *paging.Pager
-	comms *comms.Service
-	// reactor schedules paging's and comms's jobs in the transaction of
-	// an incident's events; chat adds its own to it.
+	pager  *paging.Pager
+	comms  *comms.Service
+	status *statuspage.Service
+	// reactor schedules paging's, comms's and the status page's jobs in
+	// the transaction of an incident's events; chat adds its own to it.
 	reactor sqlstore.IncidentReactor
 	engine  *engine.Engine
 	store   *sqlstore.Store
@@ -91,15 +93,20 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
-	reactor := bothReactors(pager.Reactor(), cm.Reactor())
+	sp, err := a.startStatusPage(cfg, store, notifiers, secret, baseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	reactor := bothReactors(bothReactors(pager.Reactor(), cm.Reactor()), sp.Reactor())
 	store.SetIncidentReactor(reactor)
 	// Alerts that will page are routed on the page queue from intake on.
 	store.SetRouteQueue(pager.RouteQueue)
 	ecfg := pager.EngineConfig(store)
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
 	maps.Copy(ecfg.Handlers, cm.Handlers())
+	maps.Copy(ecfg.Handlers, sp.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, comms: cm, reactor: reactor, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, status: sp, reactor: reactor, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

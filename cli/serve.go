@@ -104,18 +104,23 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms})
+		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms,
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status,
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
 	defer webUI.Close()
+	// The public status page: at /status here, and alone on --status-listen.
+	statusWorker, err := statusListener(cfg, pg.status, store, logger)
+	if err != nil {
+		return err
+	}
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
-		Handler:           webUI,
+		Handler:           withStatusPage(pg.status, webUI),
 		ReadHeaderTimeout: 10 * time.Second, // slow-header clients cannot hold connections
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -124,7 +129,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	srv.RegisterOnShutdown(webUI.Close) // live streams end, so shutdown need not wait for them
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
-	}, a.retentionWorker(cfg.Retention, store, logger))
+	}, a.retentionWorker(cfg.Retention, store, logger), statusWorker)
 	if chatRT != nil {
 		workers = append(workers, chatRT.run)
 	}

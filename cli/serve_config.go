@@ -25,6 +25,7 @@ type serveConfig struct {
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
+	Status          statusConfig    // the public status page (statuspage_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -43,6 +44,7 @@ func defaultServeConfig() serveConfig {
 		SSO:             defaultSSOConfig(),
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
+		Status:          defaultStatusConfig(),
 	}
 }
 
@@ -77,6 +79,7 @@ func serveSettings() []setting[serveConfig] {
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
 	settings = append(settings, commsSettings()...)
+	settings = append(settings, statusSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
@@ -108,6 +111,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Chat.validate(c.Paging); err != nil {
+		return err
+	}
+	if err := c.Status.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

@@ -90,5 +90,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.scheduleRoutes()...)
 	routes = append(routes, s.chatRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
+	routes = append(routes, s.statusRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/statuspage"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
@@ -60,6 +61,9 @@ type Config struct {
 	// Comms serves updates, customers, the assessment and help
 	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
 	Comms *comms.Service
+	// StatusPage serves the status page's admin routes (statuspage.go);
+	// nil: one on Store, whose jobs nothing here runs.
+	StatusPage *statuspage.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -76,6 +80,7 @@ type Server struct {
 	outbound  outbound.Policy
 	chat      *ChatAPI
 	comms     *comms.Service
+	status    *statuspage.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -119,6 +124,7 @@ func New(cfg Config) *Server {
 	}
 	s.paging = newPagingDeps(cfg, s.store)
 	s.comms = newComms(cfg, s.store, s.now)
+	s.status = newStatusPage(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

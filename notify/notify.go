@@ -129,6 +129,9 @@ type Message struct {
 	// stored with the message), so that the webhook notifier stays
 	// stateless; it must never be rendered anywhere.
 	Secret string
+	// Unsubscribe is the one-click unsubscribe link of a status page
+	// subscriber (ChannelEmail: the List-Unsubscribe header, RFC 8058).
+	Unsubscribe string
 }
 
 // Validate reports whether m can be enqueued. The engine calls it when it

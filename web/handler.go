@@ -9,6 +9,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/password"
+	"github.com/warroom/warroom/statuspage"
 )
 
 // Store is what the web UI reads and writes besides the incident service:
@@ -54,6 +55,9 @@ type Config struct {
 	Comms *comms.Service
 	// Pages serves the alert, on-call, people and profile pages (pages.go).
 	Pages PagesConfig
+	// StatusPage serves the status page's admin screen (status_admin.go);
+	// nil: it answers 503. The public page is statuspage.Handler.
+	StatusPage *statuspage.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -78,6 +82,7 @@ type Handler struct {
 	sso           SingleSignOn // nil: no single sign-on
 	comms         *comms.Service
 	pages         *pagesDeps // pages.go
+	status        *statuspage.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -90,7 +95,7 @@ func New(cfg Config) *Handler {
 		incidents: cfg.Incidents, store: cfg.Store, now: cfg.Now, log: cfg.Logger, api: cfg.API,
 		mux: http.NewServeMux(), publicURL: cfg.PublicURL, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
 		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
-		signInOptions: cfg.SignInOptions, comms: cfg.Comms,
+		signInOptions: cfg.SignInOptions, comms: cfg.Comms, status: cfg.StatusPage,
 	}
 	if h.now == nil {
 		h.now = cfg.Incidents.Now

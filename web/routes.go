@@ -43,6 +43,14 @@ func (h *Handler) routes() {
 	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
 
 	h.pageRoutes() // pages.go
+	h.handle("GET /status-admin", signedIn, h.statusAdmin)
+	h.handle("POST /status-admin/components", admin, h.statusComponentCreate)
+	h.handle("POST /status-admin/components/{id}/status", writer, h.statusComponentSet)
+	h.handle("POST /status-admin/publish", writer, h.statusPublish)
+	h.handle("POST /status-admin/maintenance", writer, h.statusMaintenanceCreate)
+	h.handle("POST /status-admin/maintenance/{id}/cancel", writer, h.statusMaintenanceCancel)
+	h.handle("POST /status-admin/subscribers", admin, h.statusWebhookCreate)
+	h.handle("POST /status-admin/subscribers/{id}/remove", admin, h.statusSubscriberRemove)
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.

@@ -356,6 +356,12 @@ func (n *Notifier) compose(m notify.Message, to, cc []*mail.Address, now time.Ti
 	if m.IncidentID != "" {
 		header("X-Warroom-Incident-ID", headerToken(m.IncidentID))
 	}
+	if u := headerToken(m.Unsubscribe); u != "" && strings.HasPrefix(u, "http") {
+		// One-click unsubscribe (RFC 2369, RFC 8058): a status page
+		// subscriber's signed link.
+		header("List-Unsubscribe", "<"+u+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	b.WriteString("\r\n")
 
 	qp := quotedprintable.NewWriter(&b)
