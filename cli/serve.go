@@ -120,7 +120,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
-		Handler:           withStatusPage(pg.status, webUI),
+		Handler:           cfg.TrustedProxies.Handler(withStatusPage(pg.status, webUI)),
 		ReadHeaderTimeout: 10 * time.Second, // slow-header clients cannot hold connections
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,

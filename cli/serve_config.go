@@ -6,7 +6,21 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/forwarded"
 )
+
+// proxiesSetting is --trusted-proxies (package forwarded).
+type proxiesSetting struct{ forwarded.Proxies }
+
+// Set parses addresses and ranges separated by commas or spaces.
+func (p *proxiesSetting) Set(s string) error {
+	v, err := forwarded.ParseProxies(s)
+	if err != nil {
+		return err
+	}
+	p.Proxies = v
+	return nil
+}
 
 // serveConfig is the server's configuration, loaded once by `warroom
 // serve` from flags, environment, config file and defaults (in that
@@ -26,6 +40,7 @@ type serveConfig struct {
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
+	TrustedProxies  proxiesSetting  // reverse proxies whose X-Forwarded-For is believed
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -63,6 +78,9 @@ func serveSettings() []setting[serveConfig] {
 		{"listen", "address to listen on; port 0 picks a free one", func(c *serveConfig) any { return &c.Listen }},
 		databaseSetting(),
 		{"public-url", "URL people use to reach this server", func(c *serveConfig) any { return &c.PublicURL }},
+		{"trusted-proxies", "addresses or CIDR ranges of the reverse proxies in front of warroom, comma-separated: from them the client's address is " +
+			"read from X-Forwarded-For (sign-in limits per address, session records, status-page subscription limits); empty: the header is ignored",
+			func(c *serveConfig) any { return &c.TrustedProxies }},
 		{"bridge-url", "bridge (call) link of each incident; {number}, {ref} and {id} are replaced; empty for none", func(c *serveConfig) any { return &c.BridgeURL }},
 		{"max-body-bytes", "largest request body accepted", func(c *serveConfig) any { return &c.MaxBodyBytes }},
 		{"sweep-interval", "how often to check open incidents against the major-duration rule", func(c *serveConfig) any { return &c.SweepInterval }},
