@@ -249,14 +249,14 @@ func (s *Server) render(i *Issue) map[string]any {
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Fields struct {
-			Project     struct{ Key string }       `json:"project"`
-			Summary     string                     `json:"summary"`
-			Description map[string]any             `json:"description"`
-			IssueType   struct{ ID, Name string }  `json:"issuetype"`
+			Project     struct{ Key string }        `json:"project"`
+			Summary     string                      `json:"summary"`
+			Description map[string]any              `json:"description"`
+			IssueType   struct{ ID, Name string }   `json:"issuetype"`
 			Assignee    *struct{ AccountID string } `json:"assignee"`
-			Labels      []string                   `json:"labels"`
-			DueDate     string                     `json:"duedate"`
-			Parent      *struct{ Key string }      `json:"parent"`
+			Labels      []string                    `json:"labels"`
+			DueDate     string                      `json:"duedate"`
+			Parent      *struct{ Key string }       `json:"parent"`
 		} `json:"fields"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
