@@ -113,6 +113,9 @@ type Ticket struct {
 	URL         string      `json:"url,omitempty"`
 	State       State       `json:"state,omitempty"`
 	Status      string      `json:"status,omitempty"` // the tracker's own name for the state
+	// Assignee is who warroom last assigned the ticket to (an email or
+	// login); a new Incident Owner is assigned when it differs.
+	Assignee string `json:"assignee,omitempty"`
 	// Want is the state warroom wants the ticket in (the incident's
 	// stage decides it); "" leaves the state to the tracker's people.
 	Want State `json:"want,omitempty"`
@@ -156,7 +159,8 @@ type Store interface {
 	// EConflict if owner no longer holds it.
 	SaveTicket(ctx context.Context, t *Ticket, owner string) error
 	// SetTicketWant records the state warroom wants a subject's ticket
-	// in and, if url is not empty, its postmortem's URL; ENotFound if
+	// in (unless want is empty) and, if url is not empty, its
+	// postmortem's URL; ENotFound if
 	// the subject has no ticket.
 	SetTicketWant(ctx context.Context, kind SubjectKind, subjectID string, want State, postmortemURL string) error
 	// TicketFor returns a subject's ticket; ENotFound.

@@ -94,6 +94,10 @@ type Client interface {
 	// SetState moves a ticket to state (close, reopen, start) and returns
 	// it; a ticket already there is left alone.
 	SetState(ctx context.Context, key string, state State) (Ref, error)
+	// SetAssignee assigns a ticket to who (an email or login, as
+	// NewTicket.Assignee); someone the tracker cannot assign leaves the
+	// ticket as it is (nil error), as Create does.
+	SetAssignee(ctx context.Context, key, who string) error
 	// LinkChild records that child belongs to parent where the tracker
 	// cannot say so by itself (GitHub: a comment on the parent naming the
 	// child; Jira: an issue link). Idempotent.

@@ -316,8 +316,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		State       *string `json:"state"`
-		StateReason *string `json:"state_reason"`
+		State       *string   `json:"state"`
+		StateReason *string   `json:"state_reason"`
+		Assignees   *[]string `json:"assignees"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		message(w, http.StatusBadRequest, "Problems parsing JSON")
@@ -332,6 +333,16 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	i := s.issue(w, r, rp)
 	if i == nil {
 		return
+	}
+	if in.Assignees != nil {
+		for _, a := range *in.Assignees {
+			if !s.assignable[a] {
+				writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
+					"errors": []map[string]string{{"resource": "Issue", "field": "assignees", "code": "invalid", "value": a}}})
+				return
+			}
+		}
+		i.Assignees = slices.Clone(*in.Assignees)
 	}
 	if in.State != nil {
 		if *in.State != "open" && *in.State != "closed" {

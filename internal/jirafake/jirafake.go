@@ -91,6 +91,7 @@ func New(email, token string, projects ...string) *Server {
 	mux.HandleFunc("GET /rest/api/3/issue/{key}/transitions", s.transitions)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/transitions", s.transition)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/remotelink", s.remoteLink)
+	mux.HandleFunc("PUT /rest/api/3/issue/{key}/assignee", s.assign)
 	mux.HandleFunc("POST /rest/api/3/issueLink", s.issueLink)
 	mux.HandleFunc("GET /rest/api/3/user/search", s.userSearch)
 	mux.HandleFunc("GET /rest/api/3/project/{key}", s.project)
@@ -543,4 +544,26 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"issues": issues, "isLast": true})
+}
+
+func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		AccountID *string `json:"accountId"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		refuse(w, http.StatusBadRequest, []string{"Unexpected character in request body"}, nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.lookup(w, r)
+	if i == nil {
+		return
+	}
+	if in.AccountID == nil || !s.knownAccount(*in.AccountID) {
+		refuse(w, http.StatusBadRequest, nil, map[string]string{"assignee": "Specify a valid value for assignee"})
+		return
+	}
+	i.Assignee = *in.AccountID
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -279,6 +279,20 @@ func (c *Client) SetState(ctx context.Context, key string, state tracker.State) 
 	return c.ref(out), nil
 }
 
+// SetAssignee implements tracker.Client.
+func (c *Client) SetAssignee(ctx context.Context, key, who string) error {
+	n, err := c.number(key)
+	if err != nil {
+		return err
+	}
+	login, err := c.assignable(ctx, who)
+	if err != nil || login == "" {
+		return err
+	}
+	_, err = c.api.Do(ctx, http.MethodPatch, c.path("issues", n), nil, map[string][]string{"assignees": {login}}, nil)
+	return err
+}
+
 // LinkChild implements tracker.Client: a comment on the parent naming the
 // child ("Action item: #12"), which GitHub shows as a cross-reference on
 // both; not added twice.

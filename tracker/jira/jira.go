@@ -339,6 +339,19 @@ func (c *Client) SetState(ctx context.Context, key string, state tracker.State) 
 		key, cur.Status, want, strings.Join(offered, ", "))
 }
 
+// SetAssignee implements tracker.Client.
+func (c *Client) SetAssignee(ctx context.Context, key, who string) error {
+	if err := checkKey("key", key); err != nil {
+		return err
+	}
+	id, err := c.accountID(ctx, who)
+	if err != nil || id == "" {
+		return err
+	}
+	_, err = c.api.Do(ctx, http.MethodPut, "/rest/api/3/issue/"+key+"/assignee", nil, map[string]string{"accountId": id}, nil)
+	return err
+}
+
 // LinkChild implements tracker.Client: a sub-task is linked by its parent
 // already; another issue gets a "Relates" link.
 func (c *Client) LinkChild(ctx context.Context, parent, child string) error {

@@ -95,10 +95,7 @@ func (s *Service) incidentTicket(ctx context.Context, inc *warroom.Incident) (tr
 	if s.cfg.BaseURL != "" {
 		link = s.cfg.BaseURL + "/incidents/" + inc.Ref
 	}
-	owner := inc.Holder(warroom.RoleIncidentOwner)
-	if owner == "" {
-		owner = inc.Holder(warroom.RoleIncidentCommander) // the IC holds every role not delegated (seed 000)
-	}
+	owner := IncidentOwner(inc)
 	ownerText := "nobody yet"
 	if owner != "" {
 		u, err := s.cfg.Store.FindUser(ctx, owner)
@@ -136,12 +133,16 @@ func (s *Service) incidentTicket(ctx context.Context, inc *warroom.Incident) (tr
 
 // sync brings a leased ticket to what warroom wants: made (found by its
 // marker first, so that a creation whose answer was lost is not made
-// twice), linked to its parent, in the wanted state, with the postmortem
-// linked. Every step's result is saved, with the error of the step that
+// twice), linked to its parent, assigned to who build names now (a new
+// Incident Owner), in the wanted state, with the postmortem linked. Every step's result is saved, with the error of the step that
 // failed; a rate limit schedules the next try when the tracker allows.
 func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, cfg *tracker.Config, now time.Time,
 	build func(context.Context) (tracker.NewTicket, error)) ([]engine.Job, error) {
 	client, err := s.cfg.Dial(cfg, s.cfg.Secrets, s.cfg.HTTP, s.cfg.Now)
+	if err != nil {
+		return s.fail(ctx, job, tk, err, now)
+	}
+	nt, err := build(ctx)
 	if err != nil {
 		return s.fail(ctx, job, tk, err, now)
 	}
@@ -153,14 +154,11 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 			adopt(tk, ref, now)
 			link = tk.Parent != ""
 		case warroom.ENotFound:
-			nt, err := build(ctx)
-			if err != nil {
-				return s.fail(ctx, job, tk, err, now)
-			}
 			nt.Parent = tk.Parent
 			ref, err := client.Create(ctx, nt)
 			if ref.Key != "" {
 				adopt(tk, ref, now)
+				tk.Assignee = nt.Assignee
 			}
 			if err != nil {
 				return s.fail(ctx, job, tk, err, now)
@@ -174,6 +172,12 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 		if err := client.LinkChild(ctx, tk.Parent, tk.Key); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
+	}
+	if nt.Assignee != "" && nt.Assignee != tk.Assignee {
+		if err := client.SetAssignee(ctx, tk.Key, nt.Assignee); err != nil {
+			return s.fail(ctx, job, tk, err, now)
+		}
+		tk.Assignee = nt.Assignee
 	}
 	if tk.Want != "" && !settled(cfg.Kind, tk.State, tk.Want) {
 		ref, err := client.SetState(ctx, tk.Key, tk.Want)
@@ -228,4 +232,17 @@ func (s *Service) fail(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 		return []engine.Job{retry}, nil
 	}
 	return nil, fmt.Errorf("%s: %w", tk.Marker(), cause)
+}
+
+// IncidentOwner is who an incident's ticket is assigned to: the Incident
+// Owner; while nobody is, the Incident Commander, who holds every role not
+// delegated (seed 000); before that, the first responder (seed 000: "by
+// default, the SRE on-call is the owner of the incident").
+func IncidentOwner(inc *warroom.Incident) string {
+	for _, id := range []string{inc.Holder(warroom.RoleIncidentOwner), inc.Holder(warroom.RoleIncidentCommander), inc.FirstResponderID} {
+		if id != "" {
+			return id
+		}
+	}
+	return ""
 }

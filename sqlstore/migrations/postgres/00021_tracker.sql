@@ -34,6 +34,7 @@ CREATE TABLE tickets (
     url               text NOT NULL DEFAULT '',
     state             text NOT NULL DEFAULT '',
     status            text NOT NULL DEFAULT '',
+    assignee          text NOT NULL DEFAULT '',
     want              text NOT NULL DEFAULT '',
     parent_key        text NOT NULL DEFAULT '',
     postmortem_url    text NOT NULL DEFAULT '',

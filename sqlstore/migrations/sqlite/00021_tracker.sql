@@ -34,6 +34,7 @@ CREATE TABLE tickets (
     url               TEXT NOT NULL DEFAULT '',
     state             TEXT NOT NULL DEFAULT '',
     status            TEXT NOT NULL DEFAULT '',
+    assignee          TEXT NOT NULL DEFAULT '',
     want              TEXT NOT NULL DEFAULT '',
     parent_key        TEXT NOT NULL DEFAULT '',
     postmortem_url    TEXT NOT NULL DEFAULT '',

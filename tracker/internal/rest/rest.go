@@ -77,19 +77,19 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, warroom.Errorf(warroom.EUnavailable, "%s is unreachable (%s %s): %v", c.Name, method, u.Path, unwrapURLError(err))
+		return nil, warroom.Errorf(warroom.EUnavailable, "%s is unreachable (%s %s): %v", c.Name, method, path, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return resp.Header, warroom.Errorf(warroom.EUnavailable, "%s: reading the answer to %s %s: %v", c.Name, method, u.Path, err)
+		return resp.Header, warroom.Errorf(warroom.EUnavailable, "%s: reading the answer to %s %s: %v", c.Name, method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		return resp.Header, c.refusal(method, u.Path, resp, data)
+		return resp.Header, c.refusal(method, path, resp, data)
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.Header, warroom.Errorf(warroom.EUnavailable, "%s answered %s %s with JSON warroom cannot read: %v", c.Name, method, u.Path, err)
+			return resp.Header, warroom.Errorf(warroom.EUnavailable, "%s answered %s %s with JSON warroom cannot read: %v", c.Name, method, path, err)
 		}
 	}
 	return resp.Header, nil
