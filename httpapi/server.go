@@ -14,6 +14,7 @@ import (
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
 	"github.com/warroom/warroom/statuspage"
+	"github.com/warroom/warroom/tracker/tickets"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
@@ -64,6 +65,9 @@ type Config struct {
 	// StatusPage serves the status page's admin routes (statuspage.go);
 	// nil: one on Store, whose jobs nothing here runs.
 	StatusPage *statuspage.Service
+	// Tracker serves the issue trackers' settings, webhooks and tickets
+	// (tracker.go); nil: settings on Store, webhooks refused.
+	Tracker *tickets.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -81,6 +85,7 @@ type Server struct {
 	chat      *ChatAPI
 	comms     *comms.Service
 	status    *statuspage.Service
+	tracker   *tickets.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -125,6 +130,7 @@ func New(cfg Config) *Server {
 	s.paging = newPagingDeps(cfg, s.store)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
+	s.tracker = newTracker(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

@@ -213,3 +213,12 @@ func (s *Store) TicketsToPoll(ctx context.Context, limit int) ([]*tracker.Ticket
 	}
 	return collect(rows, scanTicket)
 }
+
+// TicketsWithParent implements tracker.Store.
+func (s *Store) TicketsWithParent(ctx context.Context, kind tracker.Kind, parentKey string) ([]*tracker.Ticket, error) {
+	rows, err := s.query(ctx, "SELECT "+ticketColumns+" FROM tickets WHERE tracker = ? AND parent_key = ? ORDER BY created_at, id", string(kind), parentKey)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: tickets: %w", err)
+	}
+	return collect(rows, scanTicket)
+}

@@ -122,6 +122,10 @@ func TestTrackerStore(t *testing.T) {
 			if err != nil || len(poll) != 2 || poll[0].Key != "OPS-3" || poll[1].Key != "OPS-2" || poll[0].Parent != "OPS-1" {
 				t.Fatalf("TicketsToPoll = %v, %v", poll, err)
 			}
+			children, err := s.TicketsWithParent(ctx, tracker.Jira, "OPS-1")
+			if err != nil || len(children) != 3 {
+				t.Fatalf("TicketsWithParent = %v, %v", children, err)
+			}
 			byKey, err := s.TicketsByKey(ctx, tracker.Jira, "OPS-2")
 			if err != nil || len(byKey) != 1 {
 				t.Fatalf("TicketsByKey = %v, %v", byKey, err)

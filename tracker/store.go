@@ -168,6 +168,9 @@ type Store interface {
 	// TicketsByKey returns the tickets with a tracker key (one, unless
 	// two settings point at one project).
 	TicketsByKey(ctx context.Context, tracker Kind, key string) ([]*Ticket, error)
+	// TicketsWithParent returns the tickets made under a parent ticket
+	// (action items under their incident's), oldest first.
+	TicketsWithParent(ctx context.Context, tracker Kind, parentKey string) ([]*Ticket, error)
 	// RecordTicketState records a state read from the tracker (webhook,
 	// poll) at at; ENotFound.
 	RecordTicketState(ctx context.Context, id string, state State, status string, at time.Time) error

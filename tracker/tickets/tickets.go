@@ -48,6 +48,7 @@ type Store interface {
 	FindIncident(ctx context.Context, idOrRef string) (*warroom.Incident, error)
 	FindUser(ctx context.Context, idOrHandle string) (*warroom.User, error)
 	FindService(ctx context.Context, idOrSlug string) (*warroom.Service, error)
+	FindTeam(ctx context.Context, idOrSlug string) (*warroom.Team, error)
 	Enqueue(ctx context.Context, jobs ...engine.Job) error
 }
 

@@ -49,6 +49,8 @@ CREATE TABLE tickets (
 CREATE UNIQUE INDEX tickets_subject ON tickets (subject_kind, subject_id);
 -- Webhooks find a ticket by its key.
 CREATE INDEX tickets_key ON tickets (tracker, ticket_key);
+-- An incident's page lists its action items' tickets.
+CREATE INDEX tickets_parent ON tickets (tracker, parent_key);
 
 -- +goose Down
 DROP TABLE tickets;
