@@ -97,6 +97,14 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	updates.comms = pg.comms
+	// Tickets in issue trackers (docs/trackers.md): their jobs join the
+	// reactor before chat wraps it.
+	trk, err := a.startTracker(cfg, store, baseURL, logger)
+	if err != nil {
+		return err
+	}
+	pg.reactor = trk.reactor(pg.reactor)
+	store.SetIncidentReactor(pg.reactor)
 	var chatAPI *httpapi.ChatAPI
 	if chatRT != nil {
 		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
@@ -105,6 +113,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
 		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status})
+	handler.SetTracker(trk.svc)
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
@@ -133,6 +142,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if chatRT != nil {
 		workers = append(workers, chatRT.run)
 	}
+	workers = append(workers, trk.run)
 	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err

@@ -26,6 +26,7 @@ type serveConfig struct {
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
+	Tracker         trackerConfig   // issue trackers' secrets and poll (tracker_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -45,6 +46,7 @@ func defaultServeConfig() serveConfig {
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
+		Tracker:         defaultTrackerConfig(),
 	}
 }
 
@@ -80,6 +82,7 @@ func serveSettings() []setting[serveConfig] {
 	}
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
+	settings = append(settings, trackerSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 

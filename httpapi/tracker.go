@@ -128,3 +128,7 @@ func (s *Server) incidentTickets(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": list})
 	return nil
 }
+
+// SetTracker replaces the tracker service of the routes (the server's,
+// with its secrets and jobs); call it before serving.
+func (s *Server) SetTracker(t *tickets.Service) { s.tracker = t }
