@@ -93,6 +93,13 @@ func (t *trackerRuntime) reactor(next sqlstore.IncidentReactor) sqlstore.Inciden
 // run schedules the poll (once across replicas) and runs the engine,
 // woken whenever jobs are committed, until ctx is done.
 func (t *trackerRuntime) run(ctx context.Context) {
+	if t.store.Dialect() == "sqlite" {
+		if n, err := t.store.ReleaseTicketLeases(ctx); err != nil {
+			t.log.Error("tracker: cannot release the previous process's ticket leases; its work resumes when they end", "err", err)
+		} else if n > 0 {
+			t.log.Info("tracker: released the previous process's ticket leases", "tickets", n)
+		}
+	}
 	if err := t.svc.StartPolling(ctx); err != nil {
 		t.log.Warn("tracker: cannot schedule the poll of ticket states; webhooks alone sync them until a restart", "err", err)
 	}

@@ -222,3 +222,15 @@ func (s *Store) TicketsWithParent(ctx context.Context, kind tracker.Kind, parent
 	}
 	return collect(rows, scanTicket)
 }
+
+// ReleaseTicketLeases frees every ticket lease. Only for SQLite at start:
+// one process owns the file, so the leases left are those of a process
+// that died, and its work resumes now rather than when they end.
+func (s *Store) ReleaseTicketLeases(ctx context.Context) (int, error) {
+	res, err := s.exec(ctx, "UPDATE tickets SET lease_owner = '', lease_until = NULL WHERE lease_owner <> ''")
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: release ticket leases: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -100,6 +100,12 @@ func TestTrackerStore(t *testing.T) {
 			if _, err := s.LeaseTicket(ctx, &again, "d", now.Add(2*time.Minute), time.Minute); err != nil {
 				t.Fatalf("expired lease: %v", err)
 			}
+			if n, err := s.ReleaseTicketLeases(ctx); err != nil || n != 1 {
+				t.Fatalf("ReleaseTicketLeases = %d, %v", n, err)
+			}
+			if _, err := s.LeaseTicket(ctx, &again, "e", now.Add(2*time.Minute), time.Minute); err != nil {
+				t.Fatalf("after release: %v", err)
+			}
 			wantCode(t, s.SetTicketWant(ctx, tracker.SubjectActionItem, "nope", tracker.StateDone, ""), warroom.ENotFound)
 			if _, err := s.TicketFor(ctx, tracker.SubjectActionItem, "nope"); warroom.ErrorCode(err) != warroom.ENotFound {
 				t.Fatal(err)

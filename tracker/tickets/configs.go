@@ -89,3 +89,15 @@ func (s *Service) IncidentTickets(ctx context.Context, incidentID string) ([]*tr
 	}
 	return append(out, children...), nil
 }
+
+// IncidentTracker returns the tracker settings an incident's tickets go
+// to (its ticket's, else its services' or their teams'); ENotFound if no
+// tracker applies, for the close gate ("every action item has a ticket
+// where a tracker is configured").
+func (s *Service) IncidentTracker(ctx context.Context, incidentID string) (*tracker.Config, error) {
+	inc, err := s.cfg.Store.FindIncident(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	return s.incidentConfig(ctx, inc)
+}

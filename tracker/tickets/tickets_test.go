@@ -226,6 +226,12 @@ func TestPrivateIncidentTicketKeepsItsDetails(t *testing.T) {
 		if _, err := e.svc.Ticket(e.ctx, tracker.SubjectIncident, none.ID); warroom.ErrorCode(err) != warroom.ENotFound {
 			t.Fatalf("incident without a tracker: %v", err)
 		}
+		if _, err := e.svc.IncidentTracker(e.ctx, none.ID); warroom.ErrorCode(err) != warroom.ENotFound {
+			t.Fatalf("IncidentTracker without one: %v", err)
+		}
+		if c, err := e.svc.IncidentTracker(e.ctx, inc.ID); err != nil || c.Project != "OPS" {
+			t.Fatalf("IncidentTracker = %+v, %v", c, err)
+		}
 		if fake.Issues() != 1 {
 			t.Fatalf("%d issues", fake.Issues())
 		}
