@@ -122,6 +122,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status,
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
 	defer webUI.Close()
+	webUI.SetTracker(trk.svc)
 	// The public status page: at /status here, and alone on --status-listen.
 	statusWorker, err := statusListener(cfg, pg.status, store, logger)
 	if err != nil {

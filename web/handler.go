@@ -10,6 +10,7 @@ import (
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/password"
 	"github.com/warroom/warroom/statuspage"
+	"github.com/warroom/warroom/tracker/tickets"
 )
 
 // Store is what the web UI reads and writes besides the incident service:
@@ -58,6 +59,9 @@ type Config struct {
 	// StatusPage serves the status page's admin screen (status_admin.go);
 	// nil: it answers 503. The public page is statuspage.Handler.
 	StatusPage *statuspage.Service
+	// Tracker serves the issue trackers page and an incident's tickets
+	// (tracker_list.go, incident_tickets.go); nil: they answer 503.
+	Tracker *tickets.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -83,6 +87,7 @@ type Handler struct {
 	comms         *comms.Service
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
+	tracker       *tickets.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -122,6 +127,7 @@ func New(cfg Config) *Handler {
 	h.tmpl = mustParseTemplates(h.assets)
 	h.live = newBroadcaster(h, cfg.Commits)
 	h.pages = newPagesDeps(cfg)
+	h.tracker = cfg.Tracker
 	h.routes()
 	h.ssoRoutes(cfg.SSO, cfg.SSOLabel)
 	return h
