@@ -84,13 +84,13 @@ func (s *Store) DeleteTrackerConfig(ctx context.Context, id string) error {
 	return nil
 }
 
-const ticketColumns = `id, subject_kind, subject_id, config_id, tracker, ticket_key, url, state, status, assignee, want, parent_key,
+const ticketColumns = `id, subject_kind, subject_id, config_id, tracker, ticket_key, url, state, status, assignee, content, want, parent_key,
 	postmortem_url, postmortem_linked, attempts, last_error, created_at, synced_at`
 
 func scanTicket(r scanner) (*tracker.Ticket, error) {
 	var t tracker.Ticket
 	var linked int
-	err := r.Scan(&t.ID, &t.SubjectKind, &t.SubjectID, &t.ConfigID, &t.Tracker, &t.Key, &t.URL, &t.State, &t.Status, &t.Assignee, &t.Want,
+	err := r.Scan(&t.ID, &t.SubjectKind, &t.SubjectID, &t.ConfigID, &t.Tracker, &t.Key, &t.URL, &t.State, &t.Status, &t.Assignee, &t.Content, &t.Want,
 		&t.Parent, &t.PostmortemURL, &linked, &t.Attempts, &t.LastError, timeCol{&t.CreatedAt}, nullTimeCol{&t.SyncedAt})
 	t.PostmortemLinked = linked != 0
 	return &t, err
@@ -140,11 +140,11 @@ func (s *Store) SaveTicket(ctx context.Context, tk *tracker.Ticket, owner string
 	if tk.PostmortemLinked {
 		linked = 1
 	}
-	res, err := s.exec(ctx, `UPDATE tickets SET ticket_key = ?, url = ?, state = ?, status = ?, assignee = ?, parent_key = ?,
+	res, err := s.exec(ctx, `UPDATE tickets SET ticket_key = ?, url = ?, state = ?, status = ?, assignee = ?, content = ?, parent_key = ?,
 		postmortem_linked = CASE WHEN postmortem_url = ? THEN ? ELSE 0 END,
 		attempts = ?, last_error = ?, synced_at = ?, lease_owner = '', lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
-		tk.Key, tk.URL, string(tk.State), tk.Status, tk.Assignee, tk.Parent, tk.PostmortemURL, linked, tk.Attempts, tk.LastError,
+		tk.Key, tk.URL, string(tk.State), tk.Status, tk.Assignee, tk.Content, tk.Parent, tk.PostmortemURL, linked, tk.Attempts, tk.LastError,
 		s.d.nullTimeArg(tk.SyncedAt), tk.ID, owner)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save ticket: %w", err)

@@ -116,6 +116,9 @@ type Ticket struct {
 	// Assignee is who warroom last assigned the ticket to (an email or
 	// login); a new Incident Owner is assigned when it differs.
 	Assignee string `json:"assignee,omitempty"`
+	// Content is a digest of the title and description warroom last
+	// wrote, so that it writes them again only when they change.
+	Content string `json:"-"`
 	// Want is the state warroom wants the ticket in (the incident's
 	// stage decides it); "" leaves the state to the tracker's people.
 	Want State `json:"want,omitempty"`

@@ -94,6 +94,11 @@ type Client interface {
 	// SetState moves a ticket to state (close, reopen, start) and returns
 	// it; a ticket already there is left alone.
 	SetState(ctx context.Context, key string, state State) (Ref, error)
+	// Edit replaces a ticket's title and description with t's (Title,
+	// Body, Due, Parent and Marker are written as Create writes them;
+	// assignee and labels are left alone): an incident whose details
+	// changed, or that became private.
+	Edit(ctx context.Context, key string, t NewTicket) error
 	// SetAssignee assigns a ticket to who (an email or login, as
 	// NewTicket.Assignee); someone the tracker cannot assign leaves the
 	// ticket as it is (nil error), as Create does.

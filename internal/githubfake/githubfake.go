@@ -319,6 +319,8 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 		State       *string   `json:"state"`
 		StateReason *string   `json:"state_reason"`
 		Assignees   *[]string `json:"assignees"`
+		Title       *string   `json:"title"`
+		Body        *string   `json:"body"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		message(w, http.StatusBadRequest, "Problems parsing JSON")
@@ -333,6 +335,17 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	i := s.issue(w, r, rp)
 	if i == nil {
 		return
+	}
+	if in.Title != nil {
+		if strings.TrimSpace(*in.Title) == "" {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
+				"errors": []map[string]string{{"resource": "Issue", "field": "title", "code": "missing_field"}}})
+			return
+		}
+		i.Title = *in.Title
+	}
+	if in.Body != nil {
+		i.Body = *in.Body
 	}
 	if in.Assignees != nil {
 		for _, a := range *in.Assignees {

@@ -88,6 +88,7 @@ func New(email, token string, projects ...string) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /rest/api/3/issue", s.create)
 	mux.HandleFunc("GET /rest/api/3/issue/{key}", s.get)
+	mux.HandleFunc("PUT /rest/api/3/issue/{key}", s.edit)
 	mux.HandleFunc("GET /rest/api/3/issue/{key}/transitions", s.transitions)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/transitions", s.transition)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/remotelink", s.remoteLink)
@@ -565,5 +566,64 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	i.Assignee = *in.AccountID
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) edit(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		refuse(w, http.StatusBadRequest, []string{"Unexpected character in request body"}, nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.lookup(w, r)
+	if i == nil {
+		return
+	}
+	var summary, due string
+	var desc map[string]any
+	errs := map[string]string{}
+	for f, raw := range in.Fields {
+		var err error
+		switch f {
+		case "summary":
+			if err = json.Unmarshal(raw, &summary); err == nil && strings.TrimSpace(summary) == "" {
+				errs[f] = "You must specify a summary of the issue."
+			}
+		case "description":
+			if err = json.Unmarshal(raw, &desc); err == nil {
+				if cerr := checkADF(desc); cerr != nil {
+					errs[f] = cerr.Error()
+				}
+			}
+		case "duedate":
+			if err = json.Unmarshal(raw, &due); err == nil {
+				if _, perr := time.Parse(time.DateOnly, due); perr != nil {
+					errs[f] = "Error parsing date string: " + due
+				}
+			}
+		default:
+			errs[f] = "Field '" + f + "' cannot be set. It is not on the appropriate screen, or unknown."
+		}
+		if err != nil {
+			errs[f] = "invalid value"
+		}
+	}
+	if len(errs) > 0 {
+		refuse(w, http.StatusBadRequest, nil, errs)
+		return
+	}
+	if summary != "" {
+		i.Summary = summary
+	}
+	if desc != nil {
+		i.Description = desc
+	}
+	if due != "" {
+		i.DueDate = due
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

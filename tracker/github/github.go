@@ -165,15 +165,7 @@ func (c *Client) Create(ctx context.Context, t tracker.NewTicket) (tracker.Ref, 
 			body += fmt.Sprintf("\n\nOwner: %s (not assignable in %s/%s)", t.Assignee, c.owner, c.repo)
 		}
 	}
-	if !t.Due.IsZero() {
-		body += "\n\nDue: " + t.Due.Format(time.DateOnly)
-	}
-	if parent != "" {
-		body += "\n\nPart of #" + parent
-	}
-	if t.Marker != "" {
-		body += "\n\n" + markerComment(t.Marker)
-	}
+	body = issueBody(body, t, parent)
 	in := map[string]any{"title": t.Title, "body": body}
 	if len(assignees) > 0 {
 		in["assignees"] = assignees
@@ -192,6 +184,38 @@ func (c *Client) Create(ctx context.Context, t tracker.NewTicket) (tracker.Ref, 
 		}
 	}
 	return ref, nil
+}
+
+// issueBody adds to text the lines GitHub has no field for: the due date,
+// the parent issue (number), and the hidden marker.
+func issueBody(text string, t tracker.NewTicket, parent string) string {
+	if !t.Due.IsZero() {
+		text += "\n\nDue: " + t.Due.Format(time.DateOnly)
+	}
+	if parent != "" {
+		text += "\n\nPart of #" + parent
+	}
+	if t.Marker != "" {
+		text += "\n\n" + markerComment(t.Marker)
+	}
+	return text
+}
+
+// Edit implements tracker.Client.
+func (c *Client) Edit(ctx context.Context, key string, t tracker.NewTicket) error {
+	n, err := c.number(key)
+	if err != nil {
+		return err
+	}
+	var parent string
+	if t.Parent != "" {
+		if parent, err = c.number(t.Parent); err != nil {
+			return err
+		}
+	}
+	in := map[string]string{"title": t.Title, "body": issueBody(t.Body, t, parent)}
+	_, err = c.api.Do(ctx, http.MethodPatch, c.path("issues", n), nil, in, nil)
+	return err
 }
 
 // assignable returns the login to assign for who (a login, or an email

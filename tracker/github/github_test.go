@@ -101,6 +101,13 @@ func TestCloseReopenAndLinkedChild(t *testing.T) {
 	if cm := fake.Issues(repo)[0].Comments; len(cm) != 2 || cm[1] != "Postmortem: https://warroom.example/pm/1" {
 		t.Fatalf("comments = %q", cm)
 	}
+	if err := c.Edit(ctx, child.Key, tracker.NewTicket{Title: "action item, renamed", Body: "new words", Parent: parent.Key, Marker: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.Issues(repo)[1]; got.Title != "action item, renamed" || !strings.Contains(got.Body, "new words") ||
+		!strings.Contains(got.Body, "Part of #1") || !strings.Contains(got.Body, "<!-- warroom:m -->") {
+		t.Fatalf("edited = %+v", got)
+	}
 	fake.SetState(repo, 2, "closed", "not_planned")
 	if ref, _ := c.Get(ctx, child.Key); ref.State != tracker.StateDone {
 		t.Fatalf("child = %+v", ref)

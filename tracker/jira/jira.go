@@ -339,6 +339,19 @@ func (c *Client) SetState(ctx context.Context, key string, state tracker.State) 
 		key, cur.Status, want, strings.Join(offered, ", "))
 }
 
+// Edit implements tracker.Client: summary, description and due date.
+func (c *Client) Edit(ctx context.Context, key string, t tracker.NewTicket) error {
+	if err := checkKey("key", key); err != nil {
+		return err
+	}
+	fields := map[string]any{"summary": t.Title, "description": ADF(t.Body)}
+	if !t.Due.IsZero() {
+		fields["duedate"] = t.Due.Format(time.DateOnly)
+	}
+	_, err := c.api.Do(ctx, http.MethodPut, "/rest/api/3/issue/"+key, nil, map[string]any{"fields": fields}, nil)
+	return err
+}
+
 // SetAssignee implements tracker.Client.
 func (c *Client) SetAssignee(ctx context.Context, key, who string) error {
 	if err := checkKey("key", key); err != nil {

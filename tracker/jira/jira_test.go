@@ -72,6 +72,15 @@ func TestCreateSubtasksAndTransitions(t *testing.T) {
 	if err != nil || ref.State != tracker.StateDone || ref.Status != "Done" {
 		t.Fatalf("done: %+v, %v", ref, err)
 	}
+	if err := c.Edit(ctx, child.Key, tracker.NewTicket{Title: "add two alerts", Body: "more", Due: time.Date(2026, 12, 22, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if sub, _ := fake.Issue(child.Key); sub.Summary != "add two alerts" || sub.DueDate != "2026-12-22" {
+		t.Fatalf("edited = %+v", sub)
+	}
+	if err := c.Edit(ctx, child.Key, tracker.NewTicket{Title: " "}); warroom.ErrorCode(err) != warroom.EInvalid {
+		t.Fatalf("empty summary: %v", err)
+	}
 	for range 2 {
 		if err := c.AddLink(ctx, parent.Key, "Postmortem", "https://warroom.example/pm/1"); err != nil {
 			t.Fatal(err)

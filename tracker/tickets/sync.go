@@ -2,6 +2,8 @@ package tickets
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -146,6 +148,8 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 	if err != nil {
 		return s.fail(ctx, job, tk, err, now)
 	}
+	nt.Parent = tk.Parent
+	content := digest(nt)
 	link := tk.Parent != "" && tk.Attempts > 0 // a previous run may have made it without linking it
 	if tk.Key == "" {
 		ref, err := client.FindByMarker(ctx, tk.Marker())
@@ -154,11 +158,10 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 			adopt(tk, ref, now)
 			link = tk.Parent != ""
 		case warroom.ENotFound:
-			nt.Parent = tk.Parent
 			ref, err := client.Create(ctx, nt)
 			if ref.Key != "" {
 				adopt(tk, ref, now)
-				tk.Assignee = nt.Assignee
+				tk.Assignee, tk.Content = nt.Assignee, content
 			}
 			if err != nil {
 				return s.fail(ctx, job, tk, err, now)
@@ -172,6 +175,14 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 		if err := client.LinkChild(ctx, tk.Parent, tk.Key); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
+	}
+	if tk.Content != content {
+		// The incident's details changed, or it became private: the
+		// ticket says what warroom would write now.
+		if err := client.Edit(ctx, tk.Key, nt); err != nil {
+			return s.fail(ctx, job, tk, err, now)
+		}
+		tk.Content = content
 	}
 	if nt.Assignee != "" && nt.Assignee != tk.Assignee {
 		if err := client.SetAssignee(ctx, tk.Key, nt.Assignee); err != nil {
@@ -245,4 +256,18 @@ func IncidentOwner(inc *warroom.Incident) string {
 		}
 	}
 	return ""
+}
+
+// digest sums what Edit writes of a ticket.
+func digest(t tracker.NewTicket) string {
+	h := sha256.New()
+	due := ""
+	if !t.Due.IsZero() {
+		due = t.Due.Format(time.DateOnly)
+	}
+	for _, part := range []string{t.Title, t.Body, due, t.Parent, t.Marker} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

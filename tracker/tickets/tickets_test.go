@@ -235,6 +235,31 @@ func TestPrivateIncidentTicketKeepsItsDetails(t *testing.T) {
 		if fake.Issues() != 1 {
 			t.Fatalf("%d issues", fake.Issues())
 		}
+
+		// A public incident's ticket follows its details, and hides them
+		// when the incident becomes private.
+		pub := e.declare("ada", warroom.Declaration{Title: "Checkout is slow", Summary: "p99 at 4s", Severity: warroom.SEV3,
+			Impact: warroom.Impact{ServiceIDs: []string{svc.ID}}})
+		e.run()
+		e.exec("ada", pub.Ref, warroom.UpdateDetails{Title: "Checkout is slow for Acme", Summary: "Acme's p99 at 4s"})
+		e.run()
+		if issue, _ := fake.Issue("OPS-2"); issue.Summary != pub.Ref+": Checkout is slow for Acme" || !strings.Contains(jiraText(issue.Description), "Acme's p99") {
+			t.Fatalf("after the details changed: %+v", issue)
+		}
+		e.exec("ada", pub.Ref, warroom.SetPrivacy{Private: true, Reason: "a customer's data"})
+		e.run()
+		if issue, _ := fake.Issue("OPS-2"); issue.Summary != pub.Ref+" (private incident)" || strings.Contains(jiraText(issue.Description), "Acme") {
+			t.Fatalf("after it became private: %+v", issue)
+		}
+		edits := 0
+		for _, r := range fake.Requests() {
+			if strings.HasPrefix(r, "PUT /rest/api/3/issue/OPS-") && !strings.HasSuffix(r, "/assignee") {
+				edits++
+			}
+		}
+		if edits != 2 {
+			t.Fatalf("%d edits, want 2 (one per change)", edits)
+		}
 	})
 }
 

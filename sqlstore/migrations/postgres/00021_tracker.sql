@@ -35,6 +35,7 @@ CREATE TABLE tickets (
     state             text NOT NULL DEFAULT '',
     status            text NOT NULL DEFAULT '',
     assignee          text NOT NULL DEFAULT '',
+    content           text NOT NULL DEFAULT '',
     want              text NOT NULL DEFAULT '',
     parent_key        text NOT NULL DEFAULT '',
     postmortem_url    text NOT NULL DEFAULT '',

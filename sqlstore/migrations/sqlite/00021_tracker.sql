@@ -35,6 +35,7 @@ CREATE TABLE tickets (
     state             TEXT NOT NULL DEFAULT '',
     status            TEXT NOT NULL DEFAULT '',
     assignee          TEXT NOT NULL DEFAULT '',
+    content           TEXT NOT NULL DEFAULT '',
     want              TEXT NOT NULL DEFAULT '',
     parent_key        TEXT NOT NULL DEFAULT '',
     postmortem_url    TEXT NOT NULL DEFAULT '',
