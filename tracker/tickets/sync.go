@@ -140,6 +140,11 @@ func (s *Service) incidentTicket(ctx context.Context, inc *warroom.Incident) (tr
 // failed; a rate limit schedules the next try when the tracker allows.
 func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, cfg *tracker.Config, now time.Time,
 	build func(context.Context) (tracker.NewTicket, error)) ([]engine.Job, error) {
+	// The tracker's calls end before the ticket's lease does, so that no
+	// other run takes the ticket over while this one still works on it;
+	// the store's calls keep ctx, so what was done is always saved.
+	calls, cancel := context.WithTimeout(ctx, s.cfg.Lease*3/4)
+	defer cancel()
 	client, err := s.cfg.Dial(cfg, s.cfg.Secrets, s.cfg.HTTP, s.cfg.Now)
 	if err != nil {
 		return s.fail(ctx, job, tk, err, now)
@@ -152,13 +157,13 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 	content := digest(nt)
 	link := tk.Parent != "" && tk.Attempts > 0 // a previous run may have made it without linking it
 	if tk.Key == "" {
-		ref, err := client.FindByMarker(ctx, tk.Marker())
+		ref, err := client.FindByMarker(calls, tk.Marker())
 		switch warroom.ErrorCode(err) {
 		case "":
 			adopt(tk, ref, now)
 			link = tk.Parent != ""
 		case warroom.ENotFound:
-			ref, err := client.Create(ctx, nt)
+			ref, err := client.Create(calls, nt)
 			if ref.Key != "" {
 				adopt(tk, ref, now)
 				tk.Assignee, tk.Content = nt.Assignee, content
@@ -172,33 +177,33 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 		}
 	}
 	if link {
-		if err := client.LinkChild(ctx, tk.Parent, tk.Key); err != nil {
+		if err := client.LinkChild(calls, tk.Parent, tk.Key); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
 	}
 	if tk.Content != content {
 		// The incident's details changed, or it became private: the
 		// ticket says what warroom would write now.
-		if err := client.Edit(ctx, tk.Key, nt); err != nil {
+		if err := client.Edit(calls, tk.Key, nt); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
 		tk.Content = content
 	}
 	if nt.Assignee != "" && nt.Assignee != tk.Assignee {
-		if err := client.SetAssignee(ctx, tk.Key, nt.Assignee); err != nil {
+		if err := client.SetAssignee(calls, tk.Key, nt.Assignee); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
 		tk.Assignee = nt.Assignee
 	}
 	if tk.Want != "" && !settled(cfg.Kind, tk.State, tk.Want) {
-		ref, err := client.SetState(ctx, tk.Key, tk.Want)
+		ref, err := client.SetState(calls, tk.Key, tk.Want)
 		if err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
 		adopt(tk, ref, now)
 	}
 	if tk.PostmortemURL != "" && !tk.PostmortemLinked {
-		if err := client.AddLink(ctx, tk.Key, "Postmortem", tk.PostmortemURL); err != nil {
+		if err := client.AddLink(calls, tk.Key, "Postmortem", tk.PostmortemURL); err != nil {
 			return s.fail(ctx, job, tk, err, now)
 		}
 		tk.PostmortemLinked = true

@@ -63,7 +63,7 @@ type Config struct {
 	// incident's page on it. Empty: no link.
 	BaseURL string
 	Owner   string        // this process's name in ticket leases
-	Lease   time.Duration // how long a run holds a ticket; default 2 minutes
+	Lease   time.Duration // how long a run holds a ticket; its tracker calls end by 3/4 of it; default 5 minutes
 	// PollInterval is how often open tickets' states are read; default
 	// 5 minutes. PollBatch bounds the tickets read per run; default 100.
 	PollInterval time.Duration
@@ -102,7 +102,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Owner = uuid.NewString()
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 5 * time.Minute
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 5 * time.Minute

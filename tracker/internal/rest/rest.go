@@ -75,7 +75,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, warroom.Errorf(warroom.EUnavailable, "%s: %s %s stopped: %v", c.Name, method, path, ctx.Err())
 		}
 		return nil, warroom.Errorf(warroom.EUnavailable, "%s is unreachable (%s %s): %v", c.Name, method, path, unwrapURLError(err))
 	}
