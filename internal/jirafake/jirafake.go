@@ -164,6 +164,13 @@ func (s *Server) SetStatus(key, status string) {
 	s.issues[key].Status = status
 }
 
+// Delete removes an issue as a person in Jira would.
+func (s *Server) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.issues, key)
+}
+
 // Requests returns "METHOD PATH" of every request so far.
 func (s *Server) Requests() []string {
 	s.mu.Lock()

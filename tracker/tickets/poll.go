@@ -49,7 +49,7 @@ func (s *Service) pollJob(ctx context.Context, job engine.Job, now time.Time) ([
 			continue
 		}
 		if warroom.ErrorCode(err) == warroom.ENotFound {
-			ref = tracker.Ref{State: tracker.StateDone, Status: "deleted"} // nothing more to follow
+			ref = tracker.Ref{State: tracker.StateDone, Status: StatusGone} // nothing more to follow
 		} else if err != nil {
 			s.cfg.Logger.Warn("cannot read a ticket's state", "ticket", tk.Key, "err", err)
 			continue
@@ -137,7 +137,7 @@ func (s *Service) Webhook(ctx context.Context, configID string, h http.Header, b
 		}
 		state, status := change.State, change.Status
 		if change.Deleted {
-			state, status = tracker.StateDone, "deleted"
+			state, status = tracker.StateDone, StatusGone
 		}
 		if err := s.record(ctx, tk, state, status, now); err != nil {
 			return n, err

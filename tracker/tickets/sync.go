@@ -135,9 +135,11 @@ func (s *Service) incidentTicket(ctx context.Context, inc *warroom.Incident) (tr
 
 // sync brings a leased ticket to what warroom wants: made (found by its
 // marker first, so that a creation whose answer was lost is not made
-// twice), linked to its parent, assigned to who build names now (a new
-// Incident Owner), in the wanted state, with the postmortem linked. Every step's result is saved, with the error of the step that
-// failed; a rate limit schedules the next try when the tracker allows.
+// twice), linked to its parent, titled and described as build says now,
+// assigned to who build names (a new Incident Owner), in the wanted
+// state, with the postmortem linked. Every step's result is saved, with
+// the error of the step that failed; a rate limit schedules the next try
+// when the tracker allows. A ticket gone from the tracker is left alone.
 func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, cfg *tracker.Config, now time.Time,
 	build func(context.Context) (tracker.NewTicket, error)) ([]engine.Job, error) {
 	// The tracker's calls end before the ticket's lease does, so that no
@@ -152,6 +154,9 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 	nt, err := build(ctx)
 	if err != nil {
 		return s.fail(ctx, job, tk, err, now)
+	}
+	if tk.Status == StatusGone {
+		return nil, s.cfg.Store.SaveTicket(ctx, tk, s.cfg.Owner)
 	}
 	nt.Parent = tk.Parent
 	content := digest(nt)
@@ -185,26 +190,26 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 		// The incident's details changed, or it became private: the
 		// ticket says what warroom would write now.
 		if err := client.Edit(calls, tk.Key, nt); err != nil {
-			return s.fail(ctx, job, tk, err, now)
+			return s.failOnTicket(ctx, job, tk, err, now)
 		}
 		tk.Content = content
 	}
 	if nt.Assignee != "" && nt.Assignee != tk.Assignee {
 		if err := client.SetAssignee(calls, tk.Key, nt.Assignee); err != nil {
-			return s.fail(ctx, job, tk, err, now)
+			return s.failOnTicket(ctx, job, tk, err, now)
 		}
 		tk.Assignee = nt.Assignee
 	}
 	if tk.Want != "" && !settled(cfg.Kind, tk.State, tk.Want) {
 		ref, err := client.SetState(calls, tk.Key, tk.Want)
 		if err != nil {
-			return s.fail(ctx, job, tk, err, now)
+			return s.failOnTicket(ctx, job, tk, err, now)
 		}
 		adopt(tk, ref, now)
 	}
 	if tk.PostmortemURL != "" && !tk.PostmortemLinked {
 		if err := client.AddLink(calls, tk.Key, "Postmortem", tk.PostmortemURL); err != nil {
-			return s.fail(ctx, job, tk, err, now)
+			return s.failOnTicket(ctx, job, tk, err, now)
 		}
 		tk.PostmortemLinked = true
 	}
@@ -228,6 +233,25 @@ func adopt(tk *tracker.Ticket, ref tracker.Ref, now time.Time) {
 	tk.Key, tk.URL, tk.State, tk.Status = ref.Key, ref.URL, ref.State, ref.Status
 	at := now
 	tk.SyncedAt = &at
+}
+
+// StatusGone is the status of a ticket the tracker no longer has (deleted,
+// or hidden from warroom's account): warroom stops working on it and
+// does not make another, since a person removed it.
+const StatusGone = "gone"
+
+// failOnTicket is fail for a call about the ticket itself: a ticket the
+// tracker answers 404 or 410 for is gone, recorded as such, not retried.
+func (s *Service) failOnTicket(ctx context.Context, job engine.Job, tk *tracker.Ticket, cause error, now time.Time) ([]engine.Job, error) {
+	if warroom.ErrorCode(cause) != warroom.ENotFound {
+		return s.fail(ctx, job, tk, cause, now)
+	}
+	tk.State, tk.Status, tk.Attempts = tracker.StateDone, StatusGone, 0
+	tk.LastError = "the ticket is gone from the tracker (deleted, or hidden from warroom's account): " + warroom.ErrorMessage(cause)
+	at := now
+	tk.SyncedAt = &at
+	s.cfg.Logger.Warn("a ticket is gone from its tracker; warroom leaves it", "subject", tk.Marker(), "key", tk.Key, "err", cause)
+	return nil, s.cfg.Store.SaveTicket(ctx, tk, s.cfg.Owner)
 }
 
 // fail saves what the run did and why it stopped, and says when to try

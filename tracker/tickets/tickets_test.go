@@ -279,3 +279,29 @@ func jiraText(doc map[string]any) string {
 	walk(doc)
 	return b.String()
 }
+
+// TestDeletedTicketIsLeftAlone: a ticket deleted in the tracker is
+// recorded as gone at the next change; warroom neither retries nor makes
+// another.
+func TestDeletedTicketIsLeftAlone(t *testing.T) {
+	dialects(t, func(t *testing.T, st *sqlstore.Store) {
+		e, fake, svc := jiraEnv(t, st)
+		inc := e.declare("ada", warroom.Declaration{Title: "Checkout is down", Severity: warroom.SEV2,
+			Impact: warroom.Impact{ServiceIDs: []string{svc.ID}}})
+		e.run()
+		fake.Delete("OPS-1")
+		moveTo(e, inc.Ref, warroom.StageInvestigating)
+		if errs := e.run(); len(errs) != 0 {
+			t.Fatalf("errors = %v", errs)
+		}
+		tk := e.ticket(tracker.SubjectIncident, inc.ID)
+		if tk.Status != tickets.StatusGone || tk.State != tracker.StateDone || !strings.Contains(tk.LastError, "gone from the tracker") {
+			t.Fatalf("ticket = %+v", tk)
+		}
+		before := len(fake.Requests())
+		moveTo(e, inc.Ref, warroom.StageMitigated)
+		if errs := e.run(); len(errs) != 0 || len(fake.Requests()) != before || fake.Issues() != 0 {
+			t.Fatalf("a gone ticket was worked on: %v, %d requests, %d issues", errs, len(fake.Requests())-before, fake.Issues())
+		}
+	})
+}
