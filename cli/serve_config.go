@@ -21,12 +21,12 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration // how long in-flight requests get on shutdown
 	Policy          warroom.Policy
 	Paging          pagingConfig
+	Tracker         trackerConfig   // issue trackers' secrets and poll (tracker_serve.go)
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
-	Tracker         trackerConfig   // issue trackers' secrets and poll (tracker_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
