@@ -96,7 +96,6 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	updates.comms = pg.comms
 	// Tickets in issue trackers (docs/trackers.md): their jobs join the
 	// reactor before chat wraps it.
 	trk, err := a.startTracker(cfg, store, baseURL, logger)
@@ -105,6 +104,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	pg.reactor = trk.reactor(pg.reactor)
 	store.SetIncidentReactor(pg.reactor)
+	updates.comms = pg.comms
 	var chatAPI *httpapi.ChatAPI
 	if chatRT != nil {
 		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
@@ -113,7 +113,6 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
 		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status})
-	handler.SetTracker(trk.svc)
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
@@ -122,6 +121,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status,
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
 	defer webUI.Close()
+	handler.SetTracker(trk.svc)
 	webUI.SetTracker(trk.svc)
 	// The public status page: at /status here, and alone on --status-listen.
 	statusWorker, err := statusListener(cfg, pg.status, store, logger)
@@ -140,10 +140,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	}, a.retentionWorker(cfg.Retention, store, logger), statusWorker)
+	workers = append(workers, trk.run)
 	if chatRT != nil {
 		workers = append(workers, chatRT.run)
 	}
-	workers = append(workers, trk.run)
 	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err

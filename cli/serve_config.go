@@ -41,12 +41,12 @@ func defaultServeConfig() serveConfig {
 		ShutdownTimeout: 10 * time.Second,
 		Policy:          warroom.DefaultPolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
+		Tracker:         defaultTrackerConfig(),
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
-		Tracker:         defaultTrackerConfig(),
 	}
 }
 
@@ -80,9 +80,9 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
+	settings = append(settings, trackerSettings()...)
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
-	settings = append(settings, trackerSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 

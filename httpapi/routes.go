@@ -88,9 +88,9 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.alertRoutes()...)
 	routes = append(routes, s.pagingRoutes()...)
 	routes = append(routes, s.scheduleRoutes()...)
+	routes = append(routes, s.trackerRoutes()...)
 	routes = append(routes, s.chatRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
 	routes = append(routes, s.statusRoutes()...)
-	routes = append(routes, s.trackerRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

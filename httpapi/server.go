@@ -59,15 +59,15 @@ type Config struct {
 	// Chat is ChatOps and the incident channels' state (chat.go); nil:
 	// the chat routes answer 503.
 	Chat *ChatAPI
+	// Tracker serves the issue trackers' settings, webhooks and tickets
+	// (tracker.go); nil: settings on Store, webhooks refused.
+	Tracker *tickets.Service
 	// Comms serves updates, customers, the assessment and help
 	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
 	Comms *comms.Service
 	// StatusPage serves the status page's admin routes (statuspage.go);
 	// nil: one on Store, whose jobs nothing here runs.
 	StatusPage *statuspage.Service
-	// Tracker serves the issue trackers' settings, webhooks and tickets
-	// (tracker.go); nil: settings on Store, webhooks refused.
-	Tracker *tickets.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -83,9 +83,9 @@ type Server struct {
 	paging    *pagingDeps
 	outbound  outbound.Policy
 	chat      *ChatAPI
+	tracker   *tickets.Service
 	comms     *comms.Service
 	status    *statuspage.Service
-	tracker   *tickets.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -128,9 +128,9 @@ func New(cfg Config) *Server {
 		s.readyWait = 2 * time.Second
 	}
 	s.paging = newPagingDeps(cfg, s.store)
+	s.tracker = newTracker(cfg, s.store, s.now)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
-	s.tracker = newTracker(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

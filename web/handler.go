@@ -54,14 +54,14 @@ type Config struct {
 	// Comms serves the incident's updates page; nil: the page answers
 	// 503.
 	Comms *comms.Service
+	// Tracker serves the issue trackers page and an incident's tickets
+	// (tracker_list.go, incident_tickets.go); nil: they answer 503.
+	Tracker *tickets.Service
 	// Pages serves the alert, on-call, people and profile pages (pages.go).
 	Pages PagesConfig
 	// StatusPage serves the status page's admin screen (status_admin.go);
 	// nil: it answers 503. The public page is statuspage.Handler.
 	StatusPage *statuspage.Service
-	// Tracker serves the issue trackers page and an incident's tickets
-	// (tracker_list.go, incident_tickets.go); nil: they answer 503.
-	Tracker *tickets.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -85,9 +85,9 @@ type Handler struct {
 	signInOptions []SignInOption
 	sso           SingleSignOn // nil: no single sign-on
 	comms         *comms.Service
+	tracker       *tickets.Service
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
-	tracker       *tickets.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -126,8 +126,8 @@ func New(cfg Config) *Handler {
 	h.assets = mustLoadAssets()
 	h.tmpl = mustParseTemplates(h.assets)
 	h.live = newBroadcaster(h, cfg.Commits)
-	h.pages = newPagesDeps(cfg)
 	h.tracker = cfg.Tracker
+	h.pages = newPagesDeps(cfg)
 	h.routes()
 	h.ssoRoutes(cfg.SSO, cfg.SSOLabel)
 	return h
