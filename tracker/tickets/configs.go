@@ -101,3 +101,17 @@ func (s *Service) IncidentTracker(ctx context.Context, incidentID string) (*trac
 	}
 	return s.incidentConfig(ctx, inc)
 }
+
+// TicketsRequired reports whether an incident's action items must have
+// tickets: a tracker applies to it. It is the close gate's ticket policy
+// (warroom.TicketPolicy where the postmortem's close gate defines it).
+func (s *Service) TicketsRequired(ctx context.Context, inc *warroom.Incident) (bool, error) {
+	_, err := s.incidentConfig(ctx, inc)
+	switch warroom.ErrorCode(err) {
+	case "":
+		return true, nil
+	case warroom.ENotFound:
+		return false, nil
+	}
+	return false, err
+}

@@ -232,6 +232,12 @@ func TestPrivateIncidentTicketKeepsItsDetails(t *testing.T) {
 		if c, err := e.svc.IncidentTracker(e.ctx, inc.ID); err != nil || c.Project != "OPS" {
 			t.Fatalf("IncidentTracker = %+v, %v", c, err)
 		}
+		if req, err := e.svc.TicketsRequired(e.ctx, inc); err != nil || !req {
+			t.Fatalf("TicketsRequired with a tracker = %v, %v", req, err)
+		}
+		if req, err := e.svc.TicketsRequired(e.ctx, none); err != nil || req {
+			t.Fatalf("TicketsRequired without = %v, %v", req, err)
+		}
 		if fake.Issues() != 1 {
 			t.Fatalf("%d issues", fake.Issues())
 		}
