@@ -63,6 +63,7 @@ type env struct {
 
 	mu      sync.Mutex
 	changes []string // "KEY STATE (was PREV)" from OnChange
+	made    []string // "SUBJECT KEY" from OnMade
 }
 
 func newEnv(t *testing.T, st *sqlstore.Store) *env {
@@ -72,7 +73,12 @@ func newEnv(t *testing.T, st *sqlstore.Store) *env {
 	e.incidents = &warroom.Incidents{Store: st, Now: e.clock.Now, Policy: warroom.DefaultPolicy(),
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() }}
 	svc, err := tickets.New(tickets.Config{Store: st, Secrets: e.secrets, Now: e.clock.Now, BaseURL: "https://warroom.example",
-		Owner: "test", Logger: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Minute, OnChange: func(_ context.Context, tk *tracker.Ticket, prev tracker.State) {
+		Owner: "test", Logger: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Minute,
+		OnMade: func(_ context.Context, tk *tracker.Ticket) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.made = append(e.made, tk.Marker()+" "+tk.Key)
+		}, OnChange: func(_ context.Context, tk *tracker.Ticket, prev tracker.State) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.changes = append(e.changes, tk.Key+" "+string(tk.State)+" (was "+string(prev)+")")

@@ -161,6 +161,15 @@ func (s *Service) sync(ctx context.Context, job engine.Job, tk *tracker.Ticket, 
 	nt.Parent = tk.Parent
 	content := digest(nt)
 	link := tk.Parent != "" && tk.Attempts > 0 // a previous run may have made it without linking it
+	if tk.Key == "" && s.cfg.OnMade != nil {
+		// Told once the key is known, even if a later step of this run
+		// fails (the key is saved with the failure).
+		defer func() {
+			if tk.Key != "" {
+				s.cfg.OnMade(ctx, tk)
+			}
+		}()
+	}
 	if tk.Key == "" {
 		ref, err := client.FindByMarker(calls, tk.Marker())
 		switch warroom.ErrorCode(err) {

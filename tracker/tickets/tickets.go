@@ -76,6 +76,10 @@ type Config struct {
 	// before: the keeper of action items marks an item done when its
 	// ticket is.
 	OnChange func(ctx context.Context, t *tracker.Ticket, previous tracker.State)
+	// OnMade, if set, is told once a ticket is made (or found by its
+	// marker) and its key stored: the keeper of action items records the
+	// item's ticket key and URL.
+	OnMade func(ctx context.Context, t *tracker.Ticket)
 	// Dial makes a tracker's client; default Open (tests may count the
 	// calls or point it elsewhere).
 	Dial func(cfg *tracker.Config, secrets tracker.Secrets, hc *http.Client, now func() time.Time) (tracker.Client, error)

@@ -102,6 +102,12 @@ func TestIncidentTicketFollowsTheIncident(t *testing.T) {
 		if n := fake.Issues(); n != 2 {
 			t.Fatalf("%d issues, want 2", n)
 		}
+		e.mu.Lock()
+		made := append([]string(nil), e.made...)
+		e.mu.Unlock()
+		if !slices.Equal(made, []string{"incident:" + inc.ID + " OPS-1", "action_item:ai-1 OPS-2"}) {
+			t.Fatalf("OnMade saw %v", made)
+		}
 	})
 }
 
