@@ -35,6 +35,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration // how long in-flight requests get on shutdown
 	Policy          warroom.Policy
 	Paging          pagingConfig
+	Tracker         trackerConfig   // issue trackers' secrets and poll (tracker_serve.go)
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
@@ -55,6 +56,7 @@ func defaultServeConfig() serveConfig {
 		ShutdownTimeout: 10 * time.Second,
 		Policy:          warroom.DefaultPolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
+		Tracker:         defaultTrackerConfig(),
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
 		Chat:            defaultChatConfig(),
@@ -96,6 +98,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
+	settings = append(settings, trackerSettings()...)
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)

@@ -14,6 +14,7 @@ import (
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
 	"github.com/warroom/warroom/statuspage"
+	"github.com/warroom/warroom/tracker/tickets"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
@@ -58,6 +59,9 @@ type Config struct {
 	// Chat is ChatOps and the incident channels' state (chat.go); nil:
 	// the chat routes answer 503.
 	Chat *ChatAPI
+	// Tracker serves the issue trackers' settings, webhooks and tickets
+	// (tracker.go); nil: settings on Store, webhooks refused.
+	Tracker *tickets.Service
 	// Comms serves updates, customers, the assessment and help
 	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
 	Comms *comms.Service
@@ -79,6 +83,7 @@ type Server struct {
 	paging    *pagingDeps
 	outbound  outbound.Policy
 	chat      *ChatAPI
+	tracker   *tickets.Service
 	comms     *comms.Service
 	status    *statuspage.Service
 }
@@ -123,6 +128,7 @@ func New(cfg Config) *Server {
 		s.readyWait = 2 * time.Second
 	}
 	s.paging = newPagingDeps(cfg, s.store)
+	s.tracker = newTracker(cfg, s.store, s.now)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
