@@ -38,7 +38,7 @@ type Client struct {
 // isEqual is optional on the wire and defaults to true (Alertmanager's
 // OpenAPI document), hence the pointer.
 type gettableSilence struct {
-	ID       string `json:"id"`
+	ID       string                 `json:"id"`
 	Status   struct{ State string } `json:"status"`
 	Matchers []struct {
 		Name    string `json:"name"`
