@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/afterfire"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
@@ -64,6 +65,9 @@ type Config struct {
 	// StatusPage serves the status page's admin routes (statuspage.go);
 	// nil: one on Store, whose jobs nothing here runs.
 	StatusPage *statuspage.Service
+	// AfterFire serves handoffs, the return to baseline and draft
+	// follow-ups (afterfire.go); nil: one on Store without Alertmanager.
+	AfterFire *afterfire.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -81,6 +85,7 @@ type Server struct {
 	chat      *ChatAPI
 	comms     *comms.Service
 	status    *statuspage.Service
+	afterfire *afterfire.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -125,6 +130,7 @@ func New(cfg Config) *Server {
 	s.paging = newPagingDeps(cfg, s.store)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
+	s.afterfire = newAfterFire(cfg, s.store)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
