@@ -102,9 +102,14 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
 		chatAPI = chatRT.api
 	}
+	afterFire, err := afterFireService(cfg, store, incidents)
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status})
+		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status,
+		AfterFire: afterFire})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()

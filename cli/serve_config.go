@@ -26,6 +26,7 @@ type serveConfig struct {
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
+	AfterFire       afterFireConfig // handoffs and the return to baseline (afterfire_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -38,7 +39,7 @@ func defaultServeConfig() serveConfig {
 		MaxBodyBytes:    1 << 20,
 		SweepInterval:   30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
-		Policy:          warroom.DefaultPolicy(),
+		Policy:          servePolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
@@ -80,6 +81,7 @@ func serveSettings() []setting[serveConfig] {
 	}
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
+	settings = append(settings, afterFireSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
