@@ -115,7 +115,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	defer handler.Close()
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
-		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status,
+		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status, AfterFire: afterFire,
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
 	defer webUI.Close()
 	// The public status page: at /status here, and alone on --status-listen.
