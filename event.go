@@ -173,7 +173,7 @@ func Describe(e *Event, name func(userID string) string) string {
 		return describeBaseline(e) + by
 	case EventTimelineSessionProposed, EventFollowUpDrafted:
 		return describeTimelineSession(e, name)
-	case EventReviewScheduled, EventReviewHeld:
+	case EventReviewDue, EventReviewScheduled, EventReviewHeld:
 		return describeReview(e) + by
 	}
 	return string(e.Type) + ": " + e.Text

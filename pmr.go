@@ -17,11 +17,13 @@ import (
 
 // The review's timeline events.
 const (
+	EventReviewDue       EventType = "pmr.due"       // Time: the deadline; Text: how it was counted
 	EventReviewScheduled EventType = "pmr.scheduled" // Time: when; Text: the summary
 	EventReviewHeld      EventType = "pmr.held"      // Text: who attended
 )
 
 func init() {
+	applyEvent[EventReviewDue] = func(*Incident, *Event) {}
 	applyEvent[EventReviewScheduled] = func(*Incident, *Event) {}
 	applyEvent[EventReviewHeld] = func(*Incident, *Event) {}
 }

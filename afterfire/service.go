@@ -48,6 +48,9 @@ type Config struct {
 	Alerts    Alerts
 	Chat      ChatStates
 	Silences  Silences
+	// Review configures the Post Mortem Review (pmr.go); without a
+	// store its routes answer 503.
+	Review ReviewConfig
 }
 
 // Service is the after-the-fire service.
