@@ -358,6 +358,8 @@ type ReviewView struct {
 	Overdue bool `json:"overdue"`
 	// People maps the user IDs it names to @handles.
 	People map[string]string `json:"people"`
+	// Invitation is the meeting request (.ics) once scheduled.
+	Invitation string `json:"invitation,omitempty"`
 }
 
 func (s *Service) view(ctx context.Context, r *warroom.PostmortemReview, inc *warroom.Incident) (*ReviewView, error) {
@@ -376,11 +378,18 @@ func (s *Service) view(ctx context.Context, r *warroom.PostmortemReview, inc *wa
 			}
 		}
 	}
+	if r.ScheduledAt != nil {
+		inv, err := warroom.ReviewInvitation(inc, r, people, s.cfg.Incidents.Now())
+		if err != nil {
+			return nil, err
+		}
+		v.Invitation = inv.ICS()
+	}
 	return v, nil
 }
 
 // Review returns the review of an incident a may see; ENotFound when it
-// has none (yet).
+// has none (yet): ReviewOrNone for an answer without one.
 func (s *Service) Review(ctx context.Context, a warroom.Actor, idOrRef string) (*ReviewView, error) {
 	rc, err := s.reviews()
 	if err != nil {
@@ -635,4 +644,17 @@ func (s *Service) CheckDefaultCalendar(ctx context.Context) error {
 		return warroom.Invalid("holiday-calendar", "no holiday calendar %q: import it first (warroom calendar import %s FILE)", rc.DefaultCalendar, rc.DefaultCalendar)
 	}
 	return err
+}
+
+// ReviewOrNone is Review with a view whose Review is nil when the
+// incident has none yet.
+func (s *Service) ReviewOrNone(ctx context.Context, a warroom.Actor, idOrRef string) (*ReviewView, error) {
+	v, err := s.Review(ctx, a, idOrRef)
+	if warroom.ErrorCode(err) == warroom.ENotFound {
+		if _, ferr := s.find(ctx, a, idOrRef); ferr != nil {
+			return nil, ferr
+		}
+		return &ReviewView{People: map[string]string{}}, nil
+	}
+	return v, err
 }

@@ -13,7 +13,7 @@ import (
 // return to baseline, and the timeline session's draft follow-ups.
 
 func (s *Server) afterFireRoutes() []route {
-	return []route{
+	routes := []route{
 		{"GET", "/api/v1/incidents/{incident}/handoff", reader, s.getHandoff, nil},
 		{"POST", "/api/v1/incidents/{incident}/handoff", writer, s.startHandoff, handoffStartInput{}},
 		{"POST", "/api/v1/incidents/{incident}/handoff/team", writer, s.nameHandoffTeam, handoffTeamInput{}},
@@ -23,6 +23,8 @@ func (s *Server) afterFireRoutes() []route {
 		{"POST", "/api/v1/incidents/{incident}/baseline", writer, s.completeBaseline, baselineInput{}},
 		{"POST", "/api/v1/incidents/{incident}/follow-ups", writer, s.draftFollowUp, followUpInput{}},
 	}
+	routes = append(routes, s.reviewRoutes()...)
+	return routes
 }
 
 // newAfterFire is Config.AfterFire, or the service on the API's store
@@ -41,6 +43,9 @@ func newAfterFire(cfg Config, store warroom.Store) *afterfire.Service {
 	}
 	if ch, ok := store.(afterfire.ChatStates); ok {
 		c.Chat = ch
+	}
+	if rs, ok := store.(afterfire.ReviewStore); ok {
+		c.Review.Store = rs
 	}
 	svc, err := afterfire.New(c)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/afterfire"
@@ -88,5 +89,47 @@ func TestBaselineAndFollowUpsThroughTheAPI(t *testing.T) {
 	}
 	if n := len(ok[warroom.CommandResult](t, again, http.StatusOK).Incident.DraftFollowUps); n != 2 {
 		t.Errorf("%d drafts after a replay", n)
+	}
+}
+
+func TestReviewThroughTheAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	ics := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20250303\r\nSUMMARY:Carnival\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	wantErr(t, e.do("ada", "PUT", "/api/v1/holiday-calendars/de-bw", map[string]any{"ics": ics}), 403, warroom.EForbidden, "")
+	msg := wantErr(t, e.do("root", "PUT", "/api/v1/holiday-calendars/de-bw", map[string]any{"ics": "BEGIN:VCALENDAR\r\n"}), 400, warroom.EInvalid, "file")
+	wantMsg(t, msg, "the holiday calendar cannot be read: the calendar is not closed: END:VCALENDAR is missing")
+	wantErr(t, e.do("root", "PUT", "/api/v1/holiday-calendars/de-bw", map[string]any{"ics": ics, "teams": []string{"nope"}}), 400, warroom.EInvalid, "teams")
+	c := ok[warroom.HolidayCalendar](t, e.do("root", "PUT", "/api/v1/holiday-calendars/de-bw", map[string]any{"ics": ics, "teams": []string{"sre"}}), 200)
+	if len(c.Holidays) != 1 || len(c.Teams) != 1 {
+		t.Fatalf("calendar = %+v", c)
+	}
+	list := ok[struct{ Calendars []warroom.HolidayCalendar }](t, e.do("vic", "GET", "/api/v1/holiday-calendars", nil), 200)
+	if len(list.Calendars) != 1 {
+		t.Fatalf("list = %+v", list)
+	}
+
+	inc := e.declare("ada", "db down", false) // 2025-03-01 10:00 UTC, a Saturday
+	base := "/api/v1/incidents/" + inc.Ref
+	v := ok[afterfire.ReviewView](t, e.do("vic", "GET", base+"/review", nil), 200)
+	if v.Review != nil {
+		t.Fatalf("review before recovery = %+v", v)
+	}
+	at := epoch.Add(49 * time.Hour).Format(time.RFC3339)
+	msg = wantErr(t, e.do("ada", "POST", base+"/review", map[string]any{"at": at}), 409, warroom.EConflict, "")
+	wantContains(t, msg, "is not recovered yet")
+	ok[warroom.CommandResult](t, e.do("ada", "POST", base+"/stage", map[string]string{"stage": "recovered"}), 200)
+	wantErr(t, e.do("vic", "POST", base+"/review", map[string]any{"at": at}), 403, warroom.EForbidden, "")
+	wantErr(t, e.do("ada", "POST", base+"/review", map[string]any{"at": at, "minutes": 5}), 400, warroom.EInvalid, "minutes")
+	v = ok[afterfire.ReviewView](t, e.do("ada", "POST", base+"/review", map[string]any{"at": at, "location": "room 4"}), 200)
+	// Recovered Saturday 1 March; Monday 3 March is a holiday of ada's
+	// team's calendar: Tue 4 to Mon 10.
+	if v.Review.LastDay.String() != "2025-03-10" || v.Review.Calendar != "de-bw" || v.Review.Minutes != 60 ||
+		!strings.Contains(v.Invitation, "METHOD:REQUEST") || !strings.Contains(v.Invitation, "LOCATION:room 4") {
+		t.Fatalf("scheduled = %+v", v)
+	}
+	wantErr(t, e.do("ada", "POST", base+"/review/attendance", map[string]any{"attended": []string{"nobody"}}), 400, warroom.EInvalid, "attended")
+	v = ok[afterfire.ReviewView](t, e.do("ada", "POST", base+"/review/attendance", map[string]any{"attended": []string{"ada", "@bob"}}), 200)
+	if v.Review.HeldAt == nil || len(v.Review.Attended) != 2 || v.People[e.users["bob"].ID] != "@bob" {
+		t.Fatalf("held = %+v", v)
 	}
 }
