@@ -25,6 +25,7 @@ func (a *app) addAfterFireCommands(root *cobra.Command) {
 	followUp := a.followUpCommand()
 	followUp.GroupID = "afterfire"
 	root.AddCommand(handoff, baseline, followUp)
+	a.addReviewCommands(root)
 }
 
 func (a *app) handoffShowCommand() *cobra.Command {

@@ -102,9 +102,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
 		chatAPI = chatRT.api
 	}
-	afterFire, err := afterFireService(cfg, store, incidents)
-	if err != nil {
-		return err
+	afterFire := pg.afterFire
+	if err := afterFire.CheckDefaultCalendar(ctx); err != nil {
+		return usageErrorf("--holiday-calendar: %s", warroom.ErrorMessage(err))
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,

@@ -46,6 +46,7 @@ func defaultServeConfig() serveConfig {
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
+		AfterFire:       defaultAfterFireConfig(),
 	}
 }
 
@@ -116,6 +117,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Status.validate(); err != nil {
+		return err
+	}
+	if err := c.AfterFire.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
