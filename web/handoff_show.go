@@ -24,6 +24,8 @@ type handoffView struct {
 	Errors   map[string]string // form -> the service's message
 	Baseline warroom.BaselineChecklist
 	Override string
+	// Review is the Post Mortem Review (nil Review inside while none).
+	Review *afterfire.ReviewView
 }
 
 // Name shows a user ID as @handle.
@@ -107,6 +109,9 @@ func (h *Handler) handoffPage(r *http.Request, typed *warroom.HandoffBrief) (*ha
 		if v.Silences, err = svc.CheckSilences(ctx, a, ref); err != nil {
 			return nil, err
 		}
+	}
+	if v.Review, err = svc.ReviewOrNone(ctx, a, ref); err != nil && warroom.ErrorCode(err) != warroom.EUnavailable {
+		return nil, err
 	}
 	if v.Users, err = h.store.ListUsers(ctx); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/afterfire"
@@ -16,7 +17,8 @@ import (
 func newAfterFireEnv(t *testing.T, db string) (*env, *sqlstore.Store) {
 	st := openStore(t, testDSN(t, db))
 	return newEnvOn(t, st, func(c *Config) {
-		svc, err := afterfire.New(afterfire.Config{Incidents: c.Incidents, Updates: st, Alerts: st, Chat: st})
+		svc, err := afterfire.New(afterfire.Config{Incidents: c.Incidents, Updates: st, Alerts: st, Chat: st,
+			Review: afterfire.ReviewConfig{Store: st}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +109,27 @@ func TestHandoffPage(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("page lacks %q", want)
 			}
+		}
+
+		// The Post Mortem Review: scheduled from the page, its invitation
+		// downloaded, attendance recorded.
+		resp, body = bb.post("/incidents/"+inc.Ref+"/review", url.Values{"at": {"2020-01-01T10:00"}, "minutes": {"60"}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the review cannot start in the past") {
+			t.Fatalf("review in the past: %d", resp.StatusCode)
+		}
+		when := e.clock.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04")
+		if resp, body := bb.post("/incidents/"+inc.Ref+"/review", url.Values{"at": {when}, "minutes": {"45"}, "location": {"room 4"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("schedule review: %d %s", resp.StatusCode, body)
+		}
+		resp, ics := bb.get("/incidents/" + inc.Ref + "/review.ics")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") || !strings.Contains(ics, "METHOD:REQUEST") {
+			t.Fatalf("invitation: %d %s", resp.StatusCode, ics)
+		}
+		if resp, _ := bb.post("/incidents/"+inc.Ref+"/review/attendance", url.Values{"attended": {ada.ID, bob.ID}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("attendance: %d", resp.StatusCode)
+		}
+		if _, body = bb.get(path); !strings.Contains(body, "45 minutes at room 4") || !strings.Contains(body, "with @ada, @bob") {
+			t.Errorf("review panel:\n%s", body)
 		}
 
 		v, _ := e.signedIn("vic", warroom.AccountViewer)
