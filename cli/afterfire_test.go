@@ -96,3 +96,59 @@ func TestAfterFireServeSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestReviewServeSettings(t *testing.T) {
+	cfg := defaultServeConfig()
+	if cfg.AfterFire.TimeZone != "UTC" || cfg.AfterFire.Weekend.String() != "sat,sun" {
+		t.Errorf("defaults = %+v", cfg.AfterFire)
+	}
+	env := map[string]string{"WARROOM_ORG_TIME_ZONE": "Asia/Riyadh", "WARROOM_WEEKEND": "fri,sat", "WARROOM_HOLIDAY_CALENDAR": "sa"}
+	if err := apply(&cfg, serveSettings(), sources{getenv: func(k string) string { return env[k] }}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.AfterFire.validate(); err != nil || cfg.AfterFire.Weekend.String() != "fri,sat" || cfg.AfterFire.HolidayCalendar != "sa" {
+		t.Fatalf("cfg = %+v, %v", cfg.AfterFire, err)
+	}
+	cfg.AfterFire.TimeZone = "Mars/Olympus"
+	if err := cfg.AfterFire.validate(); err == nil || !strings.Contains(err.Error(), "--org-time-zone") {
+		t.Errorf("bad zone: %v", err)
+	}
+	c := defaultServeConfig()
+	err := apply(&c, serveSettings(), sources{getenv: func(k string) string {
+		if k == "WARROOM_WEEKEND" {
+			return "sat,holiday"
+		}
+		return ""
+	}})
+	if err == nil || !strings.Contains(err.Error(), "not a day of the week") {
+		t.Errorf("bad weekend: %v", err)
+	}
+}
+
+func TestReviewCommandRequests(t *testing.T) {
+	for _, tt := range []struct {
+		args         []string
+		method, path string
+		body         string
+	}{
+		{[]string{"pmr", "schedule", "INC-3", "2026-12-09T14:00:00+01:00", "--location", "room 4"}, "POST", "/api/v1/incidents/INC-3/review",
+			`{"at":"2026-12-09T14:00:00+01:00","location":"room 4","minutes":60}`},
+		{[]string{"pmr", "attended", "3", "dan", "@eve"}, "POST", "/api/v1/incidents/INC-3/review/attendance", `{"attended":["dan","@eve"]}`},
+	} {
+		f, url := newFakeAPI(t, okAPI)
+		if _, errOut, code := runCLI(t, map[string]string{"WARROOM_SERVER": url}, append(tt.args, "--output", "json")...); code != 0 {
+			t.Fatalf("%v: exit %d %s", tt.args, code, errOut)
+		}
+		r := f.requests()[0]
+		body, _ := json.Marshal(r.Body)
+		if r.Method != tt.method || r.Path != tt.path || string(body) != tt.body {
+			t.Errorf("sent %s %s %s", r.Method, r.Path, body)
+		}
+	}
+	if _, errOut, code := runCLI(t, map[string]string{"WARROOM_SERVER": "http://127.0.0.1:1"}, "pmr", "schedule", "INC-3", "tomorrow"); code != exitUsage || !strings.Contains(errOut, "is not a time like") {
+		t.Errorf("bad time: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, map[string]string{"WARROOM_SERVER": "http://127.0.0.1:1"}, "calendar", "import", "de", "/nonexistent.ics"); code != exitUsage || !strings.Contains(errOut, "cannot read /nonexistent.ics") {
+		t.Errorf("missing file: exit %d %s", code, errOut)
+	}
+}
