@@ -28,9 +28,11 @@ import (
 // Job kinds, on paging's default queue beside the notify.user and
 // incident.note jobs they schedule.
 const (
-	KindReviewPlan   = "pmr.plan"   // plan the review of a recovered incident and schedule its reminders
-	KindReviewRemind = "pmr.remind" // remind the Incident Owner (before the deadline, or overdue)
-	KindReviewInvite = "pmr.invite" // email one attendee the invitation
+	KindReviewPlan      = "pmr.plan"      // plan the review of a recovered major incident
+	KindReviewReminders = "pmr.reminders" // schedule the reminders of a review just planned
+	KindReviewRemind    = "pmr.remind"    // remind the Incident Owner (before the deadline, or overdue)
+	KindReviewInvites   = "pmr.invites"   // hand each attendee of a schedule an invitation job
+	KindReviewInvite    = "pmr.invite"    // email one attendee the invitation
 )
 
 // Reminder moments.
@@ -51,7 +53,6 @@ type ReviewPayload struct {
 // ReviewStore is what the review needs of the store.
 type ReviewStore interface {
 	warroom.ReviewStore
-	Enqueue(ctx context.Context, jobs ...engine.Job) error
 }
 
 // Sender sends one message by its channel (*notify.Registry).
@@ -90,32 +91,43 @@ func (s *Service) reviews() (*ReviewConfig, error) {
 }
 
 // Reactor returns the jobs an incident's events call for, for the store
-// to schedule in the same transaction: a major incident's first recovery
-// (or an incident becoming major after it) plans its review.
+// to schedule in the same transaction (so none is lost between the
+// commit and the engine): a major incident's first recovery (or an
+// incident becoming major after it) plans its review; a review planned
+// (pmr.due) gets its reminders; a review scheduled (pmr.scheduled) its
+// invitations.
 func (s *Service) Reactor() func(inc *warroom.Incident, events []warroom.Event) []engine.Job {
 	return func(inc *warroom.Incident, events []warroom.Event) []engine.Job {
-		if s.cfg.Review.Store == nil || !inc.Major {
+		if s.cfg.Review.Store == nil {
 			return nil
 		}
-		recovered, ok := inc.StageTimes[warroom.StageRecovered]
-		if !ok {
-			return nil
-		}
+		var jobs []engine.Job
+		recovered, isRecovered := inc.StageTimes[warroom.StageRecovered]
+		planned := false
 		for _, e := range events {
-			if (e.Type == warroom.EventStageChanged && e.Stage == warroom.StageRecovered && e.At.Equal(recovered)) || e.Type == warroom.EventBecameMajor {
-				return []engine.Job{newJob(KindReviewPlan, "pmr-plan:"+inc.ID, e.At, ReviewPayload{IncidentID: inc.ID})}
+			switch {
+			case !planned && inc.Major && isRecovered &&
+				((e.Type == warroom.EventStageChanged && e.Stage == warroom.StageRecovered && e.At.Equal(recovered)) || e.Type == warroom.EventBecameMajor):
+				planned = true
+				jobs = append(jobs, newJob(KindReviewPlan, "pmr-plan:"+inc.ID, e.At, ReviewPayload{IncidentID: inc.ID}))
+			case e.Type == warroom.EventReviewDue:
+				jobs = append(jobs, newJob(KindReviewReminders, "pmr-reminders:"+inc.ID, e.At, ReviewPayload{IncidentID: inc.ID}))
+			case e.Type == warroom.EventReviewScheduled:
+				jobs = append(jobs, newJob(KindReviewInvites, fmt.Sprintf("pmr-invites:%s:%d", inc.ID, e.Seq), e.At, ReviewPayload{IncidentID: inc.ID}))
 			}
 		}
-		return nil
+		return jobs
 	}
 }
 
 // Handlers returns the handler of every pmr.* job kind.
 func (s *Service) Handlers() map[string]engine.Handler {
 	return map[string]engine.Handler{
-		KindReviewPlan:   s.planJob,
-		KindReviewRemind: s.remindJob,
-		KindReviewInvite: s.inviteJob,
+		KindReviewPlan:      s.planJob,
+		KindReviewReminders: s.remindersJob,
+		KindReviewRemind:    s.remindJob,
+		KindReviewInvites:   s.invitesJob,
+		KindReviewInvite:    s.inviteJob,
 	}
 }
 
@@ -204,19 +216,46 @@ func (s *Service) planJob(ctx context.Context, job engine.Job, _ time.Time) ([]e
 	if err != nil {
 		return nil, err
 	}
-	created := false
-	r, err := s.cfg.Review.Store.RecordReview(ctx, p.IncidentID, warroom.Idempotency{}, func(inc *warroom.Incident, cur *warroom.PostmortemReview) (*warroom.PostmortemReview, []warroom.Event, error) {
-		created = cur == nil
+	_, err = s.cfg.Review.Store.RecordReview(ctx, p.IncidentID, warroom.Idempotency{}, func(inc *warroom.Incident, cur *warroom.PostmortemReview) (*warroom.PostmortemReview, []warroom.Event, error) {
 		r, events, err := s.plan(inc, cur, cal)
 		return r, stamp(inc, events, s.cfg.Incidents.Now().UTC()), err
 	})
-	if warroom.ErrorCode(err) == warroom.ENotFound {
-		return nil, engine.Permanent{Err: err}
-	}
-	if err != nil || !created {
+	return nil, permanentIfNotFound(err)
+}
+
+// remindersJob schedules the reminders of a review just planned.
+func (s *Service) remindersJob(ctx context.Context, job engine.Job, _ time.Time) ([]engine.Job, error) {
+	p, err := decodePayload(job)
+	if err != nil {
 		return nil, err
 	}
+	r, err := s.cfg.Review.Store.FindReview(ctx, p.IncidentID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
 	return reminders(r), nil
+}
+
+// invitesJob hands each attendee of the review's current schedule an
+// invitation job.
+func (s *Service) invitesJob(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	p, err := decodePayload(job)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Review.Sender == nil {
+		return nil, nil // no email: the invitation is downloaded
+	}
+	r, err := s.cfg.Review.Store.FindReview(ctx, p.IncidentID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	var jobs []engine.Job
+	for _, id := range append(slices.Clone(r.Required), r.Optional...) {
+		jobs = append(jobs, newJob(KindReviewInvite, fmt.Sprintf("pmr-invite:%s:%d:%s", r.IncidentID, r.Sequence, id), now,
+			ReviewPayload{IncidentID: r.IncidentID, UserID: id, Sequence: r.Sequence}))
+	}
+	return jobs, nil
 }
 
 // stamp numbers system events after the incident's version.
@@ -427,7 +466,6 @@ func (s *Service) ScheduleReview(ctx context.Context, a warroom.Actor, idOrRef s
 		return nil, err
 	}
 	now := s.cfg.Incidents.Now().UTC()
-	var jobs []engine.Job
 	var inc *warroom.Incident
 	r, err := rc.Store.RecordReview(ctx, idOrRef, idem, func(cur *warroom.Incident, rev *warroom.PostmortemReview) (*warroom.PostmortemReview, []warroom.Event, error) {
 		inc = cur
@@ -435,7 +473,6 @@ func (s *Service) ScheduleReview(ctx context.Context, a warroom.Actor, idOrRef s
 		if err != nil {
 			return nil, nil, err
 		}
-		created := rev == nil
 		rev, events, err = s.plan(cur, rev, cal)
 		if err != nil {
 			return nil, nil, err
@@ -444,26 +481,12 @@ func (s *Service) ScheduleReview(ctx context.Context, a warroom.Actor, idOrRef s
 		if err != nil {
 			return nil, nil, err
 		}
-		events = append(events, ev)
-		jobs = nil
-		if created {
-			jobs = reminders(next)
-		}
-		for _, id := range append(slices.Clone(next.Required), next.Optional...) {
-			jobs = append(jobs, newJob(KindReviewInvite, fmt.Sprintf("pmr-invite:%s:%d:%s", cur.ID, next.Sequence, id), now,
-				ReviewPayload{IncidentID: cur.ID, UserID: id, Sequence: next.Sequence}))
-		}
-		return next, stampActor(cur, events, a, now), nil
+		// The reactor schedules the reminders (pmr.due) and the
+		// invitations (pmr.scheduled) in this transaction.
+		return next, stampActor(cur, append(events, ev), a, now), nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(jobs) > 0 {
-		// After the commit: a failed enqueue leaves the review scheduled
-		// and is reported; scheduling again re-sends (same keys).
-		if err := rc.Store.Enqueue(ctx, jobs...); err != nil {
-			return nil, err
-		}
 	}
 	if inc == nil {
 		if inc, err = s.cfg.Incidents.Store.FindIncident(ctx, idOrRef); err != nil {
