@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/afterfire"
@@ -26,6 +27,7 @@ type handoffView struct {
 	Override string
 	// Review is the Post Mortem Review (nil Review inside while none).
 	Review *afterfire.ReviewView
+	grace  time.Duration
 }
 
 // Name shows a user ID as @handle.
@@ -43,6 +45,15 @@ func (v handoffView) Names(ids []string) string {
 		out[i] = v.Name(id)
 	}
 	return strings.Join(out, ", ")
+}
+
+// GraceEnds is when the outgoing people of the last handoff must have
+// disengaged (handoff+30).
+func (v handoffView) GraceEnds() time.Time {
+	if l := v.Handoff.Last; l != nil && l.CompletedAt != nil {
+		return l.CompletedAt.Add(v.grace)
+	}
+	return time.Time{}
 }
 
 // IsIncomingCommander reports whether the viewer names the incoming team.
@@ -98,7 +109,7 @@ func (h *Handler) handoffPage(r *http.Request, typed *warroom.HandoffBrief) (*ha
 		return nil, err
 	}
 	v := &handoffView{base: h.base(r, iv.Incident.Ref+" handoff"), Inc: iv.Incident, Handoff: hv, Brief: hv.Draft,
-		People: map[string]string{}, Errors: map[string]string{}}
+		People: map[string]string{}, Errors: map[string]string{}, grace: h.incidents.Policy.HandoffGrace}
 	if typed != nil {
 		v.Brief = *typed
 	}

@@ -76,7 +76,8 @@ func TestHandoffPage(t *testing.T) {
 			t.Fatalf("complete: %d %s", resp.StatusCode, body)
 		}
 		_, body = bb.get(path)
-		if !strings.Contains(body, "I have read the brief") || !strings.Contains(body, "Brief not yet acknowledged by @bob") {
+		if !strings.Contains(body, "I have read the brief") || !strings.Contains(body, "Brief not yet acknowledged by @bob") ||
+			!strings.Contains(body, "handoff+30: no hands-on work from them after") {
 			t.Errorf("incoming IC is not asked to acknowledge:\n%s", body)
 		}
 		if resp, _ := bb.post(path+"/acknowledge", url.Values{}); resp.StatusCode != http.StatusSeeOther {
