@@ -436,6 +436,12 @@ func init() {
 		h := *p
 		h.IncomingTechLead, h.IncomingSupporting, h.TeamNamed = e.Handoff.IncomingTechLead, slices.Clone(e.Handoff.IncomingSupporting), true
 		inc.replaceLastHandoff(h)
+		// The incoming people take part from now on, so that they can read
+		// a private incident before the brief.
+		inc.join(e.UserID, e.UserTeamID)
+		for _, u := range h.IncomingSupporting {
+			inc.join(u, "")
+		}
 	}
 	applyEvent[EventHandoffCompleted] = func(inc *Incident, e *Event) {
 		p := inc.PendingHandoff()

@@ -150,6 +150,26 @@ func TestHandoffRefusedWithWhatIsMissing(t *testing.T) {
 	}
 }
 
+// TestHandoffIncomingSeePrivateIncident: the people named for the
+// incoming shift take part at once, so a private incident is theirs to
+// read before the brief.
+func TestHandoffIncomingSeePrivateIncident(t *testing.T) {
+	d := decl()
+	d.Private = true
+	r := declareRun(t, d, ada, at(0), warroom.DefaultPolicy())
+	r.do(ada, warroom.AssignRole{Role: warroom.RoleIncidentCommander, UserID: bob.UserID}, at(time.Minute))
+	if r.inc.VisibleTo(dan) {
+		t.Fatal("dan sees the private incident before being named")
+	}
+	r.do(bob, warroom.StartHandoff{IncomingCommander: dan.UserID}, at(time.Hour))
+	r.do(dan, warroom.NameHandoffTeam{TechnicalLead: eve.UserID, Supporting: []string{fay.UserID}}, at(time.Hour))
+	for _, a := range []warroom.Actor{dan, eve, fay} {
+		if !r.inc.VisibleTo(a) {
+			t.Errorf("%s cannot see the incident they are to take over", a.Handle)
+		}
+	}
+}
+
 func TestHandoffPendingIsReplacedAndOnlyOpenIncidents(t *testing.T) {
 	r := declareRun(t, decl(), ada, at(0), warroom.DefaultPolicy())
 	r.do(ada, warroom.AssignRole{Role: warroom.RoleIncidentCommander, UserID: bob.UserID}, at(time.Minute))
