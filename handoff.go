@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Shift handoff (seed 004, "Handoff"). A major incident that outlasts a
@@ -521,7 +522,23 @@ func BriefText(h *Handoff, name func(string) string) string {
 	}
 	fmt.Fprintf(&s, "\nChannels: chat %s; bridge %s; tracking doc %s; email thread %s", b.Channels.Chat, b.Channels.Bridge, b.Channels.TrackingDoc, b.Channels.EmailThread)
 	fmt.Fprintf(&s, "\nOutside the team: %s", b.ExternalPeople)
-	return s.String()
+	return cutBrief(s.String())
+}
+
+// maxBriefLine bounds the brief's rendering: a chat message has a limit
+// (Slack's is 40,000 characters), and the whole brief stays in the
+// event and on the handoff page.
+const maxBriefLine = 30000
+
+func cutBrief(s string) string {
+	if len(s) <= maxBriefLine {
+		return s
+	}
+	cut := maxBriefLine
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (cut: the whole brief is on the incident's handoff page)"
 }
 
 func joinNames(ids []string, name func(string) string) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/warroom/warroom"
 )
@@ -272,5 +273,15 @@ func TestHandoffFoldDoesNotAlias(t *testing.T) {
 	}
 	if snapshot(t, folded) != snapshot(t, r.inc) || kept == snapshot(t, r.inc) {
 		t.Fatal("fold differs from the state built event by event")
+	}
+}
+
+func TestBriefTextIsCutForChat(t *testing.T) {
+	long := strings.Repeat("ü", 20000)
+	h := &warroom.Handoff{OutgoingCommander: "u-bob", IncomingCommander: "u-dan", IncomingTechLead: "u-eve",
+		Brief: &warroom.HandoffBrief{TechnicalStatus: long, ExternalPeople: long}}
+	got := warroom.BriefText(h, handle)
+	if len(got) > 30100 || !strings.HasSuffix(got, "(cut: the whole brief is on the incident's handoff page)") || !utf8.ValidString(got) {
+		t.Errorf("brief text of %d bytes ends %q", len(got), got[len(got)-80:])
 	}
 }
