@@ -58,6 +58,9 @@ func TestHandoffPage(t *testing.T) {
 		if resp, body := bb.post(path+"/team", url.Values{"technical_lead": {bob.ID}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("team: %d %s", resp.StatusCode, body)
 		}
+		if _, body := b.get("/incidents/" + inc.Ref); !strings.Contains(body, "A shift handoff is in progress") {
+			t.Error("the incident page does not show the handoff in progress")
+		}
 		_, body = b.get(path)
 		if !strings.Contains(body, "cache stampede</textarea>") || !strings.Contains(body, "Still missing: technical status") {
 			t.Errorf("the brief is not prefilled from the timeline:\n%s", body)
@@ -90,6 +93,9 @@ func TestHandoffPage(t *testing.T) {
 		// The return to baseline.
 		for _, s := range []warroom.Stage{warroom.StageRecovered, warroom.StageBaseline} {
 			e.exec(bob, inc.Ref, warroom.ChangeStage{Stage: s})
+		}
+		if _, body := bb.get("/incidents/" + inc.Ref); !strings.Contains(body, "The return to baseline is checked") {
+			t.Error("the incident page does not point to the baseline check")
 		}
 		_, body = bb.get(path)
 		if !strings.Contains(body, "No Alertmanager is configured") || !strings.Contains(body, "Complete the return to baseline") {
