@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -55,16 +56,32 @@ type gettableSilence struct {
 // Check asks every Alertmanager for its silences and returns the ones
 // each answered, and for each that could not be asked, why. One
 // Alertmanager down does not hide the others' silences.
+// The Alertmanagers are asked at once, so one that does not answer costs
+// its timeout once, not once per Alertmanager after it.
 func (c *Client) Check(ctx context.Context) ([]warroom.Silence, map[string]string) {
+	type answer struct {
+		silences []warroom.Silence
+		err      error
+	}
+	answers := make([]answer, len(c.URLs))
+	var wg sync.WaitGroup
+	for i, u := range c.URLs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ss, err := c.silences(ctx, u)
+			answers[i] = answer{ss, err}
+		}()
+	}
+	wg.Wait()
 	var all []warroom.Silence
 	failed := map[string]string{}
-	for _, u := range c.URLs {
-		ss, err := c.silences(ctx, u)
-		if err != nil {
-			failed[Redacted(u)] = err.Error()
+	for i, a := range answers {
+		if a.err != nil {
+			failed[Redacted(c.URLs[i])] = a.err.Error()
 			continue
 		}
-		all = append(all, ss...)
+		all = append(all, a.silences...)
 	}
 	if len(failed) == 0 {
 		failed = nil
