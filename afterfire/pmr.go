@@ -469,11 +469,10 @@ func (s *Service) ScheduleReview(ctx context.Context, a warroom.Actor, idOrRef s
 	var inc *warroom.Incident
 	r, err := rc.Store.RecordReview(ctx, idOrRef, idem, func(cur *warroom.Incident, rev *warroom.PostmortemReview) (*warroom.PostmortemReview, []warroom.Event, error) {
 		inc = cur
-		events, err := checkWriter(cur, a)
-		if err != nil {
+		if err := checkWriter(cur, a); err != nil {
 			return nil, nil, err
 		}
-		rev, events, err = s.plan(cur, rev, cal)
+		rev, events, err := s.plan(cur, rev, cal)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -527,7 +526,7 @@ func (s *Service) RecordReviewHeld(ctx context.Context, a warroom.Actor, idOrRef
 	var inc *warroom.Incident
 	r, err := rc.Store.RecordReview(ctx, idOrRef, idem, func(cur *warroom.Incident, rev *warroom.PostmortemReview) (*warroom.PostmortemReview, []warroom.Event, error) {
 		inc = cur
-		if _, err := checkWriter(cur, a); err != nil {
+		if err := checkWriter(cur, a); err != nil {
 			return nil, nil, err
 		}
 		if rev == nil {
@@ -588,14 +587,14 @@ func (s *Service) Invitation(ctx context.Context, a warroom.Actor, idOrRef strin
 
 // checkWriter refuses what Decide refuses before any change: a hidden
 // incident (as not found) and viewers.
-func checkWriter(inc *warroom.Incident, a warroom.Actor) ([]warroom.Event, error) {
+func checkWriter(inc *warroom.Incident, a warroom.Actor) error {
 	if !inc.VisibleTo(a) {
-		return nil, warroom.Errorf(warroom.ENotFound, "incident %s not found", inc.Ref)
+		return warroom.Errorf(warroom.ENotFound, "incident %s not found", inc.Ref)
 	}
 	if !a.Role.CanWrite() {
-		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read incidents but change nothing")
+		return warroom.Errorf(warroom.EForbidden, "viewers can read incidents but change nothing")
 	}
-	return nil, nil
+	return nil
 }
 
 // stampActor numbers events after the incident's version as a's.
