@@ -61,11 +61,15 @@ func Decide(inc *Incident, a Actor, cmd Command, now time.Time, p Policy) ([]Eve
 	if inc.Stage == StageClosed && !allowedWhenClosed(cmd) {
 		return nil, Errorf(EConflict, "%s is closed; only notes, stars and corrections can be added", inc.Ref)
 	}
+	extra, err := beforeDecide(inc, a, cmd, now, p)
+	if err != nil {
+		return nil, err
+	}
 	events, err := cmd.decide(inc, a, now)
 	if err != nil {
 		return nil, err
 	}
-	return finish(inc, inc.ID, a, events, now, p)
+	return finish(inc, inc.ID, a, append(events, extra...), now, p)
 }
 
 // CheckMajor returns the event that makes an incident major if the rules

@@ -101,6 +101,11 @@ type Event struct {
 	Audience   Audience    `json:"audience,omitempty"`
 	Assessment *Assessment `json:"assessment,omitempty"`  // the answers after an assessment.answered event
 	HelpTarget *HelpTarget `json:"help_target,omitempty"` // who was asked for help
+
+	// After the fire (handoff.go, baseline.go, timelinesession.go).
+	Handoff         *Handoff         `json:"handoff,omitempty"`
+	Baseline        *BaselineCheck   `json:"baseline,omitempty"`
+	TimelineSession *TimelineSession `json:"timeline_session,omitempty"`
 }
 
 // Describe renders an event as one line for people, e.g. "@ada is Incident
@@ -162,6 +167,14 @@ func Describe(e *Event, name func(userID string) string) string {
 		return fmt.Sprintf("correction of #%d: %s", e.Ref, e.Text)
 	case EntryLink:
 		return fmt.Sprintf("link: %s %s", e.Title, e.URL)
+	case EventHandoffStarted, EventHandoffTeamNamed, EventHandoffCompleted, EventHandoffAcknowledged:
+		return describeHandoff(e, name)
+	case EventBaselineChecked:
+		return describeBaseline(e) + by
+	case EventTimelineSessionProposed, EventFollowUpDrafted:
+		return describeTimelineSession(e, name)
+	case EventReviewDue, EventReviewScheduled, EventReviewHeld:
+		return describeReview(e) + by
 	}
 	return string(e.Type) + ": " + e.Text
 }

@@ -155,6 +155,13 @@ type Incident struct {
 	Starred    []int64      `json:"starred,omitempty"`
 	// Assessment holds the answers to the assessment questions (assess.go).
 	Assessment *Assessment `json:"assessment,omitempty"`
+	// After the fire: shift handoffs (handoff.go), the return-to-baseline
+	// check (baseline.go), the timeline session and its draft follow-ups
+	// (timelinesession.go).
+	Handoffs        []HandoffState   `json:"handoffs,omitempty"`
+	Baseline        *BaselineCheck   `json:"baseline,omitempty"`
+	TimelineSession *TimelineSession `json:"timeline_session,omitempty"`
+	DraftFollowUps  []DraftFollowUp  `json:"draft_follow_ups,omitempty"`
 
 	Version   int64     `json:"version"`
 	UpdatedAt time.Time `json:"updated_at"`

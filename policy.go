@@ -37,6 +37,15 @@ type Policy struct {
 	// join the service's newest open incident (alertstorm.go), so that an
 	// alert storm does not become an incident storm. Default 3/10m.
 	AlertIncidentLimit AlertIncidentLimit `json:"alert_incident_limit"`
+	// HandoffGraceMode: what handoff+30 does to hands-on work by outgoing
+	// people after HandoffGrace: "refuse" it (the default, also when
+	// empty) or "warn" (accept it and record a warning on the timeline).
+	// See handoffgrace.go.
+	HandoffGraceMode string `json:"handoff_grace_mode"`
+	// BaselineGate: the baseline stage is left for resolved only through
+	// the checked return to baseline (baseline.go). warroom serve turns it
+	// on; off, a stage change may skip the check.
+	BaselineGate bool `json:"baseline_gate"`
 }
 
 // DefaultPolicy returns the process's documented defaults.
@@ -73,6 +82,8 @@ func (p Policy) Validate() error {
 		return Invalid("postmortem_review_business_days", "post mortem review deadline must be at least 1 business day")
 	case p.AssessTarget <= 0:
 		return Invalid("assess_target", "assessment target must be positive")
+	case p.HandoffGraceMode != "" && p.HandoffGraceMode != HandoffGraceRefuse && p.HandoffGraceMode != HandoffGraceWarn:
+		return Invalid("handoff_grace_mode", "handoff grace mode must be refuse or warn")
 	}
 	return p.AlertIncidentLimit.Validate()
 }

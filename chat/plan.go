@@ -67,6 +67,12 @@ func Plan(e *warroom.Event, private bool, announce []string) []Action {
 		warroom.EventImpactChanged, warroom.EventImpactStartCorrected, warroom.EventPrivacyChanged,
 		warroom.EventUpdateSent:
 		return []Action{post}
+	case warroom.EventHandoffStarted, warroom.EventHandoffTeamNamed, warroom.EventHandoffCompleted,
+		warroom.EventHandoffAcknowledged, warroom.EventHandoffGraceWarning, warroom.EventBaselineChecked,
+		warroom.EventTimelineSessionProposed, warroom.EventFollowUpDrafted, warroom.EventReviewDue, warroom.EventReviewScheduled, warroom.EventReviewHeld:
+		// After the fire: the brief, the baseline check and the timeline
+		// session go into the incident channel (seed 004).
+		return []Action{post}
 	}
 	if e.Type.IsEntry() {
 		return []Action{post}

@@ -111,6 +111,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addPagingCommands(root)
 	a.addCommsCommands(root)
 	a.addStatusCommands(root)
+	a.addAfterFireCommands(root)
 	return root
 }
 

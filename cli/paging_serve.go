@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/afterfire"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/notify"
@@ -41,6 +42,10 @@ type pagingRuntime struct {
 	engine  *engine.Engine
 	store   *sqlstore.Store
 	log     *slog.Logger
+
+	// afterFire is handoffs, the return to baseline and the Post Mortem
+	// Review, whose jobs this engine runs too (afterfire_serve.go).
+	afterFire *afterfire.Service
 }
 
 // startPaging builds paging for the server: notifiers from cfg, the pager,
@@ -97,7 +102,12 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
+	af, err := afterFireService(cfg, store, incidents, notifiers)
+	if err != nil {
+		return nil, err
+	}
 	reactor := bothReactors(bothReactors(pager.Reactor(), cm.Reactor()), sp.Reactor())
+	reactor = bothReactors(reactor, af.Reactor())
 	store.SetIncidentReactor(reactor)
 	// Alerts that will page are routed on the page queue from intake on.
 	store.SetRouteQueue(pager.RouteQueue)
@@ -105,8 +115,9 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	ecfg.Lease, ecfg.Heartbeat = claimLease, claimHeartbeat
 	maps.Copy(ecfg.Handlers, cm.Handlers())
 	maps.Copy(ecfg.Handlers, sp.Handlers())
+	maps.Copy(ecfg.Handlers, af.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, comms: cm, status: sp, reactor: reactor, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, status: sp, reactor: reactor, afterFire: af, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

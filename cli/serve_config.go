@@ -42,6 +42,7 @@ type serveConfig struct {
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
 	TrustedProxies  proxiesSetting  // reverse proxies whose X-Forwarded-For is believed
+	AfterFire       afterFireConfig // handoffs and the return to baseline (afterfire_serve.go)
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -54,7 +55,7 @@ func defaultServeConfig() serveConfig {
 		MaxBodyBytes:    1 << 20,
 		SweepInterval:   30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
-		Policy:          warroom.DefaultPolicy(),
+		Policy:          servePolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
 		Tracker:         defaultTrackerConfig(),
 		Retention:       defaultRetention(),
@@ -62,6 +63,7 @@ func defaultServeConfig() serveConfig {
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
+		AfterFire:       defaultAfterFireConfig(),
 	}
 }
 
@@ -101,6 +103,7 @@ func serveSettings() []setting[serveConfig] {
 	settings = append(settings, trackerSettings()...)
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
+	settings = append(settings, afterFireSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
@@ -135,6 +138,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Status.validate(); err != nil {
+		return err
+	}
+	if err := c.AfterFire.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

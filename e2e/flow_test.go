@@ -222,7 +222,11 @@ func incidentLifecycle(t *testing.T, s *server, p people) {
 		"stage", "INC-1", "resolved")
 	s.fails(t, bob, exitFailed, "the incident is recovered and cannot move to resolved", "resolve", "INC-1")
 	s.ok(t, bob, "stage", "INC-1", "baseline")
-	s.result(t, bob, "resolve", "INC-1")
+	// warroom serve checks the return to baseline (docs/after-the-fire.md).
+	s.fails(t, bob, exitFailed, "the return to baseline is checked before INC-1 is resolved", "resolve", "INC-1")
+	s.fails(t, bob, exitFailed, "missing: manual changes persisted as configuration", "baseline", "complete", "INC-1", "--resilience-restored")
+	baselineDone := []string{"baseline", "complete", "INC-1", "--resilience-restored", "--changes-persisted", "--monitoring-baseline"}
+	s.result(t, bob, baselineDone...)
 	r = s.result(t, bob, "reopen", "INC-1", "--reason", "errors are back")
 	if r.Incident.Stage != warroom.StageInvestigating || r.Incident.Reopened != 1 {
 		t.Errorf("reopened incident: stage %s, reopened %d", r.Incident.Stage, r.Incident.Reopened)
@@ -231,11 +235,12 @@ func incidentLifecycle(t *testing.T, s *server, p people) {
 	for _, stage := range []string{"recovered", "baseline"} {
 		s.ok(t, bob, "stage", "INC-1", stage)
 	}
-	s.ok(t, bob, "resolve", "INC-1")
+	s.ok(t, bob, baselineDone...)
 	s.ok(t, bob, "reopen", "INC-1", "--reason", "one more time")
-	for _, stage := range []string{"recovered", "baseline", "resolved"} {
+	for _, stage := range []string{"recovered", "baseline"} {
 		s.result(t, bob, "stage", "INC-1", stage)
 	}
+	s.result(t, bob, baselineDone...)
 	if r := s.result(t, bob, "close", "INC-1"); r.Incident.Stage != warroom.StageClosed {
 		t.Errorf("closed incident is %s", r.Incident.Stage)
 	}

@@ -92,5 +92,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.chatRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
 	routes = append(routes, s.statusRoutes()...)
+	routes = append(routes, s.afterFireRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/afterfire"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
@@ -68,6 +69,9 @@ type Config struct {
 	// StatusPage serves the status page's admin routes (statuspage.go);
 	// nil: one on Store, whose jobs nothing here runs.
 	StatusPage *statuspage.Service
+	// AfterFire serves handoffs, the return to baseline and draft
+	// follow-ups (afterfire.go); nil: one on Store without Alertmanager.
+	AfterFire *afterfire.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -86,6 +90,7 @@ type Server struct {
 	tracker   *tickets.Service
 	comms     *comms.Service
 	status    *statuspage.Service
+	afterfire *afterfire.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -131,6 +136,7 @@ func New(cfg Config) *Server {
 	s.tracker = newTracker(cfg, s.store, s.now)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
+	s.afterfire = newAfterFire(cfg, s.store)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

@@ -132,6 +132,11 @@ type Message struct {
 	// Unsubscribe is the one-click unsubscribe link of a status page
 	// subscriber (ChannelEmail: the List-Unsubscribe header, RFC 8058).
 	Unsubscribe string
+	// Calendar is an iCalendar meeting request (METHOD:REQUEST) sent with
+	// the text (ChannelEmail: a text/calendar part, so mail clients offer
+	// to accept it): the Post Mortem Review invitation. The outbox does
+	// not keep it; the after-the-fire jobs send invitations themselves.
+	Calendar string
 }
 
 // Validate reports whether m can be enqueued. The engine calls it when it

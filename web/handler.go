@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/afterfire"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/password"
 	"github.com/warroom/warroom/statuspage"
@@ -62,6 +63,9 @@ type Config struct {
 	// StatusPage serves the status page's admin screen (status_admin.go);
 	// nil: it answers 503. The public page is statuspage.Handler.
 	StatusPage *statuspage.Service
+	// AfterFire serves the incident's handoff and after-the-fire page
+	// (handoff_show.go); nil: the page answers 503.
+	AfterFire *afterfire.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -88,6 +92,7 @@ type Handler struct {
 	tracker       *tickets.Service
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
+	afterfire     *afterfire.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -128,6 +133,7 @@ func New(cfg Config) *Handler {
 	h.live = newBroadcaster(h, cfg.Commits)
 	h.tracker = cfg.Tracker
 	h.pages = newPagesDeps(cfg)
+	h.afterfire = cfg.AfterFire
 	h.routes()
 	h.ssoRoutes(cfg.SSO, cfg.SSOLabel)
 	return h

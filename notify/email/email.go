@@ -343,8 +343,13 @@ func (n *Notifier) compose(m notify.Message, to, cc []*mail.Address, now time.Ti
 		header("References", "<incident-"+idPart(m.IncidentID)+"@"+n.domain+">")
 	}
 	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
+	boundary := inviteBoundary(m)
+	if boundary != "" {
+		header("Content-Type", `multipart/mixed; boundary="`+boundary+`"`)
+	} else {
+		header("Content-Type", "text/plain; charset=utf-8")
+		header("Content-Transfer-Encoding", "quoted-printable")
+	}
 	header("Auto-Submitted", "auto-generated")
 	if m.Kind == notify.KindPage {
 		header("Importance", "high")
@@ -363,6 +368,10 @@ func (n *Notifier) compose(m notify.Message, to, cc []*mail.Address, now time.Ti
 		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
 	b.WriteString("\r\n")
+	if boundary != "" {
+		writeInvite(&b, boundary, m)
+		return b.Bytes(), msgID
+	}
 
 	qp := quotedprintable.NewWriter(&b)
 	qp.Write([]byte(m.PlainText())) // writes to a bytes.Buffer cannot fail
