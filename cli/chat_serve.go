@@ -41,7 +41,7 @@ func (a *app) startChat(cfg serveConfig, store *sqlstore.Store, incidents *warro
 	}
 	client := chatslack.NewClient(cfg.Paging.SlackToken, cfg.Paging.SlackAPIURL)
 	requests := chatslack.NewRequests(cfg.Chat.SigningSecret, nil, a.now)
-	owner := processOwner()
+	owner := a.processOwner()
 	syncer, err := chat.NewSyncer(chat.SyncConfig{Store: store, Client: client, Now: a.now, Logger: log,
 		Template: tmpl, Announce: cfg.Chat.announce(), Owner: owner})
 	if err != nil {

@@ -40,6 +40,10 @@ type app struct {
 	names    map[string]string // user ID -> "@handle", looked up once
 	refs     map[string]string // incident ID -> "INC-4", looked up once
 	started  bool              // flags and arguments were accepted
+	// owner names this server process in the engine's job claims: one
+	// name for all its engines (paging, chat, trackers), so that another
+	// replica taking over a dead one's work sees one owner.
+	owner string
 	jsonMode bool
 }
 

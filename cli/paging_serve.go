@@ -66,7 +66,7 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	if err != nil {
 		return nil, err
 	}
-	owner := processOwner()
+	owner := a.processOwner()
 	pager, err := paging.New(paging.Config{
 		// Paging runs on its own engine queue: a storm of alerts to route
 		// never delays a page.
@@ -273,7 +273,10 @@ func randomSecret() []byte {
 
 // processOwner names this process in job and message claims: unique per
 // process, readable in the database.
-func processOwner() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+func (a *app) processOwner() string {
+	if a.owner == "" {
+		host, _ := os.Hostname()
+		a.owner = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	return a.owner
 }

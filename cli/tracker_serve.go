@@ -67,7 +67,7 @@ func (a *app) startTracker(cfg serveConfig, store *sqlstore.Store, baseURL strin
 		return nil, err
 	}
 	rt := &trackerRuntime{store: store, log: log}
-	owner := processOwner()
+	owner := a.processOwner()
 	svc, err := tickets.New(tickets.Config{Store: store, Secrets: tracker.SecretsDir(cfg.Tracker.SecretsDir), Now: a.now,
 		Logger: log, HTTP: &http.Client{Timeout: 30 * time.Second}, BaseURL: baseURL, Owner: owner,
 		PollInterval: cfg.Tracker.PollInterval, Wake: func() { rt.engine.Wake(tickets.Queue) }})
