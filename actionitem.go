@@ -287,3 +287,12 @@ func (c RecordActionItemDone) decide(*Incident, Actor, time.Time) ([]Event, erro
 func init() {
 	applyEvent[EventActionItemDone] = func(*Incident, *Event) {}
 }
+
+// ActionItemFilter selects action items for a list. Empty fields select
+// everything; the service adds the visibility of private incidents.
+type ActionItemFilter struct {
+	IncidentID string
+	OwnerID    string
+	Open       bool // only items not yet done or cancelled
+	Limit      int  // 0: the store's default (500)
+}
