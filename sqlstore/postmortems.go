@@ -14,19 +14,16 @@ import (
 // is a record of its own; a change that the incident's timeline records
 // (published, item done) appends its event in the same transaction.
 
-// PostmortemChange decides a change of an incident's postmortem: given the
-// locked incident, its postmortem (the empty draft if none was saved) and
-// its action items, it returns the postmortem to store (nil: nothing
-// changes), the section revisions to add to its history and the events
-// to append to the incident's timeline.
-type PostmortemChange func(inc *warroom.Incident, pm *warroom.Postmortem, items []*warroom.ActionItem) (
-	next *warroom.Postmortem, revs []warroom.PostmortemRevision, events []warroom.Event, err error)
-
 // ChangePostmortem locks the incident idOrRef and its postmortem, calls
-// change and stores what it returns, in one transaction. It returns the
+// change and stores what it returns, in one transaction. change decides:
+// given the locked incident, its postmortem (the empty draft if none was
+// saved) and its action items, it returns the postmortem to store (nil:
+// nothing changes), the section revisions to add to its history and the
+// events to append to the incident's timeline. It returns the
 // stored postmortem (or the unchanged one) and the incident after the
 // events. ENotFound for an unknown incident; change's errors unchanged.
-func (s *Store) ChangePostmortem(ctx context.Context, idOrRef string, change PostmortemChange) (*warroom.Postmortem, *warroom.Incident, error) {
+func (s *Store) ChangePostmortem(ctx context.Context, idOrRef string, change func(inc *warroom.Incident, pm *warroom.Postmortem, items []*warroom.ActionItem) (
+	*warroom.Postmortem, []warroom.PostmortemRevision, []warroom.Event, error)) (*warroom.Postmortem, *warroom.Incident, error) {
 	var pm *warroom.Postmortem
 	var inc *warroom.Incident
 	err := s.inTx(ctx, func(t *tx) error {
@@ -194,15 +191,13 @@ func (s *Store) itemJobs(ctx context.Context, t *tx, it *warroom.ActionItem, job
 	return s.enqueueJobs(ctx, t, js)
 }
 
-// ActionItemChange decides a change of an action item given its locked
-// incident: the item to store (nil: nothing changes) and the events to
-// append to the incident's timeline.
-type ActionItemChange func(inc *warroom.Incident, it *warroom.ActionItem) (next *warroom.ActionItem, events []warroom.Event, err error)
-
 // ChangeActionItem locks the item's incident and the item, calls change,
 // and stores the item, the events and the jobs jobs makes for it, in one
-// transaction. ENotFound for an unknown item.
-func (s *Store) ChangeActionItem(ctx context.Context, id string, change ActionItemChange,
+// transaction. change decides, given the locked incident: the item to
+// store (nil: nothing changes) and the events to append to the incident's
+// timeline. ENotFound for an unknown item.
+func (s *Store) ChangeActionItem(ctx context.Context, id string,
+	change func(inc *warroom.Incident, it *warroom.ActionItem) (*warroom.ActionItem, []warroom.Event, error),
 	jobs func(it *warroom.ActionItem) ([]engine.Job, error)) (*warroom.ActionItem, error) {
 	var out *warroom.ActionItem
 	err := s.inTx(ctx, func(t *tx) error {
