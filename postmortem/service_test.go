@@ -431,4 +431,6 @@ func TestPagedIncidentNeedsFollowUp(t *testing.T) {
 
 type ticketsAlways struct{}
 
-func (ticketsAlways) TicketsRequired(context.Context, *warroom.Incident) (bool, error) { return true, nil }
+func (ticketsAlways) TicketsRequired(context.Context, *warroom.Incident) (bool, error) {
+	return true, nil
+}
