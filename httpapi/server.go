@@ -13,6 +13,7 @@ import (
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
 )
 
@@ -64,6 +65,9 @@ type Config struct {
 	// StatusPage serves the status page's admin routes (statuspage.go);
 	// nil: one on Store, whose jobs nothing here runs.
 	StatusPage *statuspage.Service
+	// Postmortems serves postmortems and action items (postmortems.go);
+	// nil: one on Store, whose reminder jobs nothing here runs.
+	Postmortems *postmortem.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -81,6 +85,8 @@ type Server struct {
 	chat      *ChatAPI
 	comms     *comms.Service
 	status    *statuspage.Service
+	// postmortems serves postmortems and action items.
+	postmortems *postmortem.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -125,6 +131,7 @@ func New(cfg Config) *Server {
 	s.paging = newPagingDeps(cfg, s.store)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
+	s.postmortems = newPostmortems(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}
