@@ -110,6 +110,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addPagingCommands(root)
 	a.addCommsCommands(root)
 	a.addStatusCommands(root)
+	a.addPostmortemCommands(root)
 	return root
 }
 
