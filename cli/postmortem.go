@@ -170,7 +170,7 @@ func (a *app) pmStepCommand(step, short string) *cobra.Command {
 func (a *app) pmExportCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "export INCIDENT [-o FILE]",
+		Use:   "export INCIDENT [--file FILE]",
 		Short: "Print the postmortem as Markdown, with the whole timeline",
 		Args:  argsNamed("INCIDENT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -185,7 +185,7 @@ func (a *app) pmExportCommand() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead")
+	cmd.Flags().StringVar(&out, "file", "", "write to this file instead")
 	return cmd
 }
 

@@ -104,7 +104,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	handler := httpapi.New(httpapi.Config{Incidents: incidents, Store: store, Now: a.now,
 		Logger: logger, MaxBodyBytes: cfg.MaxBodyBytes, Paging: pg.pager, Wake: pg.wake, PublicURL: baseURL,
-		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status})
+		Outbound: cfg.Paging.outboundPolicy(), Chat: chatAPI, Comms: pg.comms, StatusPage: pg.status,
+		Postmortems: pg.postmortems})
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()

@@ -26,6 +26,8 @@ type serveConfig struct {
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
+	// Postmortem: action items' time zone, blame patterns (postmortem_serve.go).
+	Postmortem postmortemConfig
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -45,6 +47,7 @@ func defaultServeConfig() serveConfig {
 		Chat:            defaultChatConfig(),
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
+		Postmortem:      defaultPostmortemConfig(),
 	}
 }
 
@@ -80,6 +83,7 @@ func serveSettings() []setting[serveConfig] {
 	}
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
+	settings = append(settings, postmortemSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
@@ -114,6 +118,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.Status.validate(); err != nil {
+		return err
+	}
+	if err := c.Postmortem.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {
