@@ -170,7 +170,7 @@ func TestPostmortemEventsOnClosedIncident(t *testing.T) {
 	if len(evs) != 2 || evs[0].Type != warroom.EventPostmortemPublished || evs[1].Text != "action item #2 (add an alert) done" || r.inc.Stage != before {
 		t.Fatalf("events %+v", evs)
 	}
-	if got := warroom.Describe(&evs[0], handle); got != "postmortem.published: postmortem published" {
+	if got := warroom.Describe(&evs[0], handle); got != "postmortem published (decided by @bob)" {
 		t.Errorf("describe %q", got)
 	}
 }

@@ -162,6 +162,8 @@ func Describe(e *Event, name func(userID string) string) string {
 		return fmt.Sprintf("correction of #%d: %s", e.Ref, e.Text)
 	case EntryLink:
 		return fmt.Sprintf("link: %s %s", e.Title, e.URL)
+	case EventPostmortemPublished, EventActionItemDone:
+		return e.Text + by
 	}
 	return string(e.Type) + ": " + e.Text
 }
