@@ -112,7 +112,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
 		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status,
-		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc)})
+		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc),
+		Postmortems: pg.postmortems})
 	defer webUI.Close()
 	// The public status page: at /status here, and alone on --status-listen.
 	statusWorker, err := statusListener(cfg, pg.status, store, logger)

@@ -9,6 +9,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/password"
+	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
 )
 
@@ -58,6 +59,9 @@ type Config struct {
 	// StatusPage serves the status page's admin screen (status_admin.go);
 	// nil: it answers 503. The public page is statuspage.Handler.
 	StatusPage *statuspage.Service
+	// Postmortems serves the postmortem editor and the action items
+	// (postmortem_show.go); nil: one on Store, if it keeps postmortems.
+	Postmortems *postmortem.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -83,6 +87,7 @@ type Handler struct {
 	comms         *comms.Service
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
+	postmortems   *postmortem.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -96,6 +101,7 @@ func New(cfg Config) *Handler {
 		mux: http.NewServeMux(), publicURL: cfg.PublicURL, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
 		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
 		signInOptions: cfg.SignInOptions, comms: cfg.Comms, status: cfg.StatusPage,
+		postmortems: cfg.Postmortems,
 	}
 	if h.now == nil {
 		h.now = cfg.Incidents.Now

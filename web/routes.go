@@ -43,6 +43,7 @@ func (h *Handler) routes() {
 	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
 
 	h.pageRoutes() // pages.go
+	h.postmortemRoutes()
 	h.handle("GET /status-admin", signedIn, h.statusAdmin)
 	h.handle("POST /status-admin/components", admin, h.statusComponentCreate)
 	h.handle("POST /status-admin/components/{id}/status", writer, h.statusComponentSet)
