@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/warroom/warroom"
 )
 
 // TestPostmortemCommandRequests: each postmortem and actions command sends
@@ -47,5 +49,24 @@ func TestPostmortemCommandRequests(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, nil, "actions", "add", "42", "--title", "x"); code == 0 || !strings.Contains(errOut, "required flag") {
 		t.Errorf("missing flags accepted: %d %s", code, errOut)
+	}
+}
+
+// TestImpactDataLoss: --data-loss sets the impact's data_loss, which makes
+// a postmortem required.
+func TestImpactDataLoss(t *testing.T) {
+	f, url := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.Method == http.MethodGet {
+			answer(w, 200, &warroom.IncidentView{Incident: &warroom.Incident{Ref: "INC-3", Impact: warroom.Impact{Cluster: "eu-1"}}})
+			return
+		}
+		answer(w, 200, testResult())
+	})
+	if _, errOut, code := runCLI(t, map[string]string{"WARROOM_SERVER": url}, "impact", "3", "--data-loss", "--output", "json"); code != 0 {
+		t.Fatal(errOut)
+	}
+	got, _ := json.Marshal(f.requests()[1].Body["impact"])
+	if want := `{"cluster":"eu-1","customer_impact":false,"data_loss":true,"sla_impact":false}`; string(got) != want {
+		t.Errorf("impact %s, want %s", got, want)
 	}
 }
