@@ -195,8 +195,8 @@ func PostmortemRequiredReasons(inc *Incident, pm *Postmortem) []string {
 }
 
 // Prefill returns the text a section starts with, drawn from the
-// incident: the summary, the affected customers, the durations and how it
-// was detected. Sections the incident says nothing about start empty.
+// incident: the summary, the affected customers, the durations, the
+// confirmed hypotheses as root causes and how it was detected. Sections the incident says nothing about start empty.
 func Prefill(inc *Incident, s Section, now time.Time) string {
 	switch s {
 	case SectionSummary:
@@ -216,6 +216,20 @@ func Prefill(inc *Incident, s Section, now time.Time) string {
 			parts = append(parts, fmt.Sprintf("About %g%% of users.", inc.Impact.UsersPercent))
 		}
 		return strings.Join(parts, " ")
+	case SectionRootCauses:
+		// The hypotheses the responders confirmed, with their evidence:
+		// the timeline's own account of the cause.
+		var parts []string
+		for _, h := range inc.Hypotheses {
+			if h.Status == HypothesisConfirmed {
+				p := h.Text
+				if h.Evidence != "" {
+					p += " (evidence: " + h.Evidence + ")"
+				}
+				parts = append(parts, p)
+			}
+		}
+		return strings.Join(parts, "\n")
 	case SectionImpactDuration:
 		if d, ok := ImpactDuration(inc); ok {
 			return fmt.Sprintf("%s of impact, from %s to recovery at %s.", FormatSpan(d),

@@ -106,6 +106,10 @@ func TestPostmortemPrefill(t *testing.T) {
 	d.Impact = warroom.Impact{Customers: []string{"Acme", "Globex"}, UsersPercent: 12}
 	d.Detection = warroom.DetectedByCustomerReport
 	r := declareRun(t, d, ada, at(0), warroom.DefaultPolicy())
+	hyp := r.do(ada, warroom.AddEntry{Type: warroom.EntryHypothesis, Text: "a stale cache"}, at(time.Minute))[0].Seq
+	hyp2 := r.do(ada, warroom.AddEntry{Type: warroom.EntryHypothesis, Text: "the 10:02 deploy"}, at(time.Minute))[0].Seq
+	r.do(ada, warroom.UpdateHypothesis{Ref: hyp, Status: warroom.HypothesisEliminated, Evidence: "flushing changed nothing"}, at(2*time.Minute))
+	r.do(ada, warroom.UpdateHypothesis{Ref: hyp2, Status: warroom.HypothesisConfirmed, Evidence: "errors began with it"}, at(3*time.Minute))
 	r.do(ada, warroom.ChangeStage{Stage: warroom.StageRecovered}, at(85*time.Minute))
 	pm := warroom.NewPostmortem(r.inc.ID)
 	now := at(2 * time.Hour)
@@ -115,7 +119,8 @@ func TestPostmortemPrefill(t *testing.T) {
 		warroom.SectionImpactDuration:      "1h 25m of impact, from 2025-03-10T09:00:00Z to recovery at 2025-03-10T10:25:00Z.",
 		warroom.SectionDetection:           "Reported by a customer at 2025-03-10T09:00:00Z.",
 		warroom.SectionDetectionMonitoring: "no",
-		warroom.SectionRootCauses:          "",
+		warroom.SectionRootCauses:          "the 10:02 deploy (evidence: errors began with it)",
+		warroom.SectionResolution:          "",
 	} {
 		if got := pm.Effective(r.inc, s, now).Text; got != want {
 			t.Errorf("%s = %q, want %q", s, got, want)
