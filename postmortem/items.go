@@ -42,7 +42,7 @@ func (s *Service) AddItem(ctx context.Context, a warroom.Actor, idOrRef string, 
 			return nil, warroom.Errorf(warroom.ENotFound, "incident %s not found", idOrRef)
 		}
 		return warroom.NewActionItem(cur, a, id, number, in, s.now(), s.cfg.Location)
-	}, s.reminderJobs)
+	}, s.itemJobs(true))
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) ChangeItem(ctx context.Context, a warroom.Actor, id string, in
 			}
 		}
 		return next, events, nil
-	}, s.reminderJobs)
+	}, s.itemJobs(false))
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +201,19 @@ func newJob(kind, key string, due time.Time, payload any) (engine.Job, error) {
 		return engine.Job{}, err
 	}
 	return engine.Job{ID: uuid.Must(uuid.NewV7()).String(), Queue: paging.QueueDefault, Kind: kind, Key: key, DueAt: due, Payload: data}, nil
+}
+
+// itemJobs are the jobs scheduled with an item that was added (created)
+// or changed: its reminders, and Config.ItemJobs's.
+func (s *Service) itemJobs(created bool) func(it *warroom.ActionItem) ([]engine.Job, error) {
+	return func(it *warroom.ActionItem) ([]engine.Job, error) {
+		jobs, err := s.reminderJobs(it)
+		if err != nil || s.cfg.ItemJobs == nil {
+			return jobs, err
+		}
+		more, err := s.cfg.ItemJobs(it, created)
+		return append(jobs, more...), err
+	}
 }
 
 // reminderJobs are an unfinished item's due and overdue reminders, keyed

@@ -56,7 +56,12 @@ type Config struct {
 	BlamePatterns []warroom.BlamePattern
 	// BaseURL prefixes the links in reminders; optional.
 	BaseURL string
-	Logger  *slog.Logger
+	// ItemJobs, if set, returns more jobs for an action item that was
+	// just added or changed (created tells which), scheduled in the same
+	// transaction as the item: the hook of a tracker integration that
+	// makes and updates the item's ticket. Keyed jobs are scheduled once.
+	ItemJobs func(it *warroom.ActionItem, created bool) ([]engine.Job, error)
+	Logger   *slog.Logger
 }
 
 // Service is the postmortem service.

@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -396,6 +397,7 @@ func TestPostmortemLifecycle(t *testing.T) {
 func TestPagedIncidentNeedsFollowUp(t *testing.T) {
 	dialects(t, func(t *testing.T, st *sqlstore.Store) {
 		e := newEnv(t, st)
+		ticketJobs := 0
 		inc := e.declare("ada", warroom.Declaration{Title: "disk", Severity: warroom.SEV3})
 		page := notify.Outbox{Message: notify.Message{ID: "page-1", Kind: notify.KindPage, Channel: notify.ChannelEmail,
 			Destination: "ada@example.com", Subject: "page", IncidentID: inc.ID}, DueAt: t0}
@@ -416,12 +418,25 @@ func TestPagedIncidentNeedsFollowUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.incidents.Tickets = ticketsAlways{}
+		// The tracker's hook schedules its job with each change of the item.
+		e.svc.cfg.ItemJobs = func(it *warroom.ActionItem, created bool) ([]engine.Job, error) {
+			j, err := newJob("tracker.test", fmt.Sprintf("ticket:%s:%t:%d", it.ID, created, it.Version), t0, map[string]string{"item": it.ID})
+			return []engine.Job{j}, err
+		}
+		e.handlers["tracker.test"] = func(_ context.Context, j engine.Job, _ time.Time) ([]engine.Job, error) {
+			ticketJobs++
+			return nil, nil
+		}
 		_, err = e.exec("ada", inc.Ref, warroom.ChangeStage{Stage: warroom.StageClosed})
 		if warroom.ErrorMessage(err) != inc.Ref+" cannot close yet: action item #1 (Alert on queue depth) has no ticket" {
 			t.Fatalf("close without ticket: %v", err)
 		}
 		if _, err := e.svc.ChangeItem(e.ctx, e.actor("ada"), it.ID, warroom.ActionItemInput{TicketKey: ptr("SRE-7")}); err != nil {
 			t.Fatal(err)
+		}
+		e.run()
+		if ticketJobs != 1 {
+			t.Fatalf("the tracker's hook ran %d times for one change", ticketJobs)
 		}
 		if _, err := e.exec("ada", inc.Ref, warroom.ChangeStage{Stage: warroom.StageClosed}); err != nil {
 			t.Fatal(err)
