@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,7 +51,18 @@ func writePostmortem(t *testing.T, s *server, p people, ref string) {
 // postmortem is published and for anyone but the Incident Owner, then
 // the Markdown export with the timeline.
 func TestRecoveryToCloseThroughAPI(t *testing.T) {
-	s := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "warroom.db"))
+	t.Run("sqlite", func(t *testing.T) { recoveryToClose(t, "sqlite:"+filepath.Join(t.TempDir(), "warroom.db")) })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("WARROOM_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("WARROOM_TEST_POSTGRES is not set")
+		}
+		recoveryToClose(t, freshDatabase(t, base))
+	})
+}
+
+func recoveryToClose(t *testing.T, dsn string) {
+	s := startServer(t, dsn)
 	p := people{"admin": bootstrapAdmin(t, s)}
 	setUpDirectory(t, s, p)
 	ada, bob, carol := p["ada"], p["bob"], p["carol"]
