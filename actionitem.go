@@ -258,6 +258,22 @@ func ActionItemReminders(it *ActionItem, loc *time.Location) (due, overdue time.
 	return due.UTC(), overdue.UTC(), nil
 }
 
+// OverdueEveryDays is how often an overdue item's owner and Incident
+// Owner are reminded again, in days, until it is done or cancelled: an
+// action item is followed to done, not forgotten after one reminder.
+const OverdueEveryDays = 7
+
+// OverdueReminder returns when the round-th reminder of an overdue item
+// goes out (round 0 is the day after the target date), at ReminderHour in
+// loc, counted in calendar days so that DST does not move the hour.
+func OverdueReminder(it *ActionItem, loc *time.Location, round int) (time.Time, error) {
+	d, err := time.ParseInLocation(DateLayout, it.TargetDate, loc)
+	if err != nil {
+		return time.Time{}, Invalid("target_date", "target date %q is not a date", it.TargetDate)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day()+1+round*OverdueEveryDays, ReminderHour, 0, 0, 0, loc).UTC(), nil
+}
+
 // Overdue reports whether an unfinished item's target date has passed.
 func (it *ActionItem) Overdue(now time.Time, loc *time.Location) bool {
 	return !it.Status.Finished() && it.TargetDate < Today(now, loc)

@@ -115,6 +115,14 @@ func TestActionItemReminders(t *testing.T) {
 			t.Errorf("%s in %s: %s %s %v", c.date, c.loc, due, overdue, err)
 		}
 	}
+	// Weekly while overdue, at 09:00 local across the change to summer
+	// time: the 20th of March is 08:00 UTC, the 3rd of April 07:00 UTC.
+	it := &warroom.ActionItem{TargetDate: "2025-03-19"}
+	for round, want := range []string{"2025-03-20T08:00:00Z", "2025-03-27T08:00:00Z", "2025-04-03T07:00:00Z"} {
+		if got, err := warroom.OverdueReminder(it, berlin, round); err != nil || got.Format(time.RFC3339) != want {
+			t.Errorf("overdue round %d: %s %v, want %s", round, got, err, want)
+		}
+	}
 }
 
 // TestCloseGate: only the Incident Owner closes; a required postmortem

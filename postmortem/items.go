@@ -193,6 +193,9 @@ type ReminderPayload struct {
 	ItemID     string `json:"item_id"`
 	Which      string `json:"which"`
 	TargetDate string `json:"target_date"`
+	// Round counts the overdue reminders before this one: they repeat
+	// every warroom.OverdueEveryDays until the item is finished.
+	Round int `json:"round,omitempty"`
 }
 
 func newJob(kind, key string, due time.Time, payload any) (engine.Job, error) {
@@ -249,8 +252,9 @@ func (s *Service) Handlers() map[string]engine.Handler {
 
 // remind tells the item's owner and the incident's Incident Owner that it
 // is due today or overdue, by paging's notify.user job (their contact
-// methods), tied back to the incident. A reminder for an item done,
-// cancelled or moved to another date does nothing.
+// methods), tied back to the incident; an overdue reminder schedules the
+// next one, warroom.OverdueEveryDays later. A reminder for an item done,
+// cancelled or moved to another date does nothing and schedules nothing.
 func (s *Service) remind(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
 	var p ReminderPayload
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
@@ -281,6 +285,19 @@ func (s *Service) remind(ctx context.Context, job engine.Job, now time.Time) ([]
 		}
 	}
 	var jobs []engine.Job
+	if p.Which == ReminderOverdue {
+		next := p
+		next.Round++
+		at, err := warroom.OverdueReminder(it, s.cfg.Location, next.Round)
+		if err != nil {
+			return nil, engine.Permanent{Err: err}
+		}
+		j, err := newJob(KindReminder, fmt.Sprintf("pm-action-%s:%s:%s:r%d", next.Which, it.ID, it.TargetDate, next.Round), at, next)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
 	for _, u := range recipients {
 		reason := "you own this action item"
 		if u != it.OwnerID {

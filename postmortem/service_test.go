@@ -222,20 +222,32 @@ func TestActionItemReminders(t *testing.T) {
 		if len(got) != 2 || got[1] != inc.Ref+" action item #1 is overdue: Alert on queue depth" {
 			t.Fatalf("overdue: %q", got)
 		}
-		// Moved to a later date: reminded on it, not before.
-		if _, err := e.svc.ChangeItem(e.ctx, e.actor("bob"), it.ID, warroom.ActionItemInput{TargetDate: ptr("2026-12-14")}); err != nil {
+		// Still overdue a week later: reminded again.
+		e.at(time.Date(2026, 12, 17, 9, 0, 0, 0, time.UTC))
+		got = e.subjects(inc.ID, "bob")
+		if len(got) != 3 || got[2] != got[1] {
+			t.Fatalf("overdue a week later: %q", got)
+		}
+		// Moved to a later date: reminded on it, not before, and the old
+		// date's weekly reminders stop.
+		if _, err := e.svc.ChangeItem(e.ctx, e.actor("bob"), it.ID, warroom.ActionItemInput{TargetDate: ptr("2026-12-28")}); err != nil {
 			t.Fatal(err)
 		}
-		e.at(time.Date(2026, 12, 14, 9, 0, 0, 0, time.UTC))
-		if got := e.subjects(inc.ID, "bob"); len(got) != 3 || !strings.Contains(got[2], "due today") {
+		e.at(time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)) // the old date's second weekly reminder: stale
+		if got := e.subjects(inc.ID, "bob"); len(got) != 3 {
+			t.Fatalf("reminded before the new date: %q", got)
+		}
+		e.at(time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC))
+		if got := e.subjects(inc.ID, "bob"); len(got) != 4 || !strings.Contains(got[3], "due today") {
 			t.Fatalf("moved: %q", got)
 		}
-		// Done: the overdue reminder of the 15th says nothing.
+		// Done: the overdue reminder of the 29th says nothing.
 		if _, err := e.svc.ChangeItem(e.ctx, e.actor("bob"), it.ID, warroom.ActionItemInput{Status: ptr(warroom.ActionDone)}); err != nil {
 			t.Fatal(err)
 		}
-		e.at(time.Date(2026, 12, 15, 9, 0, 0, 0, time.UTC))
-		if got := e.subjects(inc.ID, "bob"); len(got) != 3 {
+		e.at(time.Date(2026, 12, 29, 9, 0, 0, 0, time.UTC))
+		e.at(time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC))
+		if got := e.subjects(inc.ID, "bob"); len(got) != 4 {
 			t.Fatalf("done item reminded: %q", got)
 		}
 		tl, err := e.store.Timeline(e.ctx, inc.ID, 0, 0)
