@@ -11,6 +11,12 @@ import (
 // postmortemRoutes registers the postmortem editor and the action items
 // (docs/postmortems.md).
 func (h *Handler) postmortemRoutes() {
+	// Built here, while New runs, so that requests only read it.
+	if h.postmortems == nil {
+		if ps, ok := h.store.(postmortem.Store); ok {
+			h.postmortems, _ = postmortem.New(postmortem.Config{Store: ps, Now: h.now, Policy: h.incidents.Policy, BaseURL: h.publicURL, Logger: h.log})
+		}
+	}
 	h.handle("GET /incidents/{ref}/postmortem", signedIn, h.postmortemShow)
 	h.handle("GET /incidents/{ref}/postmortem.md", signedIn, h.postmortemExport)
 	h.handle("POST /incidents/{ref}/postmortem/sections/{section}", writer, h.sectionSave)
@@ -20,21 +26,14 @@ func (h *Handler) postmortemRoutes() {
 	h.handle("POST /action-items/{id}", writer, h.actionItemUpdate)
 }
 
-// postmortemService is Config.Postmortems, or one on the store when it
-// keeps postmortems (its reminders then run only where an engine has its
-// handlers).
+// postmortemService is Config.Postmortems, or the one on the store that
+// postmortemRoutes made (its reminders then run only where an engine has
+// their handlers).
 func (h *Handler) postmortemService() (*postmortem.Service, error) {
-	if h.postmortems != nil {
-		return h.postmortems, nil
+	if h.postmortems == nil {
+		return nil, warroom.Errorf(warroom.EUnavailable, "postmortems are not available on this server")
 	}
-	if ps, ok := h.store.(postmortem.Store); ok {
-		svc, err := postmortem.New(postmortem.Config{Store: ps, Now: h.now, Policy: h.incidents.Policy, BaseURL: h.publicURL, Logger: h.log})
-		if err == nil {
-			h.postmortems = svc
-			return svc, nil
-		}
-	}
-	return nil, warroom.Errorf(warroom.EUnavailable, "postmortems are not available on this server")
+	return h.postmortems, nil
 }
 
 // postmortemView is the postmortem editor: the review state, why it is
