@@ -9,7 +9,7 @@ import (
 // Help target types: whom "need help" pages.
 const (
 	HelpTeam             = "team"              // the people of a team
-	HelpEscalationPolicy = "escalation_policy" // the first step of an escalation policy, resolved now
+	HelpEscalationPolicy = "escalation_policy" // an escalation policy, walked step by step until someone paged joins in
 )
 
 // HelpTarget is whom an incident asked for help.

@@ -23,13 +23,25 @@ import (
 // gives 3 seconds, warroom aims under 200 ms.
 //
 //	go test ./chat -run '^$' -bench SlashCommand -benchtime 2000x
-func BenchmarkSlashCommand(b *testing.B) {
-	e := newEnv(b, "sqlite:"+filepath.Join(b.TempDir(), "w.db"))
+func BenchmarkSlashCommand(b *testing.B) { benchSlashCommand(b, false) }
+
+// BenchmarkSlashCommandDuringStorm is BenchmarkSlashCommand while four
+// senders store 20,000 critical alerts a second into the same database
+// (WARROOM_BENCH_DB=postgres with WARROOM_TEST_POSTGRES for PostgreSQL).
+//
+//	go test ./chat -run '^$' -bench DuringStorm -benchtime 2000x
+func BenchmarkSlashCommandDuringStorm(b *testing.B) { benchSlashCommand(b, true) }
+
+func benchSlashCommand(b *testing.B, storm bool) {
+	e := newEnv(b, benchDSN(b))
 	srv := e.chatServer()
 	e.declare("ada", warroom.Declaration{Title: "bench", Severity: "SEV3"})
 	e.run()
 	ch := e.fake.Channel("inc1")
 	lat := make([]time.Duration, 0, b.N)
+	if storm {
+		defer startStorm(b, e)()
+	}
 	b.ResetTimer()
 	for i := range b.N {
 		text := fmt.Sprintf("note bench %d", i)
@@ -98,13 +110,22 @@ func BenchmarkPostLatency(b *testing.B) {
 // and the add-to-timeline shortcut.
 //
 //	go test ./chat -run '^$' -bench Interaction -benchtime 2000x
-func BenchmarkInteraction(b *testing.B) {
-	e := newEnv(b, "sqlite:"+filepath.Join(b.TempDir(), "w.db"))
+func BenchmarkInteraction(b *testing.B) { benchInteraction(b, false) }
+
+// BenchmarkInteractionDuringStorm is BenchmarkInteraction during the storm
+// of BenchmarkSlashCommandDuringStorm.
+func BenchmarkInteractionDuringStorm(b *testing.B) { benchInteraction(b, true) }
+
+func benchInteraction(b *testing.B, storm bool) {
+	e := newEnv(b, benchDSN(b))
 	srv := e.chatServer()
 	inc := e.declare("ada", warroom.Declaration{Title: "bench", Severity: "SEV3"})
 	e.run()
 	ch := e.fake.Channel("inc1")
 	lat := make([]time.Duration, 0, b.N)
+	if storm {
+		defer startStorm(b, e)()
+	}
 	b.ResetTimer()
 	for i := range b.N {
 		payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":"UA"},"channel":{"id":%q},"response_url":%q,`+

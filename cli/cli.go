@@ -107,6 +107,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addRoleCommands(root)
 	a.addEntryCommands(root)
 	a.addDirectoryCommands(root)
+	a.addTrackerCommands(root)
 	a.addPagingCommands(root)
 	a.addCommsCommands(root)
 	a.addStatusCommands(root)

@@ -383,7 +383,7 @@ func (a *app) helpCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&team, "team", "", "team slug: its members are paged")
-	cmd.Flags().StringVar(&policy, "policy", "", "escalation policy name: whoever its first step names now is paged")
+	cmd.Flags().StringVar(&policy, "policy", "", "escalation policy name: its steps are paged in turn until someone paged joins in")
 	cmd.Flags().StringVar(&reason, "reason", "", "why you need help (required)")
 	_ = cmd.MarkFlagRequired("reason")
 	return cmd

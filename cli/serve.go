@@ -96,6 +96,14 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
+	// Tickets in issue trackers (docs/trackers.md): their jobs join the
+	// reactor before chat wraps it.
+	trk, err := a.startTracker(cfg, store, baseURL, logger)
+	if err != nil {
+		return err
+	}
+	pg.reactor = trk.reactor(pg.reactor)
+	store.SetIncidentReactor(pg.reactor)
 	updates.comms = pg.comms
 	var chatAPI *httpapi.ChatAPI
 	if chatRT != nil {
@@ -115,6 +123,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		Pages: web.PagesConfig{Paging: pg.pager, Outbound: cfg.Paging.outboundPolicy()}, SSO: singleSignOn(oidc),
 		Postmortems: pg.postmortems})
 	defer webUI.Close()
+	handler.SetTracker(trk.svc)
+	webUI.SetTracker(trk.svc)
 	// The public status page: at /status here, and alone on --status-listen.
 	statusWorker, err := statusListener(cfg, pg.status, store, logger)
 	if err != nil {
@@ -122,7 +132,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	}
 	a.announce(cfg, ln.Addr(), users)
 	srv := &http.Server{
-		Handler:           withStatusPage(pg.status, webUI),
+		Handler:           cfg.TrustedProxies.Handler(withStatusPage(pg.status, webUI)),
 		ReadHeaderTimeout: 10 * time.Second, // slow-header clients cannot hold connections
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -132,6 +142,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
 	}, a.retentionWorker(cfg.Retention, store, logger), statusWorker)
+	workers = append(workers, trk.run)
 	if chatRT != nil {
 		workers = append(workers, chatRT.run)
 	}

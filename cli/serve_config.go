@@ -6,7 +6,21 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/forwarded"
 )
+
+// proxiesSetting is --trusted-proxies (package forwarded).
+type proxiesSetting struct{ forwarded.Proxies }
+
+// Set parses addresses and ranges separated by commas or spaces.
+func (p *proxiesSetting) Set(s string) error {
+	v, err := forwarded.ParseProxies(s)
+	if err != nil {
+		return err
+	}
+	p.Proxies = v
+	return nil
+}
 
 // serveConfig is the server's configuration, loaded once by `warroom
 // serve` from flags, environment, config file and defaults (in that
@@ -21,11 +35,13 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration // how long in-flight requests get on shutdown
 	Policy          warroom.Policy
 	Paging          pagingConfig
+	Tracker         trackerConfig   // issue trackers' secrets and poll (tracker_serve.go)
 	Retention       retentionConfig // how long finished work is kept (retention.go)
 	SSO             ssoConfig       // OIDC single sign-on (sso_serve_config.go)
 	Chat            chatConfig      // incident channels and ChatOps (chat_serve_config.go)
 	Comms           commsConfig     // update cadence (comms_serve.go)
 	Status          statusConfig    // the public status page (statuspage_serve.go)
+	TrustedProxies  proxiesSetting  // reverse proxies whose X-Forwarded-For is believed
 	// Postmortem: action items' time zone, blame patterns (postmortem_serve.go).
 	Postmortem postmortemConfig
 }
@@ -42,6 +58,7 @@ func defaultServeConfig() serveConfig {
 		ShutdownTimeout: 10 * time.Second,
 		Policy:          warroom.DefaultPolicy(),
 		Paging:          pagingConfig{Throttle: defaultThrottles()},
+		Tracker:         defaultTrackerConfig(),
 		Retention:       defaultRetention(),
 		SSO:             defaultSSOConfig(),
 		Chat:            defaultChatConfig(),
@@ -66,6 +83,9 @@ func serveSettings() []setting[serveConfig] {
 		{"listen", "address to listen on; port 0 picks a free one", func(c *serveConfig) any { return &c.Listen }},
 		databaseSetting(),
 		{"public-url", "URL people use to reach this server", func(c *serveConfig) any { return &c.PublicURL }},
+		{"trusted-proxies", "addresses or CIDR ranges of the reverse proxies in front of warroom, comma-separated: from them the client's address is " +
+			"read from X-Forwarded-For (sign-in limits per address, session records, status-page subscription limits); empty: the header is ignored",
+			func(c *serveConfig) any { return &c.TrustedProxies }},
 		{"bridge-url", "bridge (call) link of each incident; {number}, {ref} and {id} are replaced; empty for none", func(c *serveConfig) any { return &c.BridgeURL }},
 		{"max-body-bytes", "largest request body accepted", func(c *serveConfig) any { return &c.MaxBodyBytes }},
 		{"sweep-interval", "how often to check open incidents against the major-duration rule", func(c *serveConfig) any { return &c.SweepInterval }},
@@ -81,6 +101,7 @@ func serveSettings() []setting[serveConfig] {
 		{"alert-incident-limit", "policy: most incidents declared from the alerts of one service per window, COUNT/WINDOW (e.g. 3/10m) or off; " +
 			"further new alert groups join the service's newest open incident", p(func(p *warroom.Policy) any { return &p.AlertIncidentLimit })},
 	}
+	settings = append(settings, trackerSettings()...)
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
 	settings = append(settings, postmortemSettings()...)

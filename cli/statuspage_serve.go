@@ -139,7 +139,7 @@ func statusListener(cfg serveConfig, sp *statuspage.Service, store *sqlstore.Sto
 		if ln == nil {
 			return
 		}
-		srv := &http.Server{Handler: sp.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		srv := &http.Server{Handler: cfg.TrustedProxies.Handler(sp.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 			IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		done := make(chan struct{})
 		go func() {

@@ -54,6 +54,12 @@ type HelpPayload struct {
 	Target     warroom.HelpTarget `json:"target"`
 	Reason     string             `json:"reason"`
 	ActorID    string             `json:"actor_id,omitempty"`
+	// Step and Round say which step of an escalation policy, in which
+	// round, this job pages (zero: the first step); Paged is whom the
+	// earlier steps paged, any of whom answering stops the escalation.
+	Step  int      `json:"step,omitempty"`
+	Round int      `json:"round,omitempty"`
+	Paged []string `json:"paged,omitempty"`
 }
 
 // NoticePayload is a notice for the chat hook, with the key it is posted

@@ -95,7 +95,87 @@ func TestNeedHelpFromPolicy(t *testing.T) {
 				t.Errorf("%s paged %d times, want %d", h, n, want)
 			}
 		}
+		// Nobody of step 1 joined in within its 5 minutes: step 2 is paged,
+		// and nobody is paged again after the last step (no repeats).
+		e.at(5*time.Minute - time.Second)
+		if n := count(e.messages(inc.ID, "bob"), "needs your help"); n != 0 {
+			t.Errorf("step 2 paged before step 1's delay")
+		}
+		e.at(5 * time.Minute)
+		e.at(30 * time.Minute)
+		for h, want := range map[string]int{"cy": 1, "dee": 1, "bob": 1} {
+			if n := count(e.messages(inc.ID, h), "needs your help"); n != want {
+				t.Errorf("after step 2: %s paged %d times, want %d", h, n, want)
+			}
+		}
+		tl, _ := e.store.Timeline(e.ctx, inc.ID, 0, 0)
+		if !timelineSays(tl, `Paged for help (nobody answered; escalation policy "db", step 2): @bob.`) {
+			t.Errorf("the timeline does not say step 2 was paged: %v", texts(tl))
+		}
 	})
+}
+
+// TestNeedHelpStopsWhenSomeoneJoins: a person paged by step 1 who acts on
+// the incident (here a note) answers the call; step 2 is not paged, and the
+// timeline says why. A policy that repeats pages its first step again.
+func TestNeedHelpStopsWhenSomeoneJoins(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(*testing.T) *sqlstore.Store) {
+		e := newEnv(t, open(t), "")
+		two := []warroom.EscalationStep{
+			{Targets: []warroom.Target{{Type: warroom.TargetUser, ID: e.users["cy"].ID}}, Delay: warroom.Duration(5 * time.Minute)},
+			{Targets: []warroom.Target{{Type: warroom.TargetUser, ID: e.users["bob"].ID}}, Delay: warroom.Duration(5 * time.Minute)}}
+		for _, pol := range []*warroom.EscalationPolicy{{Name: "db", Steps: two}, {Name: "db-repeat", Steps: two[:1], Repeat: 1}} {
+			if err := e.store.CreateEscalationPolicy(e.ctx, pol); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inc := e.declare("ada", warroom.Declaration{Title: "replication lag", Severity: warroom.SEV2})
+		if _, err := e.svc.RequestHelp(e.ctx, e.actor("ada"), inc.Ref, warroom.RequestHelp{EscalationPolicy: "db", Reason: "need a DBA"},
+			warroom.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		e.at(0)
+		e.at(2 * time.Minute)
+		e.exec("cy", inc.Ref, warroom.AddEntry{Type: warroom.EntryNote, Text: "looking at the replica now"})
+		e.at(5 * time.Minute)
+		e.at(20 * time.Minute)
+		if n := count(e.messages(inc.ID, "bob"), "needs your help"); n != 0 {
+			t.Errorf("step 2 paged although cy joined in")
+		}
+		tl, _ := e.store.Timeline(e.ctx, inc.ID, 0, 0)
+		if !timelineSays(tl, `@cy answered the call for help (escalation policy "db"): its later steps are not paged.`) {
+			t.Errorf("the timeline does not say why step 2 was not paged: %v", texts(tl))
+		}
+
+		other := e.declare("ada", warroom.Declaration{Title: "disk full", Severity: warroom.SEV2})
+		if _, err := e.svc.RequestHelp(e.ctx, e.actor("ada"), other.Ref, warroom.RequestHelp{EscalationPolicy: "db-repeat", Reason: "need a DBA"},
+			warroom.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		e.at(20 * time.Minute)
+		e.at(25 * time.Minute)
+		e.at(60 * time.Minute)
+		if n := count(e.messages(other.ID, "cy"), "needs your help"); n != 2 {
+			t.Errorf("a policy with one repeat paged cy %d times, want 2", n)
+		}
+	})
+}
+
+func timelineSays(tl []warroom.Event, text string) bool {
+	for _, ev := range tl {
+		if strings.Contains(ev.Text, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func texts(tl []warroom.Event) []string {
+	var out []string
+	for _, ev := range tl {
+		out = append(out, ev.Text)
+	}
+	return out
 }
 
 // TestCustomerSlackRateLimited: a 429 with Retry-After leaves the

@@ -88,6 +88,7 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.alertRoutes()...)
 	routes = append(routes, s.pagingRoutes()...)
 	routes = append(routes, s.scheduleRoutes()...)
+	routes = append(routes, s.trackerRoutes()...)
 	routes = append(routes, s.chatRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
 	routes = append(routes, s.statusRoutes()...)

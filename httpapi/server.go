@@ -15,6 +15,7 @@ import (
 	"github.com/warroom/warroom/paging"
 	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
+	"github.com/warroom/warroom/tracker/tickets"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes
@@ -59,6 +60,9 @@ type Config struct {
 	// Chat is ChatOps and the incident channels' state (chat.go); nil:
 	// the chat routes answer 503.
 	Chat *ChatAPI
+	// Tracker serves the issue trackers' settings, webhooks and tickets
+	// (tracker.go); nil: settings on Store, webhooks refused.
+	Tracker *tickets.Service
 	// Comms serves updates, customers, the assessment and help
 	// (comms.go); nil: comms on Store, whose jobs nothing here runs.
 	Comms *comms.Service
@@ -83,6 +87,7 @@ type Server struct {
 	paging    *pagingDeps
 	outbound  outbound.Policy
 	chat      *ChatAPI
+	tracker   *tickets.Service
 	comms     *comms.Service
 	status    *statuspage.Service
 	// postmortems serves postmortems and action items.
@@ -129,6 +134,7 @@ func New(cfg Config) *Server {
 		s.readyWait = 2 * time.Second
 	}
 	s.paging = newPagingDeps(cfg, s.store)
+	s.tracker = newTracker(cfg, s.store, s.now)
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
 	s.postmortems = newPostmortems(cfg, s.store, s.now)

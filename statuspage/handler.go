@@ -322,7 +322,9 @@ func (s *Service) message(w http.ResponseWriter, r *http.Request, status int, v 
 	w.Write(out.body)
 }
 
-// remoteAddr is the address a request comes from (the connection's).
+// remoteAddr is the address a request comes from: the connection's, which
+// warroom serve sets to the client's behind the reverse proxies of
+// --trusted-proxies (package forwarded).
 func remoteAddr(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/warroom/warroom/password"
 	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
+	"github.com/warroom/warroom/tracker/tickets"
 )
 
 // Store is what the web UI reads and writes besides the incident service:
@@ -54,6 +55,9 @@ type Config struct {
 	// Comms serves the incident's updates page; nil: the page answers
 	// 503.
 	Comms *comms.Service
+	// Tracker serves the issue trackers page and an incident's tickets
+	// (tracker_list.go, incident_tickets.go); nil: they answer 503.
+	Tracker *tickets.Service
 	// Pages serves the alert, on-call, people and profile pages (pages.go).
 	Pages PagesConfig
 	// StatusPage serves the status page's admin screen (status_admin.go);
@@ -85,6 +89,7 @@ type Handler struct {
 	signInOptions []SignInOption
 	sso           SingleSignOn // nil: no single sign-on
 	comms         *comms.Service
+	tracker       *tickets.Service
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
 	postmortems   *postmortem.Service
@@ -127,6 +132,7 @@ func New(cfg Config) *Handler {
 	h.assets = mustLoadAssets()
 	h.tmpl = mustParseTemplates(h.assets)
 	h.live = newBroadcaster(h, cfg.Commits)
+	h.tracker = cfg.Tracker
 	h.pages = newPagesDeps(cfg)
 	h.routes()
 	h.ssoRoutes(cfg.SSO, cfg.SSOLabel)

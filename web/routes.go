@@ -41,6 +41,10 @@ func (h *Handler) routes() {
 	h.handle("POST /customers", admin, h.customerCreate)
 	h.handle("GET /update-templates", signedIn, h.templateList)
 	h.handle("POST /update-templates/{audience}", admin, h.templateSave)
+	h.handle("GET /trackers", admin, h.trackerList)
+	h.handle("POST /trackers", admin, h.trackerCreate)
+	h.handle("POST /trackers/{id}/remove", admin, h.trackerRemove)
+	h.handle("GET /incidents/{ref}/tickets", signedIn, h.incidentTickets)
 
 	h.pageRoutes() // pages.go
 	h.postmortemRoutes()

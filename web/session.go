@@ -149,8 +149,9 @@ func safeReturn(to string) string {
 	return to
 }
 
-// clientAddress is the address the request came from (the proxy's, behind
-// one: forwarded headers are not trusted).
+// clientAddress is the address the request came from: the connection's,
+// which warroom serve sets to the client's behind the reverse proxies of
+// --trusted-proxies (package forwarded).
 func clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

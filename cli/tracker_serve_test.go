@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/warroom/warroom/internal/jirafake"
+	"github.com/warroom/warroom/tracker"
+)
+
+// The server with a Jira tracker added by `warroom tracker add`: declaring
+// over the API makes the incident's ticket in Jira, assigned to the
+// declaring first responder; a stage change moves it; a signed webhook
+// syncs a status back, and `warroom tracker tickets` shows it.
+func TestServeWithJiraTracker(t *testing.T) {
+	fake := jirafake.New("bot@example.com", "jira-token", "OPS")
+	defer fake.Close()
+	fake.AddUser(jirafake.User{AccountID: "acc-admin", Email: "admin@example.com", Active: true})
+	secrets := t.TempDir()
+	for name, v := range map[string]string{"jira-ops": "bot@example.com:jira-token", "jira-hook": "hook-secret"} {
+		if err := os.WriteFile(filepath.Join(secrets, name), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "warroom.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	exit := make(chan int)
+	go func() {
+		exit <- Execute(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn, "--sweep-interval", "1h",
+			"--tracker-secrets-dir", secrets}, pw, io.Discard)
+		pw.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if base == "" {
+		t.Fatal("server did not start")
+	}
+	out, errOut, code := runCLI(t, nil, "bootstrap", "--db", dsn, "--email", "admin@example.com", "--output", "json")
+	if code != 0 {
+		t.Fatalf("bootstrap: %s", errOut)
+	}
+	var boot struct{ Secret string }
+	_ = json.Unmarshal([]byte(out), &boot)
+	env := map[string]string{"WARROOM_SERVER": base, "WARROOM_TOKEN": boot.Secret}
+	api := func(method, path, body string, headers ...string) string {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+boot.Secret)
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	api("POST", "/api/v1/services", `{"slug":"checkout","name":"Checkout"}`)
+	out, errOut, code = runCLI(t, env, "tracker", "add", "--service", "checkout", "--kind", "jira", "--url", fake.URL,
+		"--project", "OPS", "--credentials", "jira-ops", "--webhook-secret", "jira-hook")
+	if code != 0 || !strings.Contains(out, "/webhook with the secret in jira-hook") {
+		t.Fatalf("tracker add: %d %s %s", code, out, errOut)
+	}
+	if _, errOut, code := runCLI(t, env, "tracker", "add", "--service", "checkout", "--kind", "gitlab", "--project", "x", "--credentials", "y"); code != 1 ||
+		!strings.Contains(errOut, `unknown tracker kind "gitlab"`) {
+		t.Fatalf("unknown kind: %d %s", code, errOut)
+	}
+	var cfgs struct{ Trackers []tracker.Config }
+	_ = json.Unmarshal([]byte(api("GET", "/api/v1/trackers", "")), &cfgs)
+
+	api("POST", "/api/v1/incidents", `{"title":"checkout down","severity":"SEV2","impact":{"service_ids":["checkout"]}}`)
+	waitFor(t, "the incident's ticket in Jira", func() bool {
+		i, ok := fake.Issue("OPS-1")
+		return ok && i.Assignee == "acc-admin" && i.Summary == "INC-1: checkout down"
+	})
+	api("POST", "/api/v1/incidents/INC-1/stage", `{"stage":"investigating"}`)
+	waitFor(t, "the ticket in progress", func() bool {
+		i, _ := fake.Issue("OPS-1")
+		return i.Status == "In Progress"
+	})
+	body := `{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-1","fields":{"status":{"name":"Blocked","statusCategory":{"key":"indeterminate"}}}}}`
+	api("POST", "/api/v1/trackers/"+cfgs.Trackers[0].ID+"/webhook", body, "X-Hub-Signature", tracker.Sign("hook-secret", []byte(body)))
+	out, errOut, code = runCLI(t, env, "tracker", "tickets", "INC-1")
+	if code != 0 || !regexp.MustCompile(`incident\s+OPS-1\s+in_progress\s+Blocked`).MatchString(out) {
+		t.Fatalf("tracker tickets: %d %s %s", code, out, errOut)
+	}
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+}
