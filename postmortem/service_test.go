@@ -443,7 +443,12 @@ func TestPagedIncidentNeedsFollowUp(t *testing.T) {
 		if warroom.ErrorMessage(err) != inc.Ref+" cannot close yet: action item #1 (Alert on queue depth) has no ticket" {
 			t.Fatalf("close without ticket: %v", err)
 		}
-		if _, err := e.svc.ChangeItem(e.ctx, e.actor("ada"), it.ID, warroom.ActionItemInput{TicketKey: ptr("SRE-7")}); err != nil {
+		if _, err := e.svc.ChangeItem(e.ctx, e.actor("ada"), it.ID, warroom.ActionItemInput{Criticality: ptr(warroom.CriticalityCritical)}); err != nil {
+			t.Fatal(err)
+		}
+		// The tracker tells the service the ticket it made (which makes
+		// no new tracker job).
+		if err := e.svc.RecordTicket(e.ctx, it.ID, "SRE-7", "https://jira.example.com/browse/SRE-7"); err != nil {
 			t.Fatal(err)
 		}
 		e.run()
@@ -452,6 +457,24 @@ func TestPagedIncidentNeedsFollowUp(t *testing.T) {
 		}
 		if _, err := e.exec("ada", inc.Ref, warroom.ChangeStage{Stage: warroom.StageClosed}); err != nil {
 			t.Fatal(err)
+		}
+		// The ticket closed in the tracker: the item is done, on the
+		// closed incident's timeline too; told twice, once.
+		for range 2 {
+			if err := e.svc.TicketDone(e.ctx, it.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := e.svc.Item(e.ctx, e.actor("ada"), it.ID)
+		if err != nil || got.Status != warroom.ActionDone || got.TicketURL != "https://jira.example.com/browse/SRE-7" {
+			t.Fatalf("item %+v %v", got, err)
+		}
+		tl, err := st.Timeline(e.ctx, inc.ID, 0, 0)
+		if err != nil || tl[len(tl)-1].Type != warroom.EventActionItemDone || tl[len(tl)-2].Type != warroom.EventStageChanged {
+			t.Fatalf("timeline end %+v %v", tl[len(tl)-2:], err)
+		}
+		if err := e.svc.RecordTicket(e.ctx, "nope", "X-1", ""); warroom.ErrorCode(err) != warroom.ENotFound {
+			t.Errorf("unknown item: %v", err)
 		}
 	})
 }
