@@ -2,6 +2,7 @@ package warroom
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -228,7 +229,11 @@ func applyActionInput(it *ActionItem, in ActionItemInput, now time.Time, loc *ti
 		if err := checkText("ticket_url", *in.TicketURL, 2000, false); err != nil {
 			return err
 		}
-		it.TicketURL = strings.TrimSpace(*in.TicketURL)
+		u := strings.TrimSpace(*in.TicketURL)
+		if parsed, err := url.Parse(u); u != "" && (err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "") {
+			return Invalid("ticket_url", "ticket URL %q is not an http(s) URL", u)
+		}
+		it.TicketURL = u
 	}
 	return nil
 }

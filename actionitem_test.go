@@ -85,6 +85,8 @@ func TestChangeActionItem(t *testing.T) {
 	wantErr(t, err, warroom.EInvalid, "target_date", "target date 2025-03-25 is in the past (today is 2025-04-01)")
 	_, err = warroom.ChangeActionItem(it, bob, warroom.ActionItemInput{OwnerID: ptr("")}, later, time.UTC)
 	wantErr(t, err, warroom.EInvalid, "owner", "")
+	_, err = warroom.ChangeActionItem(it, bob, warroom.ActionItemInput{TicketURL: ptr("javascript:alert(1)")}, later, time.UTC)
+	wantErr(t, err, warroom.EInvalid, "ticket_url", "")
 	reopened, err := warroom.ChangeActionItem(done, bob, warroom.ActionItemInput{Status: ptr(warroom.ActionInProgress)}, later, time.UTC)
 	if err != nil || reopened.DoneAt != nil {
 		t.Fatalf("reopened %+v %v", reopened, err)
