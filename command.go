@@ -115,6 +115,8 @@ func allowedWhenClosed(cmd Command) bool {
 	switch c := cmd.(type) {
 	case Star, Correct:
 		return true
+	case RecordPostmortemPublished, RecordActionItemDone:
+		return true
 	case AddEntry:
 		return c.Type == EntryNote
 	}

@@ -175,6 +175,8 @@ func Describe(e *Event, name func(userID string) string) string {
 		return describeTimelineSession(e, name)
 	case EventReviewDue, EventReviewScheduled, EventReviewHeld:
 		return describeReview(e) + by
+	case EventPostmortemPublished, EventActionItemDone:
+		return e.Text + by
 	}
 	return string(e.Type) + ": " + e.Text
 }

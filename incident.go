@@ -39,6 +39,8 @@ type Impact struct {
 	Frequency      Frequency `json:"frequency,omitempty"`
 	CustomerImpact bool      `json:"customer_impact"` // customers are affected
 	SLAImpact      bool      `json:"sla_impact"`      // a customer SLA is affected
+	// DataLoss: data was lost, so a postmortem is required (postmortem.go).
+	DataLoss bool `json:"data_loss,omitempty"`
 }
 
 // Validate checks an impact's fields.

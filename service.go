@@ -20,6 +20,9 @@ type Incidents struct {
 	// BridgeURLTemplate makes each incident's bridge link; {number},
 	// {ref} and {id} are replaced (URL-escaped). Empty: no bridge link.
 	BridgeURLTemplate string
+	// Tickets, if set, says whether an incident's action items need
+	// tracker tickets before it closes (closegate.go).
+	Tickets TicketPolicy
 }
 
 // IncidentView is an incident as a reader sees it: its state, who
@@ -77,6 +80,9 @@ func (s *Incidents) Execute(ctx context.Context, a Actor, idOrRef string, cmd Co
 	cmd, err := s.resolve(ctx, cmd)
 	if err != nil {
 		return nil, err
+	}
+	if isClose(cmd) {
+		return s.executeClose(ctx, a, idOrRef, cmd, idem)
 	}
 	return s.Store.UpdateIncident(ctx, idOrRef, idem, func(inc *Incident) ([]Event, error) {
 		return Decide(inc, a, cmd, s.Now().UTC(), s.Policy)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/chat"
+	"github.com/warroom/warroom/internal/pmtest"
 	"github.com/warroom/warroom/internal/slackfake"
 )
 
@@ -52,8 +53,15 @@ func TestIncidentChannelFollowsTheTimeline(t *testing.T) {
 			"bad config", "confirmed: diff", "cache flushed"}
 		assertOrder(t, ch, want)
 
+		// A major incident closes once its postmortem is published, by its
+		// Incident Owner (ada, who declared it).
+		pmtest.Publish(t, e.store, inc.ID, e.clock.Now())
 		for _, s := range []warroom.Stage{warroom.StageMitigated, warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved, warroom.StageClosed} {
-			if _, err := e.inc.Execute(e.ctx, e.actor("bob"), inc.ID, warroom.ChangeStage{Stage: s}, warroom.Idempotency{}); err != nil {
+			closer := "bob"
+			if s == warroom.StageClosed {
+				closer = "ada"
+			}
+			if _, err := e.inc.Execute(e.ctx, e.actor(closer), inc.ID, warroom.ChangeStage{Stage: s}, warroom.Idempotency{}); err != nil {
 				t.Fatalf("stage %s: %v", s, err)
 			}
 		}

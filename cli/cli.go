@@ -34,16 +34,16 @@ type app struct {
 	now            func() time.Time
 	httpClient     *http.Client
 
-	file     map[string]string // the --config file's values
-	client   clientConfig
-	idemKey  string
-	names    map[string]string // user ID -> "@handle", looked up once
-	refs     map[string]string // incident ID -> "INC-4", looked up once
-	started  bool              // flags and arguments were accepted
+	file    map[string]string // the --config file's values
+	client  clientConfig
+	idemKey string
+	names   map[string]string // user ID -> "@handle", looked up once
+	refs    map[string]string // incident ID -> "INC-4", looked up once
+	started bool              // flags and arguments were accepted
 	// owner names this server process in the engine's job claims: one
 	// name for all its engines (paging, chat, trackers), so that another
 	// replica taking over a dead one's work sees one owner.
-	owner string
+	owner    string
 	jsonMode bool
 }
 
@@ -116,6 +116,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addCommsCommands(root)
 	a.addStatusCommands(root)
 	a.addAfterFireCommands(root)
+	a.addPostmortemCommands(root)
 	return root
 }
 

@@ -39,6 +39,7 @@ func (f *impactFlags) register(cmd *cobra.Command) {
 	fs.StringVar((*string)(&f.im.Frequency), "frequency", "", "persistent or intermittent")
 	fs.BoolVar(&f.im.CustomerImpact, "customer-impact", false, "customers are affected")
 	fs.BoolVar(&f.im.SLAImpact, "sla-impact", false, "a customer SLA is affected")
+	fs.BoolVar(&f.im.DataLoss, "data-loss", false, "data was lost (a postmortem is then required)")
 }
 
 // mergeInto copies the impact flags given on the command line over im,
@@ -58,6 +59,7 @@ func (f *impactFlags) mergeInto(cmd *cobra.Command, im *warroom.Impact) {
 	set("frequency", func() { im.Frequency = f.im.Frequency })
 	set("customer-impact", func() { im.CustomerImpact = f.im.CustomerImpact })
 	set("sla-impact", func() { im.SLAImpact = f.im.SLAImpact })
+	set("data-loss", func() { im.DataLoss = f.im.DataLoss })
 }
 
 func (a *app) declareCommand() *cobra.Command {
@@ -321,6 +323,7 @@ func (a *app) impactLine(ctx context.Context, im *warroom.Impact) string {
 	add(im.Frequency != "", "%s", im.Frequency)
 	add(im.CustomerImpact, "customer impact")
 	add(im.SLAImpact, "SLA impact")
+	add(im.DataLoss, "data loss")
 	if len(parts) == 0 {
 		return "not assessed yet"
 	}

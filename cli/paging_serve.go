@@ -26,6 +26,7 @@ import (
 	"github.com/warroom/warroom/notify/slack"
 	"github.com/warroom/warroom/notify/webhook"
 	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/sqlstore"
 	"github.com/warroom/warroom/statuspage"
 )
@@ -36,6 +37,9 @@ type pagingRuntime struct {
 	pager  *paging.Pager
 	comms  *comms.Service
 	status *statuspage.Service
+	// postmortems: postmortems and action items, whose reminders this
+	// runtime's engine runs.
+	postmortems *postmortem.Service
 	// reactor schedules paging's, comms's and the status page's jobs in
 	// the transaction of an incident's events; chat adds its own to it.
 	reactor sqlstore.IncidentReactor
@@ -116,8 +120,13 @@ func (a *app) startPaging(cfg serveConfig, store *sqlstore.Store, incidents *war
 	maps.Copy(ecfg.Handlers, cm.Handlers())
 	maps.Copy(ecfg.Handlers, sp.Handlers())
 	maps.Copy(ecfg.Handlers, af.Handlers())
+	pm, err := a.startPostmortems(cfg, store, baseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(ecfg.Handlers, pm.Handlers())
 	eng := engine.New(ecfg)
-	return &pagingRuntime{pager: pager, comms: cm, status: sp, reactor: reactor, afterFire: af, engine: eng, store: store, log: log}, nil
+	return &pagingRuntime{pager: pager, comms: cm, status: sp, postmortems: pm, reactor: reactor, afterFire: af, engine: eng, store: store, log: log}, nil
 }
 
 // How long a claim of a job or message lasts, and how often the process

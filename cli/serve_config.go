@@ -43,6 +43,8 @@ type serveConfig struct {
 	Status          statusConfig    // the public status page (statuspage_serve.go)
 	TrustedProxies  proxiesSetting  // reverse proxies whose X-Forwarded-For is believed
 	AfterFire       afterFireConfig // handoffs and the return to baseline (afterfire_serve.go)
+	// Postmortem: action items' time zone, blame patterns (postmortem_serve.go).
+	Postmortem postmortemConfig
 }
 
 // defaultServeConfig returns the defaults: a local SQLite file and the
@@ -64,6 +66,7 @@ func defaultServeConfig() serveConfig {
 		Comms:           defaultCommsConfig(),
 		Status:          defaultStatusConfig(),
 		AfterFire:       defaultAfterFireConfig(),
+		Postmortem:      defaultPostmortemConfig(),
 	}
 }
 
@@ -104,6 +107,7 @@ func serveSettings() []setting[serveConfig] {
 	settings = append(settings, commsSettings()...)
 	settings = append(settings, statusSettings()...)
 	settings = append(settings, afterFireSettings()...)
+	settings = append(settings, postmortemSettings()...)
 	return append(append(append(append(settings, pagingSettings()...), retentionSettings()...), ssoSettings()...), chatSettings()...)
 }
 
@@ -141,6 +145,9 @@ func (c *serveConfig) validate() error {
 		return err
 	}
 	if err := c.AfterFire.validate(); err != nil {
+		return err
+	}
+	if err := c.Postmortem.validate(); err != nil {
 		return err
 	}
 	if err := c.Policy.Validate(); err != nil {

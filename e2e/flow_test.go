@@ -241,7 +241,13 @@ func incidentLifecycle(t *testing.T, s *server, p people) {
 		s.result(t, bob, "stage", "INC-1", stage)
 	}
 	s.result(t, bob, baselineDone...)
-	if r := s.result(t, bob, "close", "INC-1"); r.Incident.Stage != warroom.StageClosed {
+	// The close gate (docs/postmortems.md): only the Incident Owner (dave,
+	// since the handover) closes, and this major incident only once its
+	// postmortem is published.
+	s.fails(t, bob, exitFailed, "only the Incident Owner closes INC-1", "close", "INC-1")
+	s.fails(t, dave, exitFailed, "INC-1 cannot close yet: the postmortem is required", "close", "INC-1")
+	writePostmortem(t, s, p, "INC-1")
+	if r := s.result(t, dave, "close", "INC-1"); r.Incident.Stage != warroom.StageClosed {
 		t.Errorf("closed incident is %s", r.Incident.Stage)
 	}
 	s.fails(t, bob, exitFailed, "INC-1 is closed", "stage", "INC-1", "investigating")

@@ -93,5 +93,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.commsRoutes()...)
 	routes = append(routes, s.statusRoutes()...)
 	routes = append(routes, s.afterFireRoutes()...)
+	routes = append(routes, s.postmortemRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

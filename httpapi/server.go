@@ -14,6 +14,7 @@ import (
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/notify/outbound"
 	"github.com/warroom/warroom/paging"
+	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
 	"github.com/warroom/warroom/tracker/tickets"
 )
@@ -72,6 +73,9 @@ type Config struct {
 	// AfterFire serves handoffs, the return to baseline and draft
 	// follow-ups (afterfire.go); nil: one on Store without Alertmanager.
 	AfterFire *afterfire.Service
+	// Postmortems serves postmortems and action items (postmortems.go);
+	// nil: one on Store, whose reminder jobs nothing here runs.
+	Postmortems *postmortem.Service
 }
 
 // Server is the HTTP API. It is an http.Handler; the zero value is not
@@ -91,6 +95,8 @@ type Server struct {
 	comms     *comms.Service
 	status    *statuspage.Service
 	afterfire *afterfire.Service
+	// postmortems serves postmortems and action items.
+	postmortems *postmortem.Service
 }
 
 // New returns the API server for cfg, with every route of the route table
@@ -137,6 +143,7 @@ func New(cfg Config) *Server {
 	s.comms = newComms(cfg, s.store, s.now)
 	s.status = newStatusPage(cfg, s.store, s.now)
 	s.afterfire = newAfterFire(cfg, s.store)
+	s.postmortems = newPostmortems(cfg, s.store, s.now)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handler(rt))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/warroom/warroom/afterfire"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/password"
+	"github.com/warroom/warroom/postmortem"
 	"github.com/warroom/warroom/statuspage"
 	"github.com/warroom/warroom/tracker/tickets"
 )
@@ -66,6 +67,9 @@ type Config struct {
 	// AfterFire serves the incident's handoff and after-the-fire page
 	// (handoff_show.go); nil: the page answers 503.
 	AfterFire *afterfire.Service
+	// Postmortems serves the postmortem editor and the action items
+	// (postmortem_show.go); nil: one on Store, if it keeps postmortems.
+	Postmortems *postmortem.Service
 }
 
 // Handler is the web UI: an http.Handler serving pages, forms, static
@@ -93,6 +97,7 @@ type Handler struct {
 	pages         *pagesDeps // pages.go
 	status        *statuspage.Service
 	afterfire     *afterfire.Service
+	postmortems   *postmortem.Service
 }
 
 // New returns the web UI for cfg. It panics on a wiring mistake (no
@@ -106,6 +111,7 @@ func New(cfg Config) *Handler {
 		mux: http.NewServeMux(), publicURL: cfg.PublicURL, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
 		idle: cfg.SessionIdle, max: cfg.SessionMax, passwords: cfg.PasswordParams, limit: cfg.SignInLimit,
 		signInOptions: cfg.SignInOptions, comms: cfg.Comms, status: cfg.StatusPage,
+		postmortems: cfg.Postmortems,
 	}
 	if h.now == nil {
 		h.now = cfg.Incidents.Now

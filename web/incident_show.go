@@ -259,6 +259,9 @@ func (v *incidentView) ImpactFacts() string {
 	if im.SLAImpact {
 		facts = append(facts, "an SLA is affected")
 	}
+	if im.DataLoss {
+		facts = append(facts, "data was lost")
+	}
 	if im.UsersPercent > 0 {
 		facts = append(facts, strconv.FormatFloat(im.UsersPercent, 'f', -1, 64)+"% of users")
 	}

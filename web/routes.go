@@ -57,6 +57,7 @@ func (h *Handler) routes() {
 	h.handle("GET /incidents/{ref}/tickets", signedIn, h.incidentTickets)
 
 	h.pageRoutes() // pages.go
+	h.postmortemRoutes()
 	h.handle("GET /status-admin", signedIn, h.statusAdmin)
 	h.handle("POST /status-admin/components", admin, h.statusComponentCreate)
 	h.handle("POST /status-admin/components/{id}/status", writer, h.statusComponentSet)

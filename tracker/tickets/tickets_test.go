@@ -10,6 +10,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/internal/githubfake"
 	"github.com/warroom/warroom/internal/jirafake"
+	"github.com/warroom/warroom/internal/pmtest"
 	"github.com/warroom/warroom/sqlstore"
 	"github.com/warroom/warroom/tracker"
 	"github.com/warroom/warroom/tracker/tickets"
@@ -94,7 +95,8 @@ func TestIncidentTicketFollowsTheIncident(t *testing.T) {
 		if issue, _ := fake.Issue("OPS-2"); issue.Status != "Done" {
 			t.Fatalf("done action item: %+v", issue)
 		}
-		moveTo(e, inc.Ref, warroom.StageClosed)
+		pmtest.Publish(t, st, inc.Ref, e.clock.Now())                           // the close gate: a major incident's postmortem
+		e.exec("bob", inc.Ref, warroom.ChangeStage{Stage: warroom.StageClosed}) // by the Incident Owner
 		e.run()
 		if tk := e.ticket(tracker.SubjectIncident, inc.ID); tk.State != tracker.StateDone || tk.Status != "Done" || tk.LastError != "" {
 			t.Fatalf("closed: %+v", tk)
@@ -143,7 +145,9 @@ func TestGitHubTeamTrackerLinksActionItems(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.run()
-		moveTo(e, inc.Ref, warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved, warroom.StageClosed)
+		moveTo(e, inc.Ref, warroom.StageRecovered, warroom.StageBaseline, warroom.StageResolved)
+		pmtest.Publish(t, st, inc.Ref, e.clock.Now()) // the close gate: a major incident's postmortem
+		moveTo(e, inc.Ref, warroom.StageClosed)
 		e.run()
 		issues := fake.Issues("acme/ops")
 		if len(issues) != 2 {

@@ -1,0 +1,270 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/postmortem"
+)
+
+// This file serves postmortems and action items (docs/postmortems.md):
+// the document, its review and export, the action items, and what keeps
+// an incident from closing.
+
+func (s *Server) postmortemRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/incidents/{incident}/postmortem", reader, s.getPostmortem, nil},
+		{"PUT", "/api/v1/incidents/{incident}/postmortem/sections/{section}", writer, s.editSection, postmortem.SectionInput{}},
+		{"GET", "/api/v1/incidents/{incident}/postmortem/history", reader, s.postmortemHistory, nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/required", writer, s.requirePostmortem, postmortem.RequireInput{}},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/submit", writer, s.postmortemStep(stepSubmit), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/approve", writer, s.postmortemStep(stepApprove), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/reject", writer, s.postmortemStep(stepReject), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/publish", writer, s.postmortemStep(stepPublish), nil},
+		{"GET", "/api/v1/incidents/{incident}/postmortem/export", reader, s.exportPostmortem, nil},
+		{"GET", "/api/v1/incidents/{incident}/close-readiness", reader, s.closeReadiness, nil},
+		{"GET", "/api/v1/incidents/{incident}/action-items", reader, s.incidentActionItems, nil},
+		{"POST", "/api/v1/incidents/{incident}/action-items", writer, s.addActionItem, warroom.ActionItemInput{}},
+		{"GET", "/api/v1/action-items", reader, s.listActionItems, nil},
+		{"PATCH", "/api/v1/action-items/{item}", writer, s.changeActionItem, warroom.ActionItemInput{}},
+	}
+}
+
+// newPostmortems is Config.Postmortems, or the service on the API's store
+// when it can keep postmortems (its reminder jobs then run only where an
+// engine has its handlers).
+func newPostmortems(cfg Config, store warroom.Store, now warroom.Clock) *postmortem.Service {
+	if cfg.Postmortems != nil {
+		return cfg.Postmortems
+	}
+	ps, ok := store.(postmortem.Store)
+	if !ok {
+		return nil
+	}
+	svc, err := postmortem.New(postmortem.Config{Store: ps, Now: now, Policy: cfg.Incidents.Policy, BaseURL: cfg.PublicURL, Logger: cfg.Logger})
+	if err != nil {
+		return nil
+	}
+	return svc
+}
+
+func (s *Server) postmortemService() (*postmortem.Service, error) {
+	if s.postmortems == nil {
+		return nil, warroom.Errorf(warroom.EUnavailable, "postmortems are not available on this server")
+	}
+	return s.postmortems, nil
+}
+
+func (s *Server) getPostmortem(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	v, err := pm.Get(r.Context(), actor(r), r.PathValue("incident"))
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) editSection(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	var in postmortem.SectionInput
+	if _, err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	v, err := pm.EditSection(r.Context(), actor(r), r.PathValue("incident"), warroom.Section(r.PathValue("section")), in)
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// revisionList is the answer of GET .../postmortem/history.
+type revisionList struct {
+	Revisions []warroom.PostmortemRevision `json:"revisions"`
+}
+
+func (s *Server) postmortemHistory(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	q, err := queryParams(r, "section")
+	if err != nil {
+		return err
+	}
+	revs, err := pm.History(r.Context(), actor(r), r.PathValue("incident"), warroom.Section(q["section"]))
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, revisionList{Revisions: nonNil(revs)})
+	return nil
+}
+
+func (s *Server) requirePostmortem(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	var in postmortem.RequireInput
+	if _, err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	v, err := pm.Require(r.Context(), actor(r), r.PathValue("incident"), in)
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// The review steps of a postmortem.
+const (
+	stepSubmit = iota
+	stepApprove
+	stepReject
+	stepPublish
+)
+
+func (s *Server) postmortemStep(step int) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pm, err := s.postmortemService()
+		if err != nil {
+			return err
+		}
+		run := map[int]func(*postmortem.Service) (*postmortem.View, error){
+			stepSubmit: func(p *postmortem.Service) (*postmortem.View, error) {
+				return p.Submit(r.Context(), actor(r), r.PathValue("incident"))
+			},
+			stepApprove: func(p *postmortem.Service) (*postmortem.View, error) {
+				return p.Approve(r.Context(), actor(r), r.PathValue("incident"))
+			},
+			stepReject: func(p *postmortem.Service) (*postmortem.View, error) {
+				return p.Reject(r.Context(), actor(r), r.PathValue("incident"))
+			},
+			stepPublish: func(p *postmortem.Service) (*postmortem.View, error) {
+				return p.Publish(r.Context(), actor(r), r.PathValue("incident"))
+			},
+		}[step]
+		v, err := run(pm)
+		if err != nil {
+			return incidentError(r, err)
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+func (s *Server) exportPostmortem(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	md, err := pm.Export(r.Context(), actor(r), r.PathValue("incident"))
+	if err != nil {
+		return incidentError(r, err)
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, md)
+	return nil
+}
+
+// closeReadinessAnswer is the answer of GET .../close-readiness.
+type closeReadinessAnswer struct {
+	Ready   bool     `json:"ready"`
+	Missing []string `json:"missing"`
+}
+
+func (s *Server) closeReadiness(w http.ResponseWriter, r *http.Request) error {
+	missing, err := s.incidents.CloseReadiness(r.Context(), actor(r), r.PathValue("incident"))
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, closeReadinessAnswer{Ready: len(missing) == 0, Missing: nonNil(missing)})
+	return nil
+}
+
+// itemList is the answer of the action-item lists.
+type itemList struct {
+	Items []*postmortem.ItemView `json:"action_items"`
+}
+
+func (s *Server) incidentActionItems(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	list, err := pm.Items(r.Context(), actor(r), postmortem.ItemFilter{Incident: r.PathValue("incident")})
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusOK, itemList{Items: nonNil(list)})
+	return nil
+}
+
+func (s *Server) addActionItem(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	var in warroom.ActionItemInput
+	if _, err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	it, err := pm.AddItem(r.Context(), actor(r), r.PathValue("incident"), in)
+	if err != nil {
+		return incidentError(r, err)
+	}
+	writeJSON(w, http.StatusCreated, it)
+	return nil
+}
+
+func (s *Server) listActionItems(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	q, err := queryParams(r, "owner", "incident", "open")
+	if err != nil {
+		return err
+	}
+	f := postmortem.ItemFilter{Owner: q["owner"], Incident: q["incident"]}
+	switch q["open"] {
+	case "", "false":
+	case "true":
+		f.Open = true
+	default:
+		return warroom.Invalid("open", "open must be true or false")
+	}
+	list, err := pm.Items(r.Context(), actor(r), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, itemList{Items: nonNil(list)})
+	return nil
+}
+
+func (s *Server) changeActionItem(w http.ResponseWriter, r *http.Request) error {
+	pm, err := s.postmortemService()
+	if err != nil {
+		return err
+	}
+	var in warroom.ActionItemInput
+	if _, err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	it, err := pm.ChangeItem(r.Context(), actor(r), r.PathValue("item"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, it)
+	return nil
+}
