@@ -103,6 +103,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	pg.reactor = trk.reactor(pg.reactor)
+	joinTicketsAndPostmortems(trk.svc, pg.postmortems, incidents, baseURL, logger)
 	store.SetIncidentReactor(pg.reactor)
 	updates.comms = pg.comms
 	var chatAPI *httpapi.ChatAPI

@@ -69,7 +69,7 @@ func (a *app) startTracker(cfg serveConfig, store *sqlstore.Store, baseURL strin
 	rt := &trackerRuntime{store: store, log: log}
 	owner := a.processOwner()
 	svc, err := tickets.New(tickets.Config{Store: store, Secrets: tracker.SecretsDir(cfg.Tracker.SecretsDir), Now: a.now,
-		Logger: log, HTTP: &http.Client{Timeout: 30 * time.Second}, BaseURL: baseURL, Owner: owner,
+		Logger: log, HTTP: &http.Client{Timeout: 30 * time.Second}, BaseURL: baseURL, Owner: owner, PostmortemURL: postmortemURL(baseURL),
 		PollInterval: cfg.Tracker.PollInterval, Wake: func() { rt.engine.Wake(tickets.Queue) }})
 	if err != nil {
 		return nil, err

@@ -11,7 +11,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/internal/jirafake"
 	"github.com/warroom/warroom/tracker"
 )
@@ -107,6 +109,41 @@ func TestServeWithJiraTracker(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`incident\s+OPS-1\s+in_progress\s+Blocked`).MatchString(out) {
 		t.Fatalf("tracker tickets: %d %s %s", code, out, errOut)
 	}
+
+	// The postmortem, a living document from the declaration on, is linked
+	// from the incident's ticket.
+	waitFor(t, "the postmortem linked from the ticket", func() bool {
+		i, _ := fake.Issue("OPS-1")
+		for _, u := range i.RemoteLinks {
+			if u == base+"/incidents/INC-1/postmortem" {
+				return true
+			}
+		}
+		return false
+	})
+	// An action item becomes a sub-task of the incident's ticket, assigned
+	// to its owner; the item records its ticket; done in Jira, it is done
+	// in warroom.
+	due := time.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	api("POST", "/api/v1/incidents/INC-1/action-items", `{"title":"Alert on checkout 5xx","owner":"admin","target_date":"`+due+`","category":"improve_monitoring"}`)
+	waitFor(t, "the action item's sub-task", func() bool {
+		i, ok := fake.Issue("OPS-2")
+		return ok && i.Parent == "OPS-1" && i.Assignee == "acc-admin" && i.DueDate == due && i.Summary == "Alert on checkout 5xx"
+	})
+	item := func() warroom.ActionItem {
+		var list struct {
+			Items []warroom.ActionItem `json:"action_items"`
+		}
+		_ = json.Unmarshal([]byte(api("GET", "/api/v1/incidents/INC-1/action-items", "")), &list)
+		if len(list.Items) != 1 {
+			t.Fatalf("action items %+v", list.Items)
+		}
+		return list.Items[0]
+	}
+	waitFor(t, "the item's ticket recorded", func() bool { return item().TicketKey == "OPS-2" })
+	body = `{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-2","fields":{"status":{"name":"Done","statusCategory":{"key":"done"}}}}}`
+	api("POST", "/api/v1/trackers/"+cfgs.Trackers[0].ID+"/webhook", body, "X-Hub-Signature", tracker.Sign("hook-secret", []byte(body)))
+	waitFor(t, "the item done with its ticket", func() bool { return item().Status == warroom.ActionDone })
 	cancel()
 	if code := <-exit; code != 0 {
 		t.Errorf("serve exited %d", code)

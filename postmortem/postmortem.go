@@ -176,3 +176,9 @@ func (s *Service) resolveOwner(ctx context.Context, inc *warroom.Incident, owner
 	*owner = u.ID
 	return nil
 }
+
+// SetItemJobs sets Config.ItemJobs, for a server that builds its tracker
+// integration after this service. Call it before items are changed.
+func (s *Service) SetItemJobs(f func(it *warroom.ActionItem, created bool) ([]engine.Job, error)) {
+	s.cfg.ItemJobs = f
+}

@@ -19,6 +19,9 @@ type ActionItem struct {
 	Title      string    `json:"title"`
 	Body       string    `json:"body,omitempty"`
 	Assignee   string    `json:"assignee,omitempty"` // the owner's email (or tracker login)
+	// OwnerID is a warroom user whose email is the assignee when Assignee
+	// is empty, read when the job runs (not in the caller's transaction).
+	OwnerID string `json:"owner_id,omitempty"`
 	Due        time.Time `json:"due,omitempty"`
 	Labels     []string  `json:"labels,omitempty"`
 	// State is where warroom wants the ticket: done when the item is
@@ -115,7 +118,16 @@ func (s *Service) actionItemJob(ctx context.Context, job engine.Job, now time.Ti
 		}
 		tk.Want = a.State
 	}
-	return s.sync(ctx, job, tk, cfg, now, func(context.Context) (tracker.NewTicket, error) {
+	return s.sync(ctx, job, tk, cfg, now, func(ctx context.Context) (tracker.NewTicket, error) {
+		if a.Assignee == "" && a.OwnerID != "" {
+			u, err := s.cfg.Store.FindUser(ctx, a.OwnerID)
+			if err != nil && warroom.ErrorCode(err) != warroom.ENotFound {
+				return tracker.NewTicket{}, err
+			}
+			if u != nil {
+				a.Assignee = u.Email
+			}
+		}
 		return tracker.NewTicket{Title: a.Title, Body: a.Body, Assignee: a.Assignee, Due: a.Due,
 			Labels: append([]string{"action-item"}, a.Labels...), Marker: tk.Marker()}, nil
 	})

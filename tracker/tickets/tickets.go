@@ -80,6 +80,10 @@ type Config struct {
 	// marker) and its key stored: the keeper of action items records the
 	// item's ticket key and URL.
 	OnMade func(ctx context.Context, t *tracker.Ticket)
+	// PostmortemURL, if set, is the address of an incident's postmortem,
+	// which exists from its declaration (a living document): the
+	// incident's ticket links it from the start.
+	PostmortemURL func(inc *warroom.Incident) string
 	// Dial makes a tracker's client; default Open (tests may count the
 	// calls or point it elsewhere).
 	Dial func(cfg *tracker.Config, secrets tracker.Secrets, hc *http.Client, now func() time.Time) (tracker.Client, error)
@@ -191,9 +195,10 @@ func decode(job engine.Job, v any) error {
 // reads the incident as it is when it runs, so one look per version is
 // enough and older looks do no harm.
 func (s *Service) Reactor(inc *warroom.Incident, events []warroom.Event) []engine.Job {
-	look := false
+	look, declared := false, false
 	var at time.Time
 	for _, e := range events {
+		declared = declared || e.Type == warroom.EventDeclared
 		switch e.Type {
 		case warroom.EventDeclared, warroom.EventStageChanged, warroom.EventReopened, warroom.EventImpactChanged,
 			warroom.EventPrivacyChanged, warroom.EventRoleAssigned, warroom.EventDetailsChanged:
@@ -204,8 +209,18 @@ func (s *Service) Reactor(inc *warroom.Incident, events []warroom.Event) []engin
 	if !look {
 		return nil
 	}
-	return []engine.Job{newJob(KindIncident, fmt.Sprintf("tracker-incident:%s:v%d", inc.ID, inc.Version), inc.ID, at,
-		incidentPayload{IncidentID: inc.ID})}
+	payload := incidentPayload{IncidentID: inc.ID}
+	if declared && s.cfg.PostmortemURL != nil {
+		payload.PostmortemURL = s.cfg.PostmortemURL(inc)
+	}
+	return []engine.Job{newJob(KindIncident, fmt.Sprintf("tracker-incident:%s:v%d", inc.ID, inc.Version), inc.ID, at, payload)}
+}
+
+// SetItemHooks sets OnMade and OnChange, for a server that builds the
+// keeper of action items after this service. Call it before the engine
+// runs the service's jobs.
+func (s *Service) SetItemHooks(onMade func(ctx context.Context, t *tracker.Ticket), onChange func(ctx context.Context, t *tracker.Ticket, previous tracker.State)) {
+	s.cfg.OnMade, s.cfg.OnChange = onMade, onChange
 }
 
 // LinkPostmortem links an incident's postmortem from its ticket (a Jira
