@@ -14,16 +14,16 @@ import (
 // line with: plain values, so that whoever keeps action items (the
 // postmortem) needs nothing of this package but these calls.
 type ActionItem struct {
-	ID         string    `json:"id"`
-	IncidentID string    `json:"incident_id"`
-	Title      string    `json:"title"`
-	Body       string    `json:"body,omitempty"`
-	Assignee   string    `json:"assignee,omitempty"` // the owner's email (or tracker login)
+	ID         string `json:"id"`
+	IncidentID string `json:"incident_id"`
+	Title      string `json:"title"`
+	Body       string `json:"body,omitempty"`
+	Assignee   string `json:"assignee,omitempty"` // the owner's email (or tracker login)
 	// OwnerID is a warroom user whose email is the assignee when Assignee
 	// is empty, read when the job runs (not in the caller's transaction).
-	OwnerID string `json:"owner_id,omitempty"`
-	Due        time.Time `json:"due,omitempty"`
-	Labels     []string  `json:"labels,omitempty"`
+	OwnerID string    `json:"owner_id,omitempty"`
+	Due     time.Time `json:"due,omitempty"`
+	Labels  []string  `json:"labels,omitempty"`
 	// State is where warroom wants the ticket: done when the item is
 	// done in warroom; "" leaves the state to the tracker's people (a
 	// ticket closed there is not reopened by a later sync).
