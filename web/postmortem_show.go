@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/warroom/warroom"
@@ -58,6 +59,9 @@ type postmortemView struct {
 	Statuses   []warroom.ActionStatus
 	Questions  []warroom.Section
 	Lessons    []warroom.Section
+	// FollowUps are the follow-ups drafted at the timeline session that
+	// no action item has taken up yet (by title).
+	FollowUps []warroom.DraftFollowUp
 }
 
 // itemForm is the add-an-action-item form.
@@ -108,7 +112,38 @@ func (h *Handler) postmortemShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// ?follow_up=SEQ fills the add-an-action-item form from a follow-up
+	// drafted at the timeline session: its title and proposed owner.
+	if seq := r.URL.Query().Get("follow_up"); seq != "" {
+		for _, d := range v.FollowUps {
+			if strconv.FormatInt(d.Seq, 10) != seq {
+				continue
+			}
+			v.Item.Title = d.Title
+			if d.ProposedOwner != "" {
+				if u, err := h.store.FindUser(r.Context(), d.ProposedOwner); err == nil {
+					v.Item.Owner = u.Handle
+				}
+			}
+		}
+	}
 	return h.ok(w, "postmortem_show", v)
+}
+
+// openFollowUps are the drafts no action item has taken up: none with the
+// same title, case and surrounding spaces aside.
+func openFollowUps(drafts []warroom.DraftFollowUp, items []*warroom.ActionItem) []warroom.DraftFollowUp {
+	taken := map[string]bool{}
+	for _, it := range items {
+		taken[strings.ToLower(strings.TrimSpace(it.Title))] = true
+	}
+	var out []warroom.DraftFollowUp
+	for _, d := range drafts {
+		if !taken[strings.ToLower(strings.TrimSpace(d.Title))] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // postmortemPage reads everything the editor shows, as the viewer sees
@@ -132,6 +167,9 @@ func (h *Handler) postmortemPage(r *http.Request, ref string) (*postmortemView, 
 		Item: itemForm{Criticality: string(warroom.CriticalityMedium)}}
 	for _, f := range pm.Findings {
 		v.Findings[f.Section] = append(v.Findings[f.Section], f)
+	}
+	if pm.Incident != nil {
+		v.FollowUps = openFollowUps(pm.Incident.DraftFollowUps, pm.Items)
 	}
 	return v, nil
 }
