@@ -14,8 +14,14 @@ func TestWebSessions(t *testing.T) {
 			s, ctx, now := f.s, f.ctx, f.now
 			live := &warroom.WebSession{UserID: f.ada.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour), UserAgent: "firefox", Address: "10.0.0.1"}
 			old := &warroom.WebSession{UserID: f.ada.ID, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}
-			for h, ws := range map[string]*warroom.WebSession{"live": live, "old": old} {
-				if err := s.CreateSession(ctx, ws, h); err != nil {
+			// In this order: creating a session deletes the user's sessions
+			// that expired by then, so "old" created first would be gone
+			// before the prune below counts it.
+			for _, c := range []struct {
+				hash string
+				ws   *warroom.WebSession
+			}{{"live", live}, {"old", old}} {
+				if err := s.CreateSession(ctx, c.ws, c.hash); err != nil {
 					t.Fatal(err)
 				}
 			}
