@@ -1,0 +1,334 @@
+package warroom
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Report groupings.
+const (
+	GroupNone     = ""
+	GroupService  = "service"
+	GroupSeverity = "severity"
+	GroupTeam     = "team"
+	GroupMonth    = "month"
+)
+
+// ReportGroupings lists the valid groupings, for error messages.
+var ReportGroupings = []string{"none", GroupService, GroupSeverity, GroupTeam, GroupMonth}
+
+// ReportWindows are the named time windows a report may cover, counted
+// back from now; "all" covers everything.
+var ReportWindows = map[string]time.Duration{
+	"7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour, "90d": 90 * 24 * time.Hour,
+	"365d": 365 * 24 * time.Hour, "all": 0,
+}
+
+// ReportWindowNames lists the named windows in order, for error messages.
+var ReportWindowNames = []string{"7d", "30d", "90d", "365d", "all"}
+
+// ParseWindow returns the span a named window covers at now: [from, to).
+func ParseWindow(name string, now time.Time) (from, to time.Time, err error) {
+	d, ok := ReportWindows[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return from, to, Invalid("window", "unknown window %q; windows are %s (or give from and to)", name,
+			strings.Join(ReportWindowNames, ", "))
+	}
+	to = now.Add(time.Microsecond) // the window includes now itself
+	if d > 0 {
+		from = now.Add(-d)
+	}
+	return from, to, nil
+}
+
+// ParseGrouping checks a grouping name.
+func ParseGrouping(name string) (string, error) {
+	g := strings.ToLower(strings.TrimSpace(name))
+	if g == "none" {
+		g = GroupNone
+	}
+	if g != GroupNone && !slices.Contains(ReportGroupings, g) {
+		return "", Invalid("group_by", "unknown grouping %q; groupings are %s", name, strings.Join(ReportGroupings, ", "))
+	}
+	return g, nil
+}
+
+// ReportQuery selects and groups the incidents of a report. Incidents are
+// in the window when they were declared in [From, To); a zero From is the
+// beginning of time. ServiceID, TeamID and Severity filter when set.
+type ReportQuery struct {
+	From, To  time.Time
+	GroupBy   string
+	Metrics   []MetricName
+	ServiceID string
+	TeamID    string
+	Severity  Severity
+	// Location is the time zone months are counted in (nil: UTC).
+	Location *time.Location
+	// PerIncident adds each incident's values to the report.
+	PerIncident bool
+}
+
+// Report holds the metrics of a set of incidents, overall and by group.
+type Report struct {
+	From     *time.Time     `json:"from,omitempty"`
+	To       time.Time      `json:"to"`
+	GroupBy  string         `json:"group_by,omitempty"`
+	Metrics  []MetricName   `json:"metrics"`
+	Total    ReportGroup    `json:"total"`
+	Groups   []*ReportGroup `json:"groups,omitempty"`
+	Incident []IncidentRow  `json:"incidents,omitempty"`
+}
+
+// ReportGroup is the metrics of the incidents of one group.
+type ReportGroup struct {
+	Key       string               `json:"key"`
+	Label     string               `json:"label"`
+	Incidents int                  `json:"incidents"`
+	Metrics   map[MetricName]Stats `json:"metrics"`
+	Detection DetectionShare       `json:"detection"`
+	Recurring int                  `json:"recurrences"`
+	RTO       ObjectiveStats       `json:"rto"`
+	RPO       ObjectiveStats       `json:"rpo"`
+	values    map[MetricName][]time.Duration
+	has       map[MetricName]map[int]bool
+	members   []int
+}
+
+// DetectionShare counts how incidents were detected (seed 004: catch
+// incidents through monitoring before customers notice them).
+type DetectionShare struct {
+	Monitoring      int     `json:"monitoring"`
+	CustomerReport  int     `json:"customer_report"`
+	Staff           int     `json:"staff"`
+	MonitoringShare float64 `json:"monitoring_share"` // 0-1; 0 when there are no incidents
+}
+
+// IncidentRow is one incident's values in a report.
+type IncidentRow struct {
+	IncidentID string                  `json:"incident_id"`
+	Ref        string                  `json:"ref"`
+	Severity   Severity                `json:"severity"`
+	ServiceIDs []string                `json:"service_ids,omitempty"`
+	DeclaredAt time.Time               `json:"declared_at"`
+	Detection  Detection               `json:"detection"`
+	Recurrence bool                    `json:"recurrence"`
+	Values     map[MetricName]Duration `json:"values"`
+	RTO        []ObjectiveCheck        `json:"rto,omitempty"`
+	RPO        []ObjectiveCheck        `json:"rpo,omitempty"`
+}
+
+// BuildReport computes a report over lifecycles: every incident the
+// reader may see up to q.To, including those before q.From, which MTBF,
+// MTTF and recurrences need as the previous failure. services gives the
+// objectives and teams.
+func BuildReport(lcs []Lifecycle, services []*Service, q ReportQuery) *Report {
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	byID := make(map[string]*Service, len(services))
+	for _, s := range services {
+		byID[s.ID] = s
+	}
+	chains := ServiceChains(lcs)
+	recurs := Recurrences(lcs, chains)
+	r := &Report{To: q.To, GroupBy: q.GroupBy, Metrics: q.Metrics}
+	if !q.From.IsZero() {
+		from := q.From
+		r.From = &from
+	}
+	in := make([]bool, len(lcs))
+	rowOf := map[int]int{} // lifecycle index → its row in r.Incident
+	groups := map[string]*ReportGroup{}
+	r.Total = ReportGroup{Key: "all", Label: "all incidents"}
+	r.Total.init()
+	for i := range lcs {
+		lc := &lcs[i]
+		if !q.selects(lc, byID) {
+			continue
+		}
+		in[i] = true
+		rto, rpo := CheckObjectives(lc, byID)
+		keys := groupKeys(lc, q.GroupBy, byID, loc)
+		targets := []*ReportGroup{&r.Total}
+		for _, k := range keys {
+			g := groups[k.Key]
+			if g == nil {
+				g = &ReportGroup{Key: k.Key, Label: k.Label}
+				g.init()
+				groups[k.Key] = g
+			}
+			targets = append(targets, g)
+		}
+		row := IncidentRow{IncidentID: lc.IncidentID, Ref: FormatRef(lc.Number), Severity: lc.Severity,
+			ServiceIDs: lc.ServiceIDs, DeclaredAt: lc.DeclaredAt, Detection: lc.Detection, Recurrence: recurs[i],
+			Values: map[MetricName]Duration{}, RTO: rto, RPO: rpo}
+		for _, m := range q.Metrics {
+			if v, ok := lc.Measure(m); ok {
+				row.Values[m] = Duration(v)
+			}
+		}
+		for _, g := range targets {
+			g.addIncident(i, lc, row, recurs[i])
+		}
+		if q.PerIncident {
+			rowOf[i] = len(r.Incident)
+			r.Incident = append(r.Incident, row)
+		}
+	}
+	// Between-incident samples belong to the later incident's groups; a
+	// service grouping takes only the service's own chain.
+	wanted := slices.Contains(q.Metrics, MetricMTBF) || slices.Contains(q.Metrics, MetricMTTF)
+	if wanted {
+		for _, s := range ServiceSamples(lcs, chains) {
+			if !in[s.Next] || !slices.Contains(q.Metrics, s.Metric) || (q.ServiceID != "" && s.ServiceID != q.ServiceID) {
+				continue
+			}
+			r.Total.addSample(s)
+			for _, k := range groupKeys(&lcs[s.Next], q.GroupBy, byID, loc) {
+				if q.GroupBy == GroupService && k.Key != s.ServiceID {
+					continue
+				}
+				if q.GroupBy == GroupTeam && (byID[s.ServiceID] == nil || k.Key != teamKey(byID[s.ServiceID])) {
+					continue
+				}
+				groups[k.Key].addSample(s)
+			}
+			if q.PerIncident {
+				r.Incident[rowOf[s.Next]].keepSmaller(s)
+			}
+		}
+	}
+	r.Total.finish(q.Metrics)
+	for _, g := range groups {
+		g.finish(q.Metrics)
+		r.Groups = append(r.Groups, g)
+	}
+	sort.Slice(r.Groups, func(i, j int) bool { return r.Groups[i].Key < r.Groups[j].Key })
+	return r
+}
+
+// keepSmaller keeps the smaller sample when an incident has several (one
+// per service it shares with an earlier incident): its row shows one.
+func (row *IncidentRow) keepSmaller(s Sample) {
+	if v, ok := row.Values[s.Metric]; !ok || time.Duration(v) > s.Value {
+		row.Values[s.Metric] = Duration(s.Value)
+	}
+}
+
+func (q *ReportQuery) selects(lc *Lifecycle, services map[string]*Service) bool {
+	if lc.DeclaredAt.Before(q.From) || !lc.DeclaredAt.Before(q.To) {
+		return false
+	}
+	if q.Severity != "" && lc.Severity != q.Severity {
+		return false
+	}
+	if q.ServiceID != "" && !slices.Contains(lc.ServiceIDs, q.ServiceID) {
+		return false
+	}
+	if q.TeamID != "" && !slices.ContainsFunc(lc.ServiceIDs, func(id string) bool {
+		return services[id] != nil && services[id].TeamID == q.TeamID
+	}) {
+		return false
+	}
+	return true
+}
+
+type groupKey struct{ Key, Label string }
+
+// groupKeys returns the groups an incident counts in: one per service (or
+// its services' teams) it affects, "none" when it names none.
+func groupKeys(lc *Lifecycle, by string, services map[string]*Service, loc *time.Location) []groupKey {
+	switch by {
+	case GroupSeverity:
+		return []groupKey{{string(lc.Severity), string(lc.Severity)}}
+	case GroupMonth:
+		m := lc.DeclaredAt.In(loc).Format("2006-01")
+		return []groupKey{{m, m}}
+	case GroupService:
+		var out []groupKey
+		for _, id := range lc.ServiceIDs {
+			if s := services[id]; s != nil {
+				out = append(out, groupKey{s.ID, s.Slug})
+			}
+		}
+		if len(out) == 0 {
+			out = append(out, groupKey{"none", "no service"})
+		}
+		return out
+	case GroupTeam:
+		var out []groupKey
+		for _, id := range lc.ServiceIDs {
+			if s := services[id]; s != nil && !slices.ContainsFunc(out, func(k groupKey) bool { return k.Key == teamKey(s) }) {
+				out = append(out, groupKey{teamKey(s), teamKey(s)})
+			}
+		}
+		if len(out) == 0 {
+			out = append(out, groupKey{"none", "no team"})
+		}
+		return out
+	}
+	return nil
+}
+
+func teamKey(s *Service) string {
+	if s.TeamID == "" {
+		return "none"
+	}
+	return s.TeamID
+}
+
+func (g *ReportGroup) init() {
+	g.Metrics = map[MetricName]Stats{}
+	g.values = map[MetricName][]time.Duration{}
+	g.has = map[MetricName]map[int]bool{}
+}
+
+func (g *ReportGroup) addIncident(i int, lc *Lifecycle, row IncidentRow, recurrence bool) {
+	g.Incidents++
+	g.members = append(g.members, i)
+	switch lc.Detection {
+	case DetectedByMonitoring:
+		g.Detection.Monitoring++
+	case DetectedByCustomerReport:
+		g.Detection.CustomerReport++
+	default:
+		g.Detection.Staff++
+	}
+	if recurrence {
+		g.Recurring++
+	}
+	g.RTO.add(row.RTO)
+	g.RPO.add(row.RPO)
+	for m, v := range row.Values {
+		g.values[m] = append(g.values[m], time.Duration(v))
+	}
+}
+
+func (g *ReportGroup) addSample(s Sample) {
+	g.values[s.Metric] = append(g.values[s.Metric], s.Value)
+	if g.has[s.Metric] == nil {
+		g.has[s.Metric] = map[int]bool{}
+	}
+	g.has[s.Metric][s.Next] = true
+}
+
+// finish turns the collected values into Stats. Missing is the group's
+// incidents without a value: for MTBF and MTTF, those with no sample from
+// an earlier incident of their service.
+func (g *ReportGroup) finish(metrics []MetricName) {
+	for _, m := range metrics {
+		vals := g.values[m]
+		missing := g.Incidents - len(vals)
+		if m == MetricMTBF || m == MetricMTTF {
+			missing = g.Incidents - len(g.has[m])
+		}
+		g.Metrics[m] = Summarise(vals, max(missing, 0))
+	}
+	if g.Incidents > 0 {
+		g.Detection.MonitoringShare = float64(g.Detection.Monitoring) / float64(g.Incidents)
+	}
+}
