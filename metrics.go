@@ -92,7 +92,7 @@ func init() {
 
 // Lifecycle is an incident reduced to the times its metrics run between:
 // a fold of its events with every correction applied. A time nobody
-// recorded is nil, so that the metrics that need it count it as missing
+// recorded is zero, so that the metrics that need it count it as missing
 // instead of as zero.
 type Lifecycle struct {
 	IncidentID       string    `json:"incident_id"`
@@ -110,25 +110,25 @@ type Lifecycle struct {
 	DetectedAt time.Time `json:"detected_at"`
 	// ImpactStartedAt is the failure: given at declaration or by a
 	// correction, or the alert's start for an incident monitoring
-	// detected. Nil when nobody said when it began: the declaration's
+	// detected. Zero when nobody said when it began: the declaration's
 	// default (the detection time) would make MTTD zero.
-	ImpactStartedAt *time.Time `json:"impact_started_at,omitempty"`
-	AcknowledgedAt  *time.Time `json:"acknowledged_at,omitempty"`
-	IdentifiedAt    *time.Time `json:"identified_at,omitempty"`
-	FixedAt         *time.Time `json:"fixed_at,omitempty"`
+	ImpactStartedAt time.Time `json:"impact_started_at,omitzero"`
+	AcknowledgedAt  time.Time `json:"acknowledged_at,omitzero"`
+	IdentifiedAt    time.Time `json:"identified_at,omitzero"`
+	FixedAt         time.Time `json:"fixed_at,omitzero"`
 	// RecoveredAt, BaselineAt and ResolvedAt are the latest times reached
-	// that still stand: nil again once impact returns or it is reopened.
-	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
-	BaselineAt  *time.Time `json:"baseline_at,omitempty"`
-	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
-	ClosedAt    *time.Time `json:"closed_at,omitempty"`
-	MajorAt     *time.Time `json:"major_at,omitempty"` // when it became major (internal updates are due from then)
+	// that still stand: zero again once impact returns or it is reopened.
+	RecoveredAt time.Time `json:"recovered_at,omitzero"`
+	BaselineAt  time.Time `json:"baseline_at,omitzero"`
+	ResolvedAt  time.Time `json:"resolved_at,omitzero"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	MajorAt     time.Time `json:"major_at,omitzero"` // when it became major (internal updates are due from then)
 	// RecoveredBefore is how long the service was recovered before impact
 	// returned (summed over relapses): it is not downtime.
 	RecoveredBefore time.Duration `json:"recovered_before,omitempty"`
 	Relapses        int           `json:"relapses,omitempty"` // impact returned after a recovery (reopens included)
 	Reopened        int           `json:"reopened,omitempty"`
-	RecoveryPoint   *time.Time    `json:"recovery_point,omitempty"` // data restored to (EventDataLossRecorded)
+	RecoveryPoint   time.Time     `json:"recovery_point,omitzero"` // data restored to (EventDataLossRecorded)
 	Version         int64         `json:"version"`
 }
 
@@ -143,7 +143,7 @@ var LifecycleEvents = []EventType{EventDeclared, EventStageChanged, EventReopene
 // or only its LifecycleEvents.
 func FoldLifecycle(events []Event) Lifecycle {
 	var lc Lifecycle
-	var recoveredSince *time.Time // start of the recovered span in force
+	var recoveredSince time.Time // start of the recovered span in force
 	for i := range events {
 		e := &events[i]
 		lc.Version = max(lc.Version, e.Seq)
@@ -157,22 +157,21 @@ func FoldLifecycle(events []Event) Lifecycle {
 		case EventImpactChanged:
 			lc.impact(*e.Impact)
 		case EventImpactStartCorrected:
-			at := e.Time.UTC()
-			lc.ImpactStartedAt = &at
+			lc.ImpactStartedAt = e.Time.UTC()
 		case EventAcknowledged:
-			if lc.AcknowledgedAt == nil {
-				lc.AcknowledgedAt = timePtr(e.At)
+			if lc.AcknowledgedAt.IsZero() {
+				lc.AcknowledgedAt = e.At.UTC()
 			}
 		case EventBecameMajor:
 			lc.Major = true
-			if lc.MajorAt == nil {
-				lc.MajorAt = timePtr(e.At)
+			if lc.MajorAt.IsZero() {
+				lc.MajorAt = e.At.UTC()
 			}
 		case EventPrivacyChanged:
 			lc.Private = *e.Private
 		case EventDataLossRecorded:
 			if e.Time != nil {
-				lc.RecoveryPoint = timePtr(*e.Time)
+				lc.RecoveryPoint = e.Time.UTC()
 			}
 		}
 	}
@@ -184,7 +183,7 @@ func (lc *Lifecycle) declare(e *Event) {
 	lc.IncidentID, lc.Number, lc.Severity, lc.Stage = e.IncidentID, d.Number, d.Severity, StageDeclared
 	lc.Detection, lc.Private, lc.Major = d.Detection, d.Private, d.Major
 	if d.Major {
-		lc.MajorAt = timePtr(e.At)
+		lc.MajorAt = e.At.UTC()
 	}
 	lc.DeclaredAt, lc.DetectedAt = e.At.UTC(), e.At.UTC()
 	if d.DetectedAt != nil {
@@ -192,11 +191,11 @@ func (lc *Lifecycle) declare(e *Event) {
 	}
 	switch {
 	case d.ImpactStartedAt != nil:
-		lc.ImpactStartedAt = timePtr(*d.ImpactStartedAt)
+		lc.ImpactStartedAt = d.ImpactStartedAt.UTC()
 	case d.Detection == DetectedByMonitoring:
 		// An alert that did not say when it started failed when it
 		// reached warroom: that is when monitoring saw it.
-		lc.ImpactStartedAt = timePtr(lc.DetectedAt)
+		lc.ImpactStartedAt = lc.DetectedAt
 	}
 	lc.impact(d.Impact)
 }
@@ -211,52 +210,43 @@ func (lc *Lifecycle) impact(im Impact) {
 // stage back to an active one is a relapse: the span it was recovered
 // is set aside, and the recovery, baseline and resolution it had stop
 // standing.
-func (lc *Lifecycle) moveTo(e *Event, recoveredSince *time.Time) *time.Time {
+func (lc *Lifecycle) moveTo(e *Event, recoveredSince time.Time) time.Time {
 	from, to, at := lc.Stage, e.Stage, e.At.UTC()
 	lc.Stage = to
 	if e.Type == EventReopened {
 		lc.Reopened++
 	}
-	if to == StageIdentified && lc.IdentifiedAt == nil {
-		lc.IdentifiedAt = timePtr(at)
+	if to == StageIdentified && lc.IdentifiedAt.IsZero() {
+		lc.IdentifiedAt = at
 	}
-	if (to == StageMitigated || to.Recovered()) && lc.FixedAt == nil {
-		lc.FixedAt = timePtr(at)
+	if (to == StageMitigated || to.Recovered()) && lc.FixedAt.IsZero() {
+		lc.FixedAt = at
 	}
 	switch {
 	case to.Recovered() && !from.Recovered():
-		recoveredSince = timePtr(at)
-		lc.RecoveredAt = timePtr(at)
+		recoveredSince, lc.RecoveredAt = at, at
 	case !to.Recovered() && from.Recovered():
-		if recoveredSince != nil {
-			lc.RecoveredBefore += at.Sub(*recoveredSince)
+		if !recoveredSince.IsZero() {
+			lc.RecoveredBefore += at.Sub(recoveredSince)
 		}
-		recoveredSince = nil
+		recoveredSince = time.Time{}
 		lc.Relapses++
-		lc.RecoveredAt, lc.BaselineAt, lc.ResolvedAt, lc.ClosedAt = nil, nil, nil, nil
+		lc.RecoveredAt, lc.BaselineAt, lc.ResolvedAt, lc.ClosedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	}
 	switch to {
 	case StageBaseline:
-		lc.BaselineAt = timePtr(at)
+		lc.BaselineAt = at
 	case StageResolved:
-		lc.ResolvedAt = timePtr(at)
+		lc.ResolvedAt = at
 	case StageClosed:
-		lc.ClosedAt = timePtr(at)
+		lc.ClosedAt = at
 	}
 	return recoveredSince
 }
 
-func timePtr(t time.Time) *time.Time {
-	t = t.UTC()
-	return &t
-}
-
 // FailedAt returns the failure time and whether it is known.
 func (lc *Lifecycle) FailedAt() (time.Time, bool) {
-	if lc.ImpactStartedAt == nil {
-		return time.Time{}, false
-	}
-	return *lc.ImpactStartedAt, true
+	return lc.ImpactStartedAt, !lc.ImpactStartedAt.IsZero()
 }
 
 // alertedAt is when warroom could first page someone: the alert's arrival
@@ -277,7 +267,7 @@ func (lc *Lifecycle) Measure(m MetricName) (time.Duration, bool) {
 	failed, known := lc.FailedAt()
 	switch m {
 	case MetricMTTD:
-		return span(known, failed, &lc.DetectedAt)
+		return span(known, failed, lc.DetectedAt)
 	case MetricMTTA:
 		return span(true, lc.alertedAt(), lc.AcknowledgedAt)
 	case MetricMTTI:
@@ -297,19 +287,19 @@ func (lc *Lifecycle) Measure(m MetricName) (time.Duration, bool) {
 		}
 		return max(d-lc.RecoveredBefore, 0), true
 	case MetricDataLoss:
-		if !known || lc.RecoveryPoint == nil {
+		if !known || lc.RecoveryPoint.IsZero() {
 			return 0, false
 		}
 		// Data written after the failure began was not lost by it.
-		return max(failed.Sub(*lc.RecoveryPoint), 0), true
+		return max(failed.Sub(lc.RecoveryPoint), 0), true
 	}
 	return 0, false
 }
 
 // span is end − start, missing when the start is unknown, the end was
 // never reached, or the end comes before the start.
-func span(startKnown bool, start time.Time, end *time.Time) (time.Duration, bool) {
-	if !startKnown || end == nil || end.Before(start) {
+func span(startKnown bool, start, end time.Time) (time.Duration, bool) {
+	if !startKnown || end.IsZero() || end.Before(start) {
 		return 0, false
 	}
 	return end.Sub(start), true

@@ -39,8 +39,8 @@ func CadenceCompliance(lcs []Lifecycle, sent UpdateTimes, cp CadencePolicy, now 
 				continue
 			}
 			since := time.Time{}
-			if _, bySeverity := cp.BySeverity[lc.Severity]; a == AudienceInternal && !bySeverity && lc.MajorAt != nil {
-				since = *lc.MajorAt
+			if _, bySeverity := cp.BySeverity[lc.Severity]; a == AudienceInternal && !bySeverity && !lc.MajorAt.IsZero() {
+				since = lc.MajorAt
 			}
 			st := CadenceOf(inc, cp, a, sent[lc.IncidentID][a], since, now)
 			month := lc.DeclaredAt.In(loc).Format("2006-01")
@@ -77,8 +77,11 @@ func CadenceCompliance(lcs []Lifecycle, sent UpdateTimes, cp CadencePolicy, now 
 func (lc *Lifecycle) cadenceIncident(now time.Time) *Incident {
 	inc := &Incident{ID: lc.IncidentID, Severity: lc.Severity, Stage: lc.Stage, Major: lc.Major,
 		Impact: Impact{CustomerImpact: lc.CustomerAffected}, DeclaredAt: lc.DeclaredAt, UpdatedAt: now,
-		RecoveredAt: lc.RecoveredAt, Roles: map[Role][]string{}}
-	if lc.RecoveredAt == nil && !lc.Stage.Open() {
+		Roles: map[Role][]string{}}
+	if !lc.RecoveredAt.IsZero() {
+		at := lc.RecoveredAt
+		inc.RecoveredAt = &at
+	} else if !lc.Stage.Open() {
 		inc.UpdatedAt = lc.DeclaredAt
 	}
 	return inc

@@ -92,9 +92,8 @@ type ReportGroup struct {
 	Recurring int                  `json:"recurrences"`
 	RTO       ObjectiveStats       `json:"rto"`
 	RPO       ObjectiveStats       `json:"rpo"`
-	values    map[MetricName][]time.Duration
-	has       map[MetricName]map[int]bool
-	members   []int
+	values    [][]time.Duration    // per metric of the query
+	sampled   [][]int              // per metric: the incidents with an MTBF or MTTF sample (repeats possible)
 }
 
 // DetectionShare counts how incidents were detected (seed 004: catch
@@ -133,6 +132,7 @@ func BuildReport(lcs []Lifecycle, services []*Service, q ReportQuery) *Report {
 	for _, s := range services {
 		byID[s.ID] = s
 	}
+	hasObjectives := slices.ContainsFunc(services, func(s *Service) bool { return s.RTO > 0 || s.RPO > 0 })
 	chains := ServiceChains(lcs)
 	recurs := Recurrences(lcs, chains)
 	r := &Report{To: q.To, GroupBy: q.GroupBy, Metrics: q.Metrics}
@@ -144,58 +144,78 @@ func BuildReport(lcs []Lifecycle, services []*Service, q ReportQuery) *Report {
 	rowOf := map[int]int{} // lifecycle index → its row in r.Incident
 	groups := map[string]*ReportGroup{}
 	r.Total = ReportGroup{Key: "all", Label: "all incidents"}
-	r.Total.init()
+	r.Total.init(len(q.Metrics))
+	for m := range r.Total.values {
+		r.Total.values[m] = make([]time.Duration, 0, len(lcs))
+	}
+	var keyBuf []groupKey
+	var targetBuf [8]*ReportGroup
 	for i := range lcs {
 		lc := &lcs[i]
 		if !q.selects(lc, byID) {
 			continue
 		}
 		in[i] = true
-		rto, rpo := CheckObjectives(lc, byID)
-		keys := groupKeys(lc, q.GroupBy, byID, loc)
-		targets := []*ReportGroup{&r.Total}
-		for _, k := range keys {
+		keyBuf = groupKeys(keyBuf[:0], lc, q.GroupBy, byID, loc)
+		targets := append(targetBuf[:0], &r.Total)
+		for _, k := range keyBuf {
 			g := groups[k.Key]
 			if g == nil {
 				g = &ReportGroup{Key: k.Key, Label: k.Label}
-				g.init()
+				g.init(len(q.Metrics))
 				groups[k.Key] = g
 			}
 			targets = append(targets, g)
 		}
-		row := IncidentRow{IncidentID: lc.IncidentID, Ref: FormatRef(lc.Number), Severity: lc.Severity,
-			ServiceIDs: lc.ServiceIDs, DeclaredAt: lc.DeclaredAt, Detection: lc.Detection, Recurrence: recurs[i],
-			Values: map[MetricName]Duration{}, RTO: rto, RPO: rpo}
-		for _, m := range q.Metrics {
-			if v, ok := lc.Measure(m); ok {
-				row.Values[m] = Duration(v)
-			}
+		var rto, rpo []ObjectiveCheck
+		if q.PerIncident || hasObjectives {
+			rto, rpo = CheckObjectives(lc, byID)
 		}
 		for _, g := range targets {
-			g.addIncident(i, lc, row, recurs[i])
+			g.addIncident(lc, recurs[i], rto, rpo)
+		}
+		for m, metric := range q.Metrics {
+			if v, ok := lc.Measure(metric); ok {
+				for _, g := range targets {
+					g.values[m] = append(g.values[m], v)
+				}
+			}
 		}
 		if q.PerIncident {
+			row := IncidentRow{IncidentID: lc.IncidentID, Ref: FormatRef(lc.Number), Severity: lc.Severity,
+				ServiceIDs: lc.ServiceIDs, DeclaredAt: lc.DeclaredAt, Detection: lc.Detection, Recurrence: recurs[i],
+				Values: map[MetricName]Duration{}, RTO: rto, RPO: rpo}
+			for _, metric := range q.Metrics {
+				if v, ok := lc.Measure(metric); ok {
+					row.Values[metric] = Duration(v)
+				}
+			}
 			rowOf[i] = len(r.Incident)
 			r.Incident = append(r.Incident, row)
 		}
 	}
 	// Between-incident samples belong to the later incident's groups; a
 	// service grouping takes only the service's own chain.
-	wanted := slices.Contains(q.Metrics, MetricMTBF) || slices.Contains(q.Metrics, MetricMTTF)
-	if wanted {
+	mtbf, mttf := slices.Index(q.Metrics, MetricMTBF), slices.Index(q.Metrics, MetricMTTF)
+	if mtbf >= 0 || mttf >= 0 {
 		for _, s := range ServiceSamples(lcs, chains) {
-			if !in[s.Next] || !slices.Contains(q.Metrics, s.Metric) || (q.ServiceID != "" && s.ServiceID != q.ServiceID) {
+			m := mtbf
+			if s.Metric == MetricMTTF {
+				m = mttf
+			}
+			if m < 0 || !in[s.Next] || (q.ServiceID != "" && s.ServiceID != q.ServiceID) {
 				continue
 			}
-			r.Total.addSample(s)
-			for _, k := range groupKeys(&lcs[s.Next], q.GroupBy, byID, loc) {
+			r.Total.addSample(m, s)
+			keyBuf = groupKeys(keyBuf[:0], &lcs[s.Next], q.GroupBy, byID, loc)
+			for _, k := range keyBuf {
 				if q.GroupBy == GroupService && k.Key != s.ServiceID {
 					continue
 				}
 				if q.GroupBy == GroupTeam && (byID[s.ServiceID] == nil || k.Key != teamKey(byID[s.ServiceID])) {
 					continue
 				}
-				groups[k.Key].addSample(s)
+				groups[k.Key].addSample(m, s)
 			}
 			if q.PerIncident {
 				r.Incident[rowOf[s.Next]].keepSmaller(s)
@@ -241,15 +261,14 @@ type groupKey struct{ Key, Label string }
 
 // groupKeys returns the groups an incident counts in: one per service (or
 // its services' teams) it affects, "none" when it names none.
-func groupKeys(lc *Lifecycle, by string, services map[string]*Service, loc *time.Location) []groupKey {
+func groupKeys(out []groupKey, lc *Lifecycle, by string, services map[string]*Service, loc *time.Location) []groupKey {
 	switch by {
 	case GroupSeverity:
-		return []groupKey{{string(lc.Severity), string(lc.Severity)}}
+		return append(out, groupKey{string(lc.Severity), string(lc.Severity)})
 	case GroupMonth:
 		m := lc.DeclaredAt.In(loc).Format("2006-01")
-		return []groupKey{{m, m}}
+		return append(out, groupKey{m, m})
 	case GroupService:
-		var out []groupKey
 		for _, id := range lc.ServiceIDs {
 			if s := services[id]; s != nil {
 				out = append(out, groupKey{s.ID, s.Slug})
@@ -260,7 +279,6 @@ func groupKeys(lc *Lifecycle, by string, services map[string]*Service, loc *time
 		}
 		return out
 	case GroupTeam:
-		var out []groupKey
 		for _, id := range lc.ServiceIDs {
 			if s := services[id]; s != nil && !slices.ContainsFunc(out, func(k groupKey) bool { return k.Key == teamKey(s) }) {
 				out = append(out, groupKey{teamKey(s), teamKey(s)})
@@ -271,7 +289,7 @@ func groupKeys(lc *Lifecycle, by string, services map[string]*Service, loc *time
 		}
 		return out
 	}
-	return nil
+	return out
 }
 
 func teamKey(s *Service) string {
@@ -281,15 +299,14 @@ func teamKey(s *Service) string {
 	return s.TeamID
 }
 
-func (g *ReportGroup) init() {
+func (g *ReportGroup) init(metrics int) {
 	g.Metrics = map[MetricName]Stats{}
-	g.values = map[MetricName][]time.Duration{}
-	g.has = map[MetricName]map[int]bool{}
+	g.values = make([][]time.Duration, metrics)
+	g.sampled = make([][]int, metrics)
 }
 
-func (g *ReportGroup) addIncident(i int, lc *Lifecycle, row IncidentRow, recurrence bool) {
+func (g *ReportGroup) addIncident(lc *Lifecycle, recurrence bool, rto, rpo []ObjectiveCheck) {
 	g.Incidents++
-	g.members = append(g.members, i)
 	switch lc.Detection {
 	case DetectedByMonitoring:
 		g.Detection.Monitoring++
@@ -301,32 +318,29 @@ func (g *ReportGroup) addIncident(i int, lc *Lifecycle, row IncidentRow, recurre
 	if recurrence {
 		g.Recurring++
 	}
-	g.RTO.add(row.RTO)
-	g.RPO.add(row.RPO)
-	for m, v := range row.Values {
-		g.values[m] = append(g.values[m], time.Duration(v))
-	}
+	g.RTO.add(rto)
+	g.RPO.add(rpo)
 }
 
-func (g *ReportGroup) addSample(s Sample) {
-	g.values[s.Metric] = append(g.values[s.Metric], s.Value)
-	if g.has[s.Metric] == nil {
-		g.has[s.Metric] = map[int]bool{}
-	}
-	g.has[s.Metric][s.Next] = true
+// addSample adds a between-incidents sample of metric m (its index in
+// the query's metrics), remembering which incidents have one.
+func (g *ReportGroup) addSample(m int, s Sample) {
+	g.values[m] = append(g.values[m], s.Value)
+	g.sampled[m] = append(g.sampled[m], s.Next)
 }
 
 // finish turns the collected values into Stats. Missing is the group's
 // incidents without a value: for MTBF and MTTF, those with no sample from
 // an earlier incident of their service.
 func (g *ReportGroup) finish(metrics []MetricName) {
-	for _, m := range metrics {
+	for m, metric := range metrics {
 		vals := g.values[m]
 		missing := g.Incidents - len(vals)
-		if m == MetricMTBF || m == MetricMTTF {
-			missing = g.Incidents - len(g.has[m])
+		if metric == MetricMTBF || metric == MetricMTTF {
+			slices.Sort(g.sampled[m])
+			missing = g.Incidents - len(slices.Compact(g.sampled[m]))
 		}
-		g.Metrics[m] = Summarise(vals, max(missing, 0))
+		g.Metrics[metric] = Summarise(vals, max(missing, 0))
 	}
 	if g.Incidents > 0 {
 		g.Detection.MonitoringShare = float64(g.Detection.Monitoring) / float64(g.Incidents)

@@ -48,7 +48,11 @@ func ServiceChains(lcs []Lifecycle) map[string][]int {
 // needs the earlier incident's standing recovery and a later failure
 // after it (overlapping incidents have no time to fail between them).
 func ServiceSamples(lcs []Lifecycle, chains map[string][]int) []Sample {
-	var out []Sample
+	n := 0
+	for _, c := range chains {
+		n += len(c)
+	}
+	out := make([]Sample, 0, 2*n)
 	for svc, chain := range chains {
 		for k := 1; k < len(chain); k++ {
 			prev, next := &lcs[chain[k-1]], &lcs[chain[k]]
@@ -59,8 +63,8 @@ func ServiceSamples(lcs []Lifecycle, chains map[string][]int) []Sample {
 			if prevFailed, ok := prev.FailedAt(); ok {
 				out = append(out, Sample{svc, chain[k], MetricMTBF, nextFailed.Sub(prevFailed)})
 			}
-			if prev.RecoveredAt != nil && !nextFailed.Before(*prev.RecoveredAt) {
-				out = append(out, Sample{svc, chain[k], MetricMTTF, nextFailed.Sub(*prev.RecoveredAt)})
+			if !prev.RecoveredAt.IsZero() && !nextFailed.Before(prev.RecoveredAt) {
+				out = append(out, Sample{svc, chain[k], MetricMTTF, nextFailed.Sub(prev.RecoveredAt)})
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package warroom_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,24 @@ func TestUnknownMetricsAndWindowsAreRefusedWithTheValidOnes(t *testing.T) {
 	_, err = warroom.ParseGrouping("region")
 	if warroom.ErrorCode(err) != warroom.EInvalid || !strings.Contains(err.Error(), "severity") {
 		t.Errorf("unknown grouping: %v", err)
+	}
+}
+
+// Summarise selects its percentiles without sorting: the same figures as
+// Percentile over the sorted values, for every size and order.
+func TestSummariseMatchesPercentileOfSorted(t *testing.T) {
+	seed := uint64(7)
+	for n := 1; n < 300; n += 7 {
+		vals := make([]time.Duration, n)
+		for i := range vals {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			vals[i] = time.Duration(seed>>40) % 1000 // with repeats
+		}
+		sorted := slices.Clone(vals)
+		slices.Sort(sorted)
+		st := warroom.Summarise(vals, 0)
+		if time.Duration(*st.Median) != warroom.Percentile(sorted, 50) || time.Duration(*st.P90) != warroom.Percentile(sorted, 90) {
+			t.Fatalf("n=%d: median %v p90 %v, want %v %v", n, *st.Median, *st.P90, warroom.Percentile(sorted, 50), warroom.Percentile(sorted, 90))
+		}
 	}
 }

@@ -65,10 +65,10 @@ func (t *tx) upsertLifecycle(ctx context.Context, lc *warroom.Lifecycle) error {
 	d := t.d
 	args := []any{lc.IncidentID, lc.Number, string(lc.Severity), string(lc.Stage), string(lc.Detection),
 		lc.Private, lc.Major, lc.CustomerAffected, strings.Join(lc.ServiceIDs, " "), lc.Cluster,
-		d.timeArg(lc.DeclaredAt), d.timeArg(lc.DetectedAt), d.nullTimeArg(lc.ImpactStartedAt),
-		d.nullTimeArg(lc.AcknowledgedAt), d.nullTimeArg(lc.IdentifiedAt), d.nullTimeArg(lc.FixedAt),
-		d.nullTimeArg(lc.RecoveredAt), d.nullTimeArg(lc.BaselineAt), d.nullTimeArg(lc.ResolvedAt),
-		d.nullTimeArg(lc.ClosedAt), d.nullTimeArg(lc.MajorAt), d.nullTimeArg(lc.RecoveryPoint),
+		d.timeArg(lc.DeclaredAt), d.timeArg(lc.DetectedAt), d.zeroNullArg(lc.ImpactStartedAt),
+		d.zeroNullArg(lc.AcknowledgedAt), d.zeroNullArg(lc.IdentifiedAt), d.zeroNullArg(lc.FixedAt),
+		d.zeroNullArg(lc.RecoveredAt), d.zeroNullArg(lc.BaselineAt), d.zeroNullArg(lc.ResolvedAt),
+		d.zeroNullArg(lc.ClosedAt), d.zeroNullArg(lc.MajorAt), d.zeroNullArg(lc.RecoveryPoint),
 		lc.RecoveredBefore.Microseconds(), lc.Relapses, lc.Reopened, lc.Version}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
 	cols := strings.Fields(strings.ReplaceAll(lifecycleColumns, ",", " "))
@@ -157,10 +157,10 @@ func (s *Store) ListLifecycles(ctx context.Context, to time.Time, viewer *warroo
 		lc := &out[len(out)-1]
 		err := rows.Scan(&lc.IncidentID, &lc.Number, (*string)(&lc.Severity), (*string)(&lc.Stage),
 			(*string)(&lc.Detection), &lc.Private, &lc.Major, &lc.CustomerAffected, &services, &lc.Cluster,
-			timeCol{&lc.DeclaredAt}, timeCol{&lc.DetectedAt}, nullTimeCol{&lc.ImpactStartedAt},
-			nullTimeCol{&lc.AcknowledgedAt}, nullTimeCol{&lc.IdentifiedAt}, nullTimeCol{&lc.FixedAt},
-			nullTimeCol{&lc.RecoveredAt}, nullTimeCol{&lc.BaselineAt}, nullTimeCol{&lc.ResolvedAt},
-			nullTimeCol{&lc.ClosedAt}, nullTimeCol{&lc.MajorAt}, nullTimeCol{&lc.RecoveryPoint},
+			timeCol{&lc.DeclaredAt}, timeCol{&lc.DetectedAt}, zeroTimeCol{&lc.ImpactStartedAt},
+			zeroTimeCol{&lc.AcknowledgedAt}, zeroTimeCol{&lc.IdentifiedAt}, zeroTimeCol{&lc.FixedAt},
+			zeroTimeCol{&lc.RecoveredAt}, zeroTimeCol{&lc.BaselineAt}, zeroTimeCol{&lc.ResolvedAt},
+			zeroTimeCol{&lc.ClosedAt}, zeroTimeCol{&lc.MajorAt}, zeroTimeCol{&lc.RecoveryPoint},
 			&recoveredBefore, &lc.Relapses, &lc.Reopened, &lc.Version)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: list lifecycles: %w", err)
@@ -223,4 +223,24 @@ func collectPages(rows *sql.Rows) ([]warroom.PageRecord, error) {
 		return nil, fmt.Errorf("sqlstore: list pages: %w", err)
 	}
 	return out, nil
+}
+
+// zeroNullArg is timeArg for a time whose zero value means none: NULL.
+func (d *dialect) zeroNullArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.timeArg(t)
+}
+
+// zeroTimeCol scans an optional time column; NULL leaves the zero time.
+type zeroTimeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c zeroTimeCol) Scan(v any) error {
+	if v == nil {
+		*c.t = time.Time{}
+		return nil
+	}
+	return timeCol(c).Scan(v)
 }

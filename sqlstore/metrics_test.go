@@ -51,7 +51,7 @@ func TestMetricsStore(t *testing.T) {
 			if !reflect.DeepEqual(normLifecycle(got[inc.ID]), normLifecycle(want)) {
 				t.Errorf("stored lifecycle\n%+v\nwant the fold of the timeline\n%+v", got[inc.ID], want)
 			}
-			if got[inc.ID].Reopened != 1 || got[inc.ID].RecoveryPoint == nil || got[inc.ID].RecoveredBefore <= 0 {
+			if got[inc.ID].Reopened != 1 || got[inc.ID].RecoveryPoint.IsZero() || got[inc.ID].RecoveredBefore <= 0 {
 				t.Errorf("reopen, data loss or recovered span not kept: %+v", got[inc.ID])
 			}
 			if seen := f.lifecycles(f.ada.Actor(), f.now.Add(time.Second)); len(seen) != 1 || seen[hidden.ID].IncidentID != "" {
@@ -127,11 +127,10 @@ func (f *fixture) lifecycles(viewer warroom.Actor, to time.Time) map[string]warr
 
 // normLifecycle truncates times to the microsecond the store keeps.
 func normLifecycle(lc warroom.Lifecycle) warroom.Lifecycle {
-	for _, p := range []**time.Time{&lc.ImpactStartedAt, &lc.AcknowledgedAt, &lc.IdentifiedAt, &lc.FixedAt,
+	for _, p := range []*time.Time{&lc.ImpactStartedAt, &lc.AcknowledgedAt, &lc.IdentifiedAt, &lc.FixedAt,
 		&lc.RecoveredAt, &lc.BaselineAt, &lc.ResolvedAt, &lc.ClosedAt, &lc.MajorAt, &lc.RecoveryPoint} {
-		if *p != nil {
-			t := normTime(**p)
-			*p = &t
+		if !p.IsZero() {
+			*p = normTime(*p)
 		}
 	}
 	lc.DeclaredAt, lc.DetectedAt = normTime(lc.DeclaredAt), normTime(lc.DetectedAt)
