@@ -91,5 +91,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.chatRoutes()...)
 	routes = append(routes, s.commsRoutes()...)
 	routes = append(routes, s.statusRoutes()...)
+	routes = append(routes, s.reportRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }
