@@ -41,6 +41,7 @@ type app struct {
 	refs     map[string]string // incident ID -> "INC-4", looked up once
 	started  bool              // flags and arguments were accepted
 	jsonMode bool
+	csvMode  bool // --output csv: reports only (report.go)
 }
 
 // clientConfig is what a client command needs to reach the API.
@@ -110,6 +111,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addPagingCommands(root)
 	a.addCommsCommands(root)
 	a.addStatusCommands(root)
+	a.addReportCommands(root)
 	return root
 }
 
@@ -142,6 +144,11 @@ func (a *app) prepare(cmd *cobra.Command, _ []string) error {
 	case "json":
 		a.jsonMode = true
 	case "text":
+	case "csv":
+		if cmd.Parent() == nil || cmd.Parent().Name() != "report" {
+			return usageErrorf("--output csv is for reports (warroom report ...); others print text or json")
+		}
+		a.csvMode = true
 	default:
 		return usageErrorf("--output must be text or json, not %q", a.client.Output)
 	}
