@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,31 +57,113 @@ func (t *tx) lifecycleEvents(ctx context.Context, incidentID string) ([]warroom.
 	return events, decodeEvents(data, events)
 }
 
-const lifecycleColumns = `incident_id, number, severity, stage, detection, private, major, customer_affected,
-	services, cluster, declared_at, detected_at, impact_started_at, acknowledged_at, identified_at, fixed_at,
-	recovered_at, baseline_at, resolved_at, closed_at, major_at, recovery_point, recovered_before, relapses,
-	reopened, version`
-
 func (t *tx) upsertLifecycle(ctx context.Context, lc *warroom.Lifecycle) error {
-	d := t.d
-	args := []any{lc.IncidentID, lc.Number, string(lc.Severity), string(lc.Stage), string(lc.Detection),
-		lc.Private, lc.Major, lc.CustomerAffected, strings.Join(lc.ServiceIDs, " "), lc.Cluster,
-		d.timeArg(lc.DeclaredAt), d.timeArg(lc.DetectedAt), d.zeroNullArg(lc.ImpactStartedAt),
-		d.zeroNullArg(lc.AcknowledgedAt), d.zeroNullArg(lc.IdentifiedAt), d.zeroNullArg(lc.FixedAt),
-		d.zeroNullArg(lc.RecoveredAt), d.zeroNullArg(lc.BaselineAt), d.zeroNullArg(lc.ResolvedAt),
-		d.zeroNullArg(lc.ClosedAt), d.zeroNullArg(lc.MajorAt), d.zeroNullArg(lc.RecoveryPoint),
-		lc.RecoveredBefore.Microseconds(), lc.Relapses, lc.Reopened, lc.Version}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
-	cols := strings.Fields(strings.ReplaceAll(lifecycleColumns, ",", " "))
-	sets := make([]string, 0, len(cols)-1)
-	for _, c := range cols[1:] {
-		sets = append(sets, c+" = excluded."+c)
-	}
-	_, err := t.exec(ctx, "INSERT INTO incident_lifecycles ("+lifecycleColumns+") VALUES ("+marks+
-		") ON CONFLICT (incident_id) DO UPDATE SET "+strings.Join(sets, ", "), args...)
+	_, err := t.exec(ctx, `INSERT INTO incident_lifecycles (incident_id, declared_at, private, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (incident_id) DO UPDATE SET declared_at = excluded.declared_at, private = excluded.private, data = excluded.data`,
+		lc.IncidentID, t.d.timeArg(lc.DeclaredAt), lc.Private, encodeLifecycle(lc))
 	if err != nil {
 		return fmt.Errorf("sqlstore: store lifecycle: %w", err)
 	}
+	return nil
+}
+
+// Lifecycle flags in the encoded line.
+const (
+	lcPrivate = 1 << iota
+	lcMajor
+	lcCustomerAffected
+)
+
+// encodeLifecycle writes a lifecycle (all but its ID) as one line of
+// tab-separated fields: number, severity, stage, detection, flags,
+// services (space-separated), then the times in unix microseconds (0 for
+// none), the recovered span in microseconds, relapses, reopened, version,
+// and last the cluster, the only free text (its tabs become spaces).
+func encodeLifecycle(lc *warroom.Lifecycle) string {
+	flags := 0
+	if lc.Private {
+		flags |= lcPrivate
+	}
+	if lc.Major {
+		flags |= lcMajor
+	}
+	if lc.CustomerAffected {
+		flags |= lcCustomerAffected
+	}
+	b := make([]byte, 0, 256)
+	b = strconv.AppendInt(b, lc.Number, 10)
+	for _, f := range []string{string(lc.Severity), string(lc.Stage), string(lc.Detection)} {
+		b = append(append(b, '\t'), f...)
+	}
+	b = strconv.AppendInt(append(b, '\t'), int64(flags), 10)
+	b = append(append(b, '\t'), strings.Join(lc.ServiceIDs, " ")...)
+	for _, t := range lifecycleTimes(lc) {
+		var us int64
+		if !t.IsZero() {
+			us = normTime(*t).UnixMicro()
+		}
+		b = strconv.AppendInt(append(b, '\t'), us, 10)
+	}
+	for _, n := range []int64{lc.RecoveredBefore.Microseconds(), int64(lc.Relapses), int64(lc.Reopened), lc.Version} {
+		b = strconv.AppendInt(append(b, '\t'), n, 10)
+	}
+	b = append(append(b, '\t'), strings.ReplaceAll(lc.Cluster, "\t", " ")...)
+	return string(b)
+}
+
+// lifecycleTimes are the encoded times, in order.
+func lifecycleTimes(lc *warroom.Lifecycle) []*time.Time {
+	return []*time.Time{&lc.DeclaredAt, &lc.DetectedAt, &lc.ImpactStartedAt, &lc.AcknowledgedAt, &lc.IdentifiedAt,
+		&lc.FixedAt, &lc.RecoveredAt, &lc.BaselineAt, &lc.ResolvedAt, &lc.ClosedAt, &lc.MajorAt, &lc.RecoveryPoint}
+}
+
+// lifecycleFields is how many fields an encoded lifecycle has.
+const lifecycleFields = 6 + 12 + 4 + 1
+
+// decodeLifecycle reads encodeLifecycle's line into lc.
+func decodeLifecycle(line string, lc *warroom.Lifecycle) error {
+	var fields [lifecycleFields]string
+	rest := line
+	for i := range lifecycleFields - 1 {
+		f, r, ok := strings.Cut(rest, "\t")
+		if !ok {
+			return fmt.Errorf("sqlstore: lifecycle of %s has %d fields, want %d", lc.IncidentID, i+1, lifecycleFields)
+		}
+		fields[i], rest = f, r
+	}
+	fields[lifecycleFields-1] = rest
+	ints := func(fs []string) ([]int64, error) {
+		out := make([]int64, len(fs))
+		for i, f := range fs {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("sqlstore: lifecycle of %s: %w", lc.IncidentID, err)
+			}
+			out[i] = n
+		}
+		return out, nil
+	}
+	head, err := ints([]string{fields[0], fields[4]})
+	if err != nil {
+		return err
+	}
+	lc.Number = head[0]
+	lc.Severity, lc.Stage, lc.Detection = warroom.Severity(fields[1]), warroom.Stage(fields[2]), warroom.Detection(fields[3])
+	lc.Private, lc.Major, lc.CustomerAffected = head[1]&lcPrivate != 0, head[1]&lcMajor != 0, head[1]&lcCustomerAffected != 0
+	lc.ServiceIDs = strings.Fields(fields[5])
+	nums, err := ints(fields[6 : lifecycleFields-1])
+	if err != nil {
+		return err
+	}
+	for i, t := range lifecycleTimes(lc) {
+		if nums[i] != 0 {
+			*t = time.UnixMicro(nums[i]).UTC()
+		}
+	}
+	tail := nums[12:]
+	lc.RecoveredBefore = time.Duration(tail[0]) * time.Microsecond
+	lc.Relapses, lc.Reopened, lc.Version = int(tail[1]), int(tail[2]), tail[3]
+	lc.Cluster = fields[lifecycleFields-1]
 	return nil
 }
 
@@ -90,12 +173,14 @@ const backfillBatch = 500
 
 // backfillLifecycles folds the lifecycle of incidents stored before
 // incident_lifecycles existed (or by a binary that did not keep it). It
-// costs two counts when there is nothing to do.
-func (s *Store) backfillLifecycles(ctx context.Context) error {
-	var missing int64
-	if err := s.queryRow(ctx, "SELECT (SELECT count(*) FROM incidents) - (SELECT count(*) FROM incident_lifecycles)").Scan(&missing); err != nil {
-		return fmt.Errorf("sqlstore: count lifecycles: %w", err)
+// costs two counts when there is nothing to do, and returns how many
+// lifecycles were stored before it ran.
+func (s *Store) backfillLifecycles(ctx context.Context) (int64, error) {
+	var incidents, stored int64
+	if err := s.queryRow(ctx, "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_lifecycles)").Scan(&incidents, &stored); err != nil {
+		return 0, fmt.Errorf("sqlstore: count lifecycles: %w", err)
 	}
+	missing := incidents - stored
 	for missing > 0 {
 		n := 0
 		err := s.inTx(ctx, func(t *tx) error {
@@ -122,22 +207,23 @@ func (s *Store) backfillLifecycles(ctx context.Context) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("sqlstore: backfill lifecycles: %w", err)
+			return 0, fmt.Errorf("sqlstore: backfill lifecycles: %w", err)
 		}
 		if n < backfillBatch {
-			return nil
+			break
 		}
 	}
-	return nil
+	return stored, nil
 }
 
 // ListLifecycles returns the lifecycle of every incident declared before
 // to that viewer may see (nil: all); see warroom.MetricsStore.
 func (s *Store) ListLifecycles(ctx context.Context, to time.Time, viewer *warroom.Actor) ([]warroom.Lifecycle, error) {
-	if err := s.backfillLifecycles(ctx); err != nil {
+	stored, err := s.backfillLifecycles(ctx)
+	if err != nil {
 		return nil, err
 	}
-	q := "SELECT " + lifecycleColumns + " FROM incident_lifecycles l WHERE declared_at < ?"
+	q := "SELECT incident_id, data FROM incident_lifecycles l WHERE declared_at < ?"
 	args := []any{s.d.timeArg(to)}
 	if viewer != nil && viewer.Role != warroom.AccountAdmin {
 		q += ` AND (NOT private OR EXISTS (SELECT 1 FROM incident_participants p
@@ -149,24 +235,17 @@ func (s *Store) ListLifecycles(ctx context.Context, to time.Time, viewer *warroo
 		return nil, fmt.Errorf("sqlstore: list lifecycles: %w", err)
 	}
 	defer rows.Close()
-	var out []warroom.Lifecycle
-	var services string
-	var recoveredBefore int64
+	out := make([]warroom.Lifecycle, 0, stored)
+	var data string
 	for rows.Next() {
 		out = append(out, warroom.Lifecycle{})
 		lc := &out[len(out)-1]
-		err := rows.Scan(&lc.IncidentID, &lc.Number, (*string)(&lc.Severity), (*string)(&lc.Stage),
-			(*string)(&lc.Detection), &lc.Private, &lc.Major, &lc.CustomerAffected, &services, &lc.Cluster,
-			timeCol{&lc.DeclaredAt}, timeCol{&lc.DetectedAt}, zeroTimeCol{&lc.ImpactStartedAt},
-			zeroTimeCol{&lc.AcknowledgedAt}, zeroTimeCol{&lc.IdentifiedAt}, zeroTimeCol{&lc.FixedAt},
-			zeroTimeCol{&lc.RecoveredAt}, zeroTimeCol{&lc.BaselineAt}, zeroTimeCol{&lc.ResolvedAt},
-			zeroTimeCol{&lc.ClosedAt}, zeroTimeCol{&lc.MajorAt}, zeroTimeCol{&lc.RecoveryPoint},
-			&recoveredBefore, &lc.Relapses, &lc.Reopened, &lc.Version)
-		if err != nil {
+		if err := rows.Scan(&lc.IncidentID, textCol{&data}); err != nil {
 			return nil, fmt.Errorf("sqlstore: list lifecycles: %w", err)
 		}
-		lc.ServiceIDs = strings.Fields(services)
-		lc.RecoveredBefore = time.Duration(recoveredBefore) * time.Microsecond
+		if err := decodeLifecycle(data, lc); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: list lifecycles: %w", err)
@@ -223,24 +302,4 @@ func collectPages(rows *sql.Rows) ([]warroom.PageRecord, error) {
 		return nil, fmt.Errorf("sqlstore: list pages: %w", err)
 	}
 	return out, nil
-}
-
-// zeroNullArg is timeArg for a time whose zero value means none: NULL.
-func (d *dialect) zeroNullArg(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return d.timeArg(t)
-}
-
-// zeroTimeCol scans an optional time column; NULL leaves the zero time.
-type zeroTimeCol struct{ t *time.Time }
-
-// Scan implements sql.Scanner.
-func (c zeroTimeCol) Scan(v any) error {
-	if v == nil {
-		*c.t = time.Time{}
-		return nil
-	}
-	return timeCol(c).Scan(v)
 }

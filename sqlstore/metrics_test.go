@@ -20,6 +20,9 @@ func TestMetricsStore(t *testing.T) {
 			inc := f.mustDeclare(f.ada, "checkout errors", func(d *warroom.Declaration) {
 				start := t0.Add(-10 * time.Minute)
 				d.ImpactStartedAt = &start
+				d.Impact.Cluster = "eu west 1"
+				d.Impact.CustomerImpact = true
+				d.Major = true
 			})
 			for _, cmd := range []warroom.Command{
 				warroom.ChangeStage{Stage: warroom.StageIdentified},

@@ -2,38 +2,17 @@
 -- its metrics run between, warroom.FoldLifecycle of its events), kept in
 -- the transaction that appends the events, so that a report over every
 -- incident reads one row per incident instead of folding timelines.
--- Times are INTEGER unix microseconds (UTC), as in 00001; NULL is a time
--- nobody recorded. services is the incident's service IDs separated by
--- spaces.
+-- The report filters on declared_at and private; data is the rest of the
+-- Lifecycle in one line of tab-separated fields (sqlstore/metrics.go,
+-- encodeLifecycle), because reading one text column is several times
+-- faster than reading twenty-odd columns for 100,000 rows.
 
 -- +goose Up
 CREATE TABLE incident_lifecycles (
-    incident_id       TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
-    number            INTEGER NOT NULL,
-    severity          TEXT NOT NULL,
-    stage             TEXT NOT NULL,
-    detection         TEXT NOT NULL,
-    private           INTEGER NOT NULL,
-    major             INTEGER NOT NULL,
-    customer_affected INTEGER NOT NULL,
-    services          TEXT NOT NULL,
-    cluster           TEXT NOT NULL,
-    declared_at       INTEGER NOT NULL,
-    detected_at       INTEGER NOT NULL,
-    impact_started_at INTEGER,
-    acknowledged_at   INTEGER,
-    identified_at     INTEGER,
-    fixed_at          INTEGER,
-    recovered_at      INTEGER,
-    baseline_at       INTEGER,
-    resolved_at       INTEGER,
-    closed_at         INTEGER,
-    major_at          INTEGER,
-    recovery_point    INTEGER,
-    recovered_before  INTEGER NOT NULL, -- microseconds
-    relapses          INTEGER NOT NULL,
-    reopened          INTEGER NOT NULL,
-    version           INTEGER NOT NULL
+    incident_id TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+    declared_at INTEGER NOT NULL,
+    private     INTEGER NOT NULL,
+    data        TEXT NOT NULL
 ) STRICT;
 CREATE INDEX incident_lifecycles_declared ON incident_lifecycles (declared_at);
 
