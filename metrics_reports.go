@@ -222,3 +222,11 @@ func (r *Reports) RecordDataLoss(ctx context.Context, a Actor, idOrRef string, r
 			ActorID: a.UserID, ActorTeamID: a.TeamID, Time: &at, Reason: reason}}, nil
 	})
 }
+
+// OpenIncidentCount is how many open incidents have one severity and
+// stage (warroom's own /metrics).
+type OpenIncidentCount struct {
+	Severity Severity
+	Stage    Stage
+	Count    int
+}

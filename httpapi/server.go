@@ -81,6 +81,7 @@ type Server struct {
 	chat      *ChatAPI
 	comms     *comms.Service
 	status    *statuspage.Service
+	intakeObs IntakeObserver
 }
 
 // New returns the API server for cfg, with every route of the route table

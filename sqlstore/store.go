@@ -60,6 +60,8 @@ type Store struct {
 	// checkpoints copies the WAL into the database beside the writer on
 	// SQLite (open.go); nil on PostgreSQL.
 	checkpoints *checkpointer
+	// txObserver is told each write transaction's duration (telemetry.go).
+	txObserver txObserver
 }
 
 var _ warroom.Store = (*Store)(nil)
