@@ -2,10 +2,14 @@ package sqlstore
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/telemetry"
 )
 
 // BenchmarkReport100k: a report of every metric, by service, over 100,000
@@ -109,4 +113,21 @@ func seedTimeline(i int, at time.Time, services []string) []warroom.Event {
 		events[k].IncidentID, events[k].Seq = id, int64(k+1)
 	}
 	return events
+}
+
+// BenchmarkScrape100k: one scrape of warroom's /metrics while 100,000
+// incidents exist (one in thirteen of them open) and jobs wait.
+func BenchmarkScrape100k(b *testing.B) {
+	benchDialects(b, func(b *testing.B, f *fixture) {
+		now := seedIncidents(b, f, 100_000)
+		tel := telemetry.New(f.s, func() time.Time { return now }, nil)
+		h := tel.Middleware(http.NotFoundHandler(), nil)
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `warroom_open_incidents{severity="SEV1",stage="identified"} 1924`) {
+				b.Fatalf("scrape answered %d:\n%s", rec.Code, rec.Body.String())
+			}
+		}
+	})
 }

@@ -34,7 +34,9 @@ func (s *Store) ObserveTransactions(observe func(time.Duration)) { s.txObserver.
 // OpenIncidentCounts counts the open incidents by severity and stage; see
 // telemetry.Source. It reads only open incidents (incidents_open_number).
 func (s *Store) OpenIncidentCounts(ctx context.Context) ([]warroom.OpenIncidentCount, error) {
-	rows, err := s.query(ctx, "SELECT severity, stage, count(*) FROM incidents WHERE open GROUP BY severity, stage")
+	// "open = ?", not "WHERE open": SQLite uses the index only for a
+	// comparison, and would otherwise read every incident's row.
+	rows, err := s.query(ctx, "SELECT severity, stage, count(*) FROM incidents WHERE open = ? GROUP BY severity, stage", true)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: count open incidents: %w", err)
 	}

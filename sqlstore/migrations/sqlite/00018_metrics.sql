@@ -19,6 +19,11 @@ CREATE INDEX incident_lifecycles_declared ON incident_lifecycles (declared_at);
 -- On-call load reads the pages sent in a window.
 CREATE INDEX messages_pages_sent ON messages (sent_at) WHERE kind = 'page' AND sent_at IS NOT NULL;
 
+-- /metrics counts the open incidents by severity and stage at every
+-- scrape: from this index alone, without reading their rows.
+CREATE INDEX incidents_open_severity_stage ON incidents (open, severity, stage);
+
 -- +goose Down
+DROP INDEX incidents_open_severity_stage;
 DROP INDEX messages_pages_sent;
 DROP TABLE incident_lifecycles;
