@@ -12,6 +12,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -163,4 +165,29 @@ func (m *Metrics) observeAlertPage(ctx context.Context, p alertPage) {
 	if d := p.sentAt.Sub(created); d >= 0 {
 		m.alertToPage.Observe(d.Seconds())
 	}
+}
+
+// Names returns the name of every metric family warroom exports itself
+// (not the Go runtime's and process's), sorted: what rules and dashboards
+// may refer to.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range []prometheus.Collector{m.alertsReceived, m.alertsDeduplicated, m.deliveriesRefused,
+			m.pagesSent, m.pagesFailed, m.pagesThrottled, m.alertToPage, m.httpDuration, m.txDuration, &stateCollector{m: m}} {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var names []string
+	for d := range ch {
+		// A Desc shows its name only in its String: Desc{fqName: "x", ...}.
+		s := d.String()
+		if i := strings.Index(s, `fqName: "`); i >= 0 {
+			rest := s[i+len(`fqName: "`):]
+			names = append(names, rest[:strings.IndexByte(rest, '"')])
+		}
+	}
+	sort.Strings(names)
+	return names
 }
