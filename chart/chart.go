@@ -13,16 +13,16 @@ import (
 
 // Size of every chart, in SVG user units; the viewBox lets it scale.
 const (
-	width, height                         = 720, 320
-	marginLeft, marginRight               = 64, 16
-	marginTop, marginBottom               = 40, 56
-	plotWidth                             = width - marginLeft - marginRight
-	plotHeight                            = height - marginTop - marginBottom
-	legendY                               = height - 14
-	fontSize                              = 12
-	colourCount                           = 8
-	ticks                                 = 4
-	barGap                        float64 = 0.25
+	width, height                   = 720, 320
+	marginLeft, marginRight         = 64, 16
+	marginTop, marginBottom         = 40, 56
+	plotWidth                       = width - marginLeft - marginRight
+	plotHeight                      = height - marginTop - marginBottom
+	legendY                         = height - 14
+	fontSize                        = 12
+	colourCount                     = 8
+	ticks                           = 4
+	barGap                  float64 = 0.25
 )
 
 // palette holds colours told apart by people with the common colour
