@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"context"
 	"math"
 	"slices"
 	"sort"
@@ -145,3 +146,37 @@ func Seconds(v float64) string {
 
 // Count formats a count.
 func Count(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
+
+// Render draws chart name over the report query q, as a may see it (the
+// web UI's images and the API's answers). ENotFound for an unknown name.
+func Render(ctx context.Context, rep *warroom.Reports, a warroom.Actor, name string, q warroom.ReportQuery) (string, error) {
+	switch name {
+	case TrendChart:
+		q.GroupBy = warroom.GroupMonth
+		report, err := rep.Report(ctx, a, q)
+		if err != nil {
+			return "", err
+		}
+		return Trend(report), nil
+	case SeverityChart:
+		q.PerIncident, q.Metrics = true, nil
+		report, err := rep.Report(ctx, a, q)
+		if err != nil {
+			return "", err
+		}
+		return Severities(report, q.Location), nil
+	case OnCallChart:
+		loads, err := rep.OnCall(ctx, a, q)
+		if err != nil {
+			return "", err
+		}
+		return OnCall(loads), nil
+	case CadenceChart:
+		rows, err := rep.CadenceReport(ctx, a, q)
+		if err != nil {
+			return "", err
+		}
+		return Cadence(rows), nil
+	}
+	return "", warroom.Errorf(warroom.ENotFound, "no chart %q; charts are %v", name, Names)
+}
