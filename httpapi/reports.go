@@ -4,11 +4,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/chart"
 )
 
 // This file serves reliability reports (docs/metrics.md): the metrics of
@@ -21,6 +23,7 @@ func (s *Server) reportRoutes() []route {
 		{"GET", "/api/v1/reports/metrics", reader, s.metricsReport, nil},
 		{"GET", "/api/v1/reports/cadence", reader, s.cadenceReport, nil},
 		{"GET", "/api/v1/reports/oncall", reader, s.onCallReport, nil},
+		{"GET", "/api/v1/reports/charts/{chart}", reader, s.reportChart, nil},
 		{"POST", "/api/v1/incidents/{incident}/data-loss", writer, s.recordDataLoss, dataLossInput{}},
 	}
 }
@@ -158,6 +161,31 @@ func (s *Server) onCallReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"oncall": loads})
 	return nil
+}
+
+// reportChart answers a chart as an SVG image (chart.Names), to embed in
+// a postmortem export.
+func (s *Server) reportChart(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.reports()
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("chart")
+	if !slices.Contains(chart.Names, name) {
+		return warroom.Errorf(warroom.ENotFound, "no chart %q; charts are %s", name, strings.Join(chart.Names, ", "))
+	}
+	q, _, err := s.reportRequest(r, rep)
+	if err != nil {
+		return err
+	}
+	svg, err := chart.Render(r.Context(), rep, actor(r), name, q)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, err = w.Write([]byte(svg))
+	return err
 }
 
 // dataLossInput is the body of POST /api/v1/incidents/{incident}/data-loss.

@@ -90,6 +90,11 @@ func TestReports(t *testing.T) {
 	if len(defs.Metrics) != len(warroom.MetricDefs) || defs.Metrics[0].Start == "" {
 		t.Errorf("definitions %+v", defs)
 	}
+	chartResp := e.do("ada", "GET", "/api/v1/reports/charts/severity?window=30d", nil)
+	if chartResp.Status != 200 || chartResp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(chartResp.Body), "2025-03 SEV2: 1") {
+		t.Errorf("severity chart: %d %s\n%s", chartResp.Status, chartResp.Header.Get("Content-Type"), chartResp.Body)
+	}
+	wantErr(t, e.do("ada", "GET", "/api/v1/reports/charts/pie", nil), 404, warroom.ENotFound, "")
 	ok[map[string]any](t, e.do("ada", "GET", "/api/v1/reports/cadence?window=30d", nil), 200)
 	ok[map[string]any](t, e.do("ada", "GET", "/api/v1/reports/oncall?window=7d", nil), 200)
 }
