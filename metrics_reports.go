@@ -218,8 +218,10 @@ func (r *Reports) RecordDataLoss(ctx context.Context, a Actor, idOrRef string, r
 		if !inc.VisibleTo(a) {
 			return nil, Errorf(ENotFound, "incident %s not found", idOrRef)
 		}
+		// The text is what the timeline shows of it.
+		text := "data restored to " + at.Format(time.RFC3339) + "; what was written after it until the failure is lost"
 		return []Event{{IncidentID: inc.ID, Seq: inc.Version + 1, Type: EventDataLossRecorded, At: now,
-			ActorID: a.UserID, ActorTeamID: a.TeamID, Time: &at, Reason: reason}}, nil
+			ActorID: a.UserID, ActorTeamID: a.TeamID, Time: &at, Reason: reason, Text: text}}, nil
 	})
 }
 

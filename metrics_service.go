@@ -25,7 +25,16 @@ type Sample struct {
 // order they failed (the detection standing in for an unknown failure
 // time, for ordering only).
 func ServiceChains(lcs []Lifecycle) map[string][]int {
-	chains := map[string][]int{}
+	sizes := map[string]int{}
+	for i := range lcs {
+		for _, s := range lcs[i].ServiceIDs {
+			sizes[s]++
+		}
+	}
+	chains := make(map[string][]int, len(sizes))
+	for s, n := range sizes {
+		chains[s] = make([]int, 0, n)
+	}
 	for i := range lcs {
 		for _, s := range lcs[i].ServiceIDs {
 			chains[s] = append(chains[s], i)
