@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -193,11 +194,21 @@ func decodeLifecycle(line string, lc *warroom.Lifecycle) error {
 // folds.
 const backfillBatch = 500
 
+// completeFlag records that every incident has its lifecycle row, and
+// how many the last report read (the next one's capacity).
+type completeFlag struct {
+	atomic.Bool
+	lastCount atomic.Int64
+}
+
 // backfillLifecycles folds the lifecycle of incidents stored before
-// incident_lifecycles existed (or by a binary that did not keep it). It
-// costs two counts when there is nothing to do, and returns how many
-// lifecycles were stored before it ran.
+// incident_lifecycles existed (or by a binary that did not keep it), and
+// returns how many lifecycles there are (a capacity hint). Once none is
+// missing it costs nothing: every commit keeps them from then on.
 func (s *Store) backfillLifecycles(ctx context.Context) (int64, error) {
+	if s.lifecyclesComplete.Load() {
+		return s.lifecyclesComplete.lastCount.Load(), nil
+	}
 	var incidents, stored int64
 	if err := s.queryRow(ctx, "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_lifecycles)").Scan(&incidents, &stored); err != nil {
 		return 0, fmt.Errorf("sqlstore: count lifecycles: %w", err)
@@ -235,7 +246,8 @@ func (s *Store) backfillLifecycles(ctx context.Context) (int64, error) {
 			break
 		}
 	}
-	return stored, nil
+	s.lifecyclesComplete.Store(true)
+	return incidents, nil
 }
 
 // ListLifecycles returns the lifecycle of every incident declared before
@@ -269,6 +281,7 @@ func (s *Store) ListLifecycles(ctx context.Context, to time.Time, viewer *warroo
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: list lifecycles: %w", err)
 	}
+	s.lifecyclesComplete.lastCount.Store(int64(len(lines)))
 	out := make([]warroom.Lifecycle, len(lines))
 	return out, decodeLifecycles(ids, lines, out)
 }

@@ -62,6 +62,9 @@ type Store struct {
 	checkpoints *checkpointer
 	// txObserver is told each write transaction's duration (telemetry.go).
 	txObserver txObserver
+	// lifecyclesComplete is set once every incident has its lifecycle row
+	// (metrics.go): from then on each commit keeps them.
+	lifecyclesComplete completeFlag
 }
 
 var _ warroom.Store = (*Store)(nil)
