@@ -186,11 +186,16 @@ func BuildReport(lcs []Lifecycle, services []*Service, q ReportQuery) *Report {
 			targets = append(targets, groups[k.Key])
 		}
 		var rto, rpo []ObjectiveCheck
-		if q.PerIncident || hasObjectives {
+		if q.PerIncident {
 			rto, rpo = CheckObjectives(lc, byID)
 		}
 		for _, g := range targets {
 			g.addIncident(lc, recurs[i], rto, rpo)
+		}
+		if !q.PerIncident && hasObjectives {
+			// The same counts as CheckObjectives gives, without a slice
+			// per incident.
+			tallyObjectives(lc, byID, targets)
 		}
 		for m, metric := range q.Metrics {
 			if v, ok := lc.Measure(metric); ok {
@@ -362,5 +367,36 @@ func (g *ReportGroup) finish(metrics []MetricName) {
 	}
 	if g.Incidents > 0 {
 		g.Detection.MonitoringShare = float64(g.Detection.Monitoring) / float64(g.Incidents)
+	}
+}
+
+// tallyObjectives counts an incident's RTO and RPO checks into each of
+// targets, as CheckObjectives would find them.
+func tallyObjectives(lc *Lifecycle, services map[string]*Service, targets []*ReportGroup) {
+	downtime, downOK := lc.Measure(MetricDowntime)
+	loss, lossOK := lc.Measure(MetricDataLoss)
+	count := func(o *ObjectiveStats, objective Duration, actual time.Duration, ok bool) {
+		switch {
+		case !ok:
+			o.Missing++
+		case actual <= time.Duration(objective):
+			o.Met++
+		default:
+			o.Breached++
+		}
+	}
+	for _, id := range lc.ServiceIDs {
+		s := services[id]
+		if s == nil {
+			continue
+		}
+		for _, g := range targets {
+			if s.RTO > 0 {
+				count(&g.RTO, s.RTO, downtime, downOK)
+			}
+			if s.RPO > 0 {
+				count(&g.RPO, s.RPO, loss, lossOK)
+			}
+		}
 	}
 }

@@ -370,3 +370,36 @@ func TestSummariseMatchesPercentileOfSorted(t *testing.T) {
 		}
 	}
 }
+
+// A report counts RTO and RPO the same whether or not it lists its
+// incidents (two code paths: one without a slice per incident).
+func TestObjectiveCountsWithAndWithoutIncidents(t *testing.T) {
+	m := time.Minute
+	svcs := []*warroom.Service{{ID: "s1", Slug: "db", RTO: warroom.Duration(30 * m), RPO: warroom.Duration(5 * m)},
+		{ID: "s2", Slug: "api", RTO: warroom.Duration(2 * time.Hour)}}
+	both := warroom.Impact{ServiceIDs: []string{"s1", "s2"}}
+	lcs := []warroom.Lifecycle{
+		newTimeline("a", 1, at(0), warroom.Declaration{Title: "x", ImpactStartedAt: tp(0), Impact: both}).
+			stage(warroom.StageRecovered, at(45*m)).
+			add(warroom.Event{Type: warroom.EventDataLossRecorded, At: at(50 * m), Time: tp(-3 * m)}).lc(t),
+		newTimeline("b", 2, at(time.Hour), warroom.Declaration{Title: "y", Impact: both}).lc(t),
+	}
+	for _, by := range []string{warroom.GroupNone, warroom.GroupService} {
+		q := warroom.ReportQuery{To: at(10 * time.Hour), GroupBy: by, Metrics: []warroom.MetricName{warroom.MetricDowntime}}
+		plain := warroom.BuildReport(lcs, svcs, q)
+		q.PerIncident = true
+		listed := warroom.BuildReport(lcs, svcs, q)
+		if plain.Total.RTO != listed.Total.RTO || plain.Total.RPO != listed.Total.RPO {
+			t.Errorf("by %q: RTO %+v vs %+v, RPO %+v vs %+v", by, plain.Total.RTO, listed.Total.RTO, plain.Total.RPO, listed.Total.RPO)
+		}
+		want := warroom.ObjectiveStats{Met: 1, Breached: 1, Missing: 2}
+		if plain.Total.RTO != want || plain.Total.RPO != (warroom.ObjectiveStats{Met: 1, Missing: 1}) {
+			t.Errorf("by %q: RTO %+v (want %+v), RPO %+v", by, plain.Total.RTO, want, plain.Total.RPO)
+		}
+		for i := range plain.Groups {
+			if plain.Groups[i].RTO != listed.Groups[i].RTO {
+				t.Errorf("group %s: %+v vs %+v", plain.Groups[i].Key, plain.Groups[i].RTO, listed.Groups[i].RTO)
+			}
+		}
+	}
+}
