@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,6 +84,9 @@ func (m *Metrics) Middleware(next http.Handler, patterns []string) http.Handler 
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		if strings.HasPrefix(sw.Header().Get("Content-Type"), "text/event-stream") {
+			return // a live stream lasts as long as the page is open: not a latency
+		}
 		route := "other"
 		if _, p := routes.Handler(r); p != "" {
 			route = p
