@@ -69,6 +69,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// warroom's own /metrics (docs/metrics.md).
 	tel := telemetry.New(store, a.now, logger)
 	store.ObserveTransactions(tel.ObserveTx)
+	tel.Authorize = telemetry.AdminToken(store.Authenticate, a.now)
 	// Single sign-on (nil when off): the web UI mounts its start and
 	// callback (docs/sso.md).
 	oidc, err := a.startSSO(ctx, cfg, store, logger)

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestMetricsServe: `warroom serve` answers /metrics in Prometheus's text
-// format with the open incidents and the API's latency by route pattern,
+// TestMetricsServe: `warroom serve` answers /metrics, to an admin's token
+// only, in Prometheus's text format with the open incidents and the API's latency by route pattern,
 // and `warroom report metrics` reports the incident, as CSV too.
 func TestMetricsServe(t *testing.T) {
 	s := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "warroom.db"))
@@ -18,7 +18,12 @@ func TestMetricsServe(t *testing.T) {
 	ref := s.result(t, admin, "declare", "--title", "primary OOM", "--severity", "SEV1", "--service", "db").Incident.Ref
 	s.ok(t, admin, "stage", ref, "recovered")
 
-	res, err := http.Get(s.url + "/metrics")
+	if res, err := http.Get(s.url + "/metrics"); err != nil || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/metrics without a token: %v %v", res, err)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+admin.token) // as Prometheus's scrape config sends it
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,13 @@ func (m *Metrics) Middleware(next http.Handler, patterns []string) http.Handler 
 	metrics := m.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			if m.Authorize != nil {
+				if err := m.Authorize(r); err != nil {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="warroom metrics"`)
+					http.Error(w, err.Error(), http.StatusUnauthorized)
+					return
+				}
+			}
 			metrics.ServeHTTP(w, r)
 			return
 		}
@@ -180,4 +188,25 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(engineLagDesc, prometheus.GaugeValue, d.Seconds(), q)
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeErrorDesc, prometheus.GaugeValue, failed)
+}
+
+// AdminToken returns an Authorize that admits a request bearing the API
+// token of an admin: /metrics counts private incidents too, which only
+// admins may know of. Prometheus sends it with
+// authorization: {credentials: wr_...} in its scrape config.
+func AdminToken(auth func(ctx context.Context, secretHash string, at time.Time) (*warroom.User, error), now func() time.Time) func(*http.Request) error {
+	return func(r *http.Request) error {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			return errors.New("/metrics needs an admin's API token: Authorization: Bearer wr_...")
+		}
+		u, err := auth(r.Context(), warroom.HashTokenSecret(strings.TrimSpace(secret)), now())
+		if err != nil {
+			return errors.New("the token is unknown or revoked")
+		}
+		if u.Role != warroom.AccountAdmin {
+			return errors.New("/metrics is for admins' tokens: it counts private incidents too")
+		}
+		return nil
+	}
 }

@@ -1,10 +1,14 @@
 package telemetry
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/warroom/warroom"
 )
 
 // TestMiddlewareLabelsByPattern: a request is timed under the route
@@ -38,5 +42,34 @@ func TestMiddlewareLabelsByPattern(t *testing.T) {
 	}
 	if strings.Contains(body, "INC-4") {
 		t.Errorf("a path reached a label:\n%s", body)
+	}
+}
+
+// TestMetricsNeedAnAdminToken: with AdminToken, /metrics answers an
+// admin's token only (it counts private incidents), 401 otherwise.
+func TestMetricsNeedAnAdminToken(t *testing.T) {
+	users := map[string]*warroom.User{
+		warroom.HashTokenSecret("wr_admin"): {Handle: "root", Role: warroom.AccountAdmin},
+		warroom.HashTokenSecret("wr_ada"):   {Handle: "ada", Role: warroom.AccountResponder},
+	}
+	auth := func(_ context.Context, hash string, _ time.Time) (*warroom.User, error) {
+		if u := users[hash]; u != nil {
+			return u, nil
+		}
+		return nil, warroom.Errorf(warroom.EUnauthorized, "unknown token")
+	}
+	m := New(nil, nil, nil)
+	m.Authorize = AdminToken(auth, time.Now)
+	h := m.Middleware(http.NotFoundHandler(), nil)
+	for token, want := range map[string]int{"": 401, "wr_nope": 401, "wr_ada": 401, "wr_admin": 200} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want || (want == 200) != strings.Contains(rec.Body.String(), "warroom_alerts_received_total") {
+			t.Errorf("token %q: %d, want %d", token, rec.Code, want)
+		}
 	}
 }

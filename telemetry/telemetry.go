@@ -52,6 +52,10 @@ type Metrics struct {
 	httpDuration       *prometheus.HistogramVec
 	txDuration         prometheus.Histogram
 
+	// Authorize, when set, must accept a request for /metrics (see
+	// AdminToken); set it before serving.
+	Authorize func(*http.Request) error
+
 	// alertPages carries sent pages' alert IDs to the worker that looks up
 	// when their alert arrived: the page's own path never waits for it.
 	alertPages chan alertPage
