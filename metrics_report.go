@@ -226,8 +226,9 @@ func BuildReport(lcs []Lifecycle, services []*Service, q ReportQuery) *Report {
 			if s.Metric == MetricMTTF {
 				m = mttf
 			}
-			if m < 0 || !in[s.Next] || (q.ServiceID != "" && s.ServiceID != q.ServiceID) {
-				continue
+			if m < 0 || !in[s.Next] || (q.ServiceID != "" && s.ServiceID != q.ServiceID) ||
+				(q.TeamID != "" && (byID[s.ServiceID] == nil || byID[s.ServiceID].TeamID != q.TeamID)) {
+				continue // a sample of another service than the report's
 			}
 			r.Total.addSample(m, s)
 			keyBuf = groupKeys(keyBuf[:0], &lcs[s.Next], q.GroupBy, byID, loc)
