@@ -133,7 +133,12 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	srv.Handler = tel.Middleware(srv.Handler, handler.RoutePatterns())
+	srv.Handler = tel.Middleware(srv.Handler, func(r *http.Request) string {
+		if p := handler.RoutePattern(r); p != "" {
+			return p
+		}
+		return webUI.RoutePattern(r)
+	})
 	srv.RegisterOnShutdown(webUI.Close) // live streams end, so shutdown need not wait for them
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)

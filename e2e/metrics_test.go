@@ -18,6 +18,9 @@ func TestMetricsServe(t *testing.T) {
 	ref := s.result(t, admin, "declare", "--title", "primary OOM", "--severity", "SEV1", "--service", "db").Incident.Ref
 	s.ok(t, admin, "stage", ref, "recovered")
 
+	if res, err := http.Get(s.url + "/signin"); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in page: %v %v", res, err)
+	}
 	if res, err := http.Get(s.url + "/metrics"); err != nil || res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("/metrics without a token: %v %v", res, err)
 	}
@@ -34,6 +37,7 @@ func TestMetricsServe(t *testing.T) {
 		`warroom_http_request_duration_seconds_count{code="201",method="POST",route="POST /api/v1/incidents"} 1`,
 		`warroom_alerts_received_total{integration_kind="alertmanager"} 0`,
 		"warroom_db_transaction_duration_seconds_count",
+		`warroom_http_request_duration_seconds_count{code="200",method="GET",route="GET /signin"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/intake"
@@ -40,16 +41,12 @@ func (s *Server) observeRefused(kind warroom.IntegrationKind, err error) {
 	s.intakeObs.ObserveRefused(kind, reason)
 }
 
-// RoutePatterns returns the pattern of every API route ("GET
-// /api/v1/incidents/{incident}"), for labels that name a route without
-// the IDs in its path.
-func (s *Server) RoutePatterns() []string {
-	routes := s.routes()
-	out := make([]string, len(routes))
-	for i, rt := range routes {
-		out[i] = rt.Method + " " + rt.Path
-	}
-	return out
+// RoutePattern returns the pattern of the API route r matches ("GET
+// /api/v1/incidents/{incident}"), "" for none: a label that names a route
+// without the IDs in its path.
+func (s *Server) RoutePattern(r *http.Request) string {
+	_, p := s.mux.Handler(r)
+	return p
 }
 
 // ObserveIntake makes the server tell o what intake stores and refuses.

@@ -38,7 +38,7 @@ func TestTelemetryAfterAlertsAndPages(t *testing.T) {
 		})
 		a.api.ObserveIntake(tel)
 		a.store.ObserveTransactions(tel.ObserveTx)
-		front := httptest.NewServer(tel.Middleware(a.api, a.api.RoutePatterns()))
+		front := httptest.NewServer(tel.Middleware(a.api, a.api.RoutePattern))
 		t.Cleanup(front.Close)
 
 		a.rules("ada", a.contact("ada", warroom.ContactEmail, "ada@example.com"), "0s")

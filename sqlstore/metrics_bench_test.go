@@ -130,7 +130,7 @@ func BenchmarkScrape100k(b *testing.B) {
 	benchDialects(b, func(b *testing.B, f *fixture) {
 		now := seedIncidents(b, f, 100_000)
 		tel := telemetry.New(f.s, func() time.Time { return now }, nil)
-		h := tel.Middleware(http.NotFoundHandler(), nil)
+		h := tel.Middleware(http.NotFoundHandler(), telemetry.Patterns(nil))
 		cpu0, cpuOK := processCPU()
 		defer func() { reportCPU(b, cpu0, cpuOK) }()
 		for b.Loop() {

@@ -69,13 +69,9 @@ func (m *Metrics) ObserveDelivery(msg *notify.Outbox, outcome string, at time.Ti
 func (m *Metrics) ObserveTx(d time.Duration) { m.txDuration.Observe(d.Seconds()) }
 
 // Middleware serves GET /metrics and times every other request, labelled
-// by the API route pattern it matches (patterns, in http.ServeMux syntax)
-// or "other", never by its path, which holds IDs.
-func (m *Metrics) Middleware(next http.Handler, patterns []string) http.Handler {
-	routes := http.NewServeMux()
-	for _, p := range patterns {
-		routes.Handle(p, http.NotFoundHandler())
-	}
+// by route: the pattern it matched ("GET /api/v1/incidents/{incident}"),
+// never its path, which holds IDs; "other" when route returns "".
+func (m *Metrics) Middleware(next http.Handler, route func(*http.Request) string) http.Handler {
 	metrics := m.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -95,15 +91,28 @@ func (m *Metrics) Middleware(next http.Handler, patterns []string) http.Handler 
 		if strings.HasPrefix(sw.Header().Get("Content-Type"), "text/event-stream") {
 			return // a live stream lasts as long as the page is open: not a latency
 		}
-		route := "other"
-		if _, p := routes.Handler(r); p != "" {
-			route = p
+		label := route(r)
+		if label == "" {
+			label = "other"
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		m.httpDuration.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+		m.httpDuration.WithLabelValues(r.Method, label, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
 	})
+}
+
+// Patterns returns a route function for Middleware that matches requests
+// against patterns in http.ServeMux syntax.
+func Patterns(patterns []string) func(*http.Request) string {
+	mux := http.NewServeMux()
+	for _, p := range patterns {
+		mux.Handle(p, http.NotFoundHandler())
+	}
+	return func(r *http.Request) string {
+		_, p := mux.Handler(r)
+		return p
+	}
 }
 
 // statusWriter remembers the status code written. It passes Flush on, so

@@ -25,7 +25,7 @@ func TestMiddlewareLabelsByPattern(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusTeapot)
 	})
-	h := m.Middleware(next, []string{"GET /api/v1/incidents/{incident}"})
+	h := m.Middleware(next, Patterns([]string{"GET /api/v1/incidents/{incident}"}))
 	for _, path := range []string{"/api/v1/incidents/INC-41", "/api/v1/incidents/INC-42", "/incidents/INC-42/stream", "/profile"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
 	}
@@ -60,7 +60,7 @@ func TestMetricsNeedAnAdminToken(t *testing.T) {
 	}
 	m := New(nil, nil, nil)
 	m.Authorize = AdminToken(auth, time.Now)
-	h := m.Middleware(http.NotFoundHandler(), nil)
+	h := m.Middleware(http.NotFoundHandler(), Patterns(nil))
 	for token, want := range map[string]int{"": 401, "wr_nope": 401, "wr_ada": 401, "wr_admin": 200} {
 		req := httptest.NewRequest("GET", "/metrics", nil)
 		if token != "" {

@@ -99,7 +99,7 @@ func New(source Source, now func() time.Time, log *slog.Logger) *Metrics {
 		Help:    "Time from an alert reaching warroom to a page about it being delivered.",
 		Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800}})
 	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "warroom_http_request_duration_seconds",
-		Help:    "HTTP request latency, by method, route pattern (\"other\" outside the API) and status code.",
+		Help:    "HTTP request latency, by method, route pattern (\"other\" when none matched) and status code.",
 		Buckets: prometheus.DefBuckets}, []string{"method", "route", "code"})
 	m.txDuration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "warroom_db_transaction_duration_seconds",
 		Help:    "Write transaction latency, from begin to commit or rollback.",
