@@ -37,7 +37,7 @@ type MetricDef struct {
 // MetricDefs lists every metric in lifecycle order.
 var MetricDefs = []MetricDef{
 	{MetricMTTD, "Time to detect", "failure (impact start, corrected)", "detection"},
-	{MetricMTTA, "Time to acknowledge", "alert (detection for monitoring, else declaration)", "first acknowledgement"},
+	{MetricMTTA, "Time to acknowledge", "alert: its arrival (incidents monitoring detected)", "first acknowledgement"},
 	{MetricMTTI, "Time to identify", "failure", "first reached identified"},
 	{MetricMTTRRepair, "Time to repair", "failure", "fix: first reached mitigated (or recovered, if never mitigated)"},
 	{MetricMTTRRespond, "Time to respond", "detection", "fix"},
@@ -249,14 +249,12 @@ func (lc *Lifecycle) FailedAt() (time.Time, bool) {
 	return lc.ImpactStartedAt, !lc.ImpactStartedAt.IsZero()
 }
 
-// alertedAt is when warroom could first page someone: the alert's arrival
-// (the detection) for an incident monitoring detected, else its
-// declaration.
-func (lc *Lifecycle) alertedAt() time.Time {
-	if lc.Detection == DetectedByMonitoring {
-		return lc.DetectedAt
-	}
-	return lc.DeclaredAt
+// alertedAt is when the alert that detected the incident reached warroom
+// (its detection), and whether there was one: an incident a person
+// declared was acknowledged by declaring it, and has no alert to measure
+// from.
+func (lc *Lifecycle) alertedAt() (time.Time, bool) {
+	return lc.DetectedAt, lc.Detection == DetectedByMonitoring
 }
 
 // Measure returns one incident's value of a per-incident metric and
@@ -269,7 +267,8 @@ func (lc *Lifecycle) Measure(m MetricName) (time.Duration, bool) {
 	case MetricMTTD:
 		return span(known, failed, lc.DetectedAt)
 	case MetricMTTA:
-		return span(true, lc.alertedAt(), lc.AcknowledgedAt)
+		alerted, ok := lc.alertedAt()
+		return span(ok, alerted, lc.AcknowledgedAt)
 	case MetricMTTI:
 		return span(known, failed, lc.IdentifiedAt)
 	case MetricMTTRRepair:

@@ -54,7 +54,8 @@ func measure(lc warroom.Lifecycle, m warroom.MetricName) string {
 
 func TestMetricsOnAFullTimeline(t *testing.T) {
 	m := time.Minute
-	lc := newTimeline("i1", 1, at(10*m), warroom.Declaration{Title: "db down", ImpactStartedAt: tp(0), DetectedAt: tp(5 * m)}).
+	lc := newTimeline("i1", 1, at(10*m), warroom.Declaration{Title: "db down", ImpactStartedAt: tp(0), DetectedAt: tp(5 * m),
+		Detection: warroom.DetectedByMonitoring}).
 		add(warroom.Event{Type: warroom.EventAcknowledged, At: at(12 * m), ActorID: "u-ada"}).
 		stage(warroom.StageInvestigating, at(13*m)).
 		stage(warroom.StageIdentified, at(30*m)).
@@ -64,7 +65,7 @@ func TestMetricsOnAFullTimeline(t *testing.T) {
 		stage(warroom.StageResolved, at(600*m)).
 		lc(t)
 	want := map[warroom.MetricName]string{
-		warroom.MetricMTTD: "5m0s", warroom.MetricMTTA: "2m0s", warroom.MetricMTTI: "30m0s",
+		warroom.MetricMTTD: "5m0s", warroom.MetricMTTA: "7m0s", warroom.MetricMTTI: "30m0s",
 		warroom.MetricMTTRRepair: "40m0s", warroom.MetricMTTRRespond: "35m0s", warroom.MetricMTTRRecover: "1h0m0s",
 		warroom.MetricMTTRResolve: "10h0m0s", warroom.MetricDowntime: "1h0m0s", warroom.MetricDataLoss: "missing",
 	}
@@ -111,6 +112,13 @@ func TestMetricsCountMissingTimesAsMissing(t *testing.T) {
 		if got := measure(lc, metric); got != "missing" {
 			t.Errorf("%s = %s, want missing", metric, got)
 		}
+	}
+	// Nor has an incident a person declared an alert to measure MTTA
+	// from, even once acknowledged.
+	acked := newTimeline("i3", 3, at(0), warroom.Declaration{Title: "x"}).
+		add(warroom.Event{Type: warroom.EventAcknowledged, At: at(m), ActorID: "u-ada"}).lc(t)
+	if got := measure(acked, warroom.MetricMTTA); got != "missing" {
+		t.Errorf("MTTA of a declared incident = %s, want missing", got)
 	}
 	// Recovery without a recorded mitigation is the fix; respond needs
 	// only the detection.
