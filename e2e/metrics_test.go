@@ -46,6 +46,9 @@ func TestMetricsServe(t *testing.T) {
 	if out := s.ok(t, admin, "report", "metrics", "--metric", "mttr_respond", "--group-by", "service"); !strings.Contains(out, "\ndb ") {
 		t.Errorf("report by service:\n%s", out)
 	}
+	s.fails(t, admin, exitFailed, "unknown metric \"mttx\"; metrics are mttd, mtta, mtti", "report", "metrics", "--metric", "mttx")
+	s.fails(t, admin, exitFailed, "unknown service \"nope\"; services are db", "report", "metrics", "--service", "nope")
+	s.fails(t, admin, exitUsage, "--output csv is for reports", "list", "--output", "csv")
 	if out := s.ok(t, admin, "report", "metrics", "--metric", "mttr_respond", "--output", "csv"); !strings.HasPrefix(out, "group,label,incidents,metric,count") ||
 		!strings.Contains(out, "all,all incidents,1,mttr_respond,1,0,") {
 		t.Errorf("report as CSV:\n%s", out)
