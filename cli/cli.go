@@ -45,6 +45,7 @@ type app struct {
 	// replica taking over a dead one's work sees one owner.
 	owner    string
 	jsonMode bool
+	csvMode  bool // --output csv: reports only (report.go)
 }
 
 // clientConfig is what a client command needs to reach the API.
@@ -117,6 +118,7 @@ func (a *app) rootCommand() *cobra.Command {
 	a.addStatusCommands(root)
 	a.addAfterFireCommands(root)
 	a.addPostmortemCommands(root)
+	a.addReportCommands(root)
 	return root
 }
 
@@ -149,6 +151,11 @@ func (a *app) prepare(cmd *cobra.Command, _ []string) error {
 	case "json":
 		a.jsonMode = true
 	case "text":
+	case "csv":
+		if cmd.Parent() == nil || cmd.Parent().Name() != "report" {
+			return usageErrorf("--output csv is for reports (warroom report ...); others print text or json")
+		}
+		a.csvMode = true
 	default:
 		return usageErrorf("--output must be text or json, not %q", a.client.Output)
 	}

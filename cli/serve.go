@@ -20,6 +20,7 @@ import (
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/httpapi"
 	"github.com/warroom/warroom/sqlstore"
+	"github.com/warroom/warroom/telemetry"
 	"github.com/warroom/warroom/web"
 )
 
@@ -65,6 +66,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	incidents := &warroom.Incidents{Store: store, Now: a.now, Policy: cfg.Policy,
 		NewID: newID, BridgeURLTemplate: cfg.BridgeURL}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
+	// warroom's own /metrics (docs/metrics.md).
+	tel := telemetry.New(store, a.now, logger)
+	store.ObserveTransactions(tel.ObserveTx)
+	tel.Authorize = telemetry.AdminToken(store.Authenticate, a.now)
 	// Single sign-on (nil when off): the web UI mounts its start and
 	// callback (docs/sso.md).
 	oidc, err := a.startSSO(ctx, cfg, store, logger)
@@ -106,6 +111,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	joinTicketsAndPostmortems(trk.svc, pg.postmortems, incidents, baseURL, logger)
 	store.SetIncidentReactor(pg.reactor)
 	updates.comms = pg.comms
+	pg.pager.ObserveDeliveries(tel)
 	var chatAPI *httpapi.ChatAPI
 	if chatRT != nil {
 		store.SetIncidentReactor(chatRT.reactor(pg.reactor))
@@ -122,6 +128,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	// After the HTTP server stopped: commits what senders already
 	// submitted (in-flight requests have finished by then).
 	defer handler.Close()
+	handler.ObserveIntake(tel)
 	// The web UI answers browsers at / and passes every API route on.
 	webUI := web.New(web.Config{Incidents: incidents, Store: store, Now: a.now, Logger: logger,
 		PublicURL: cfg.PublicURL, API: handler, Commits: store, Comms: pg.comms, StatusPage: pg.status, AfterFire: afterFire,
@@ -143,6 +150,12 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.Handler = tel.Middleware(srv.Handler, func(r *http.Request) string {
+		if p := handler.RoutePattern(r); p != "" {
+			return p
+		}
+		return webUI.RoutePattern(r)
+	})
 	srv.RegisterOnShutdown(webUI.Close) // live streams end, so shutdown need not wait for them
 	workers := append(pg.workers(), func(ctx context.Context) {
 		sweepLoop(ctx, incidents, cfg.SweepInterval, logger)
@@ -151,6 +164,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig) error {
 	if chatRT != nil {
 		workers = append(workers, chatRT.run)
 	}
+	workers = append(workers, tel.Run)
 	err = runServer(ctx, srv, ln, cfg.ShutdownTimeout, workers...)
 	logger.Info("warroom stopped")
 	return err

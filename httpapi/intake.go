@@ -51,11 +51,13 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 	now := s.now().UTC()
 	body, err := intake.ReadBody(w, r, s.maxBody)
 	if err != nil {
+		s.observeRefused(warroom.IntegrationPagerDuty, err)
 		intake.WritePagerDuty(w, "", err)
 		return nil
 	}
 	a, perr := intake.ParsePagerDuty(body, now, nil)
 	if perr != nil {
+		s.observeRefused(warroom.IntegrationPagerDuty, perr)
 		intake.WritePagerDuty(w, "", perr)
 		return nil
 	}
@@ -67,6 +69,7 @@ func (s *Server) enqueuePagerDuty(w http.ResponseWriter, r *http.Request) error 
 	if err == nil {
 		err = s.commitAlerts(r.Context(), in, updates, now)
 	}
+	s.observeRefused(warroom.IntegrationPagerDuty, err)
 	switch {
 	case errors.Is(err, errStoreDown):
 		w.Header().Set("Retry-After", retryAfterSeconds)
@@ -102,6 +105,7 @@ func (s *Server) webhookIntake(kind warroom.IntegrationKind,
 		if err == nil {
 			err = s.commitAlerts(r.Context(), in, updates, now)
 		}
+		s.observeRefused(kind, err)
 		switch {
 		case errors.Is(err, errStoreDown):
 			w.Header().Set("Retry-After", retryAfterSeconds)
@@ -173,8 +177,9 @@ func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, upda
 		return nil
 	}
 	b, err := s.ingestBatcher()
+	var results []warroom.IngestResult
 	if err == nil {
-		_, err = b.IngestEncoded(ctx, in, updates, now)
+		results, err = b.IngestEncoded(ctx, in, updates, now)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -185,6 +190,7 @@ func (s *Server) commitAlerts(ctx context.Context, in *warroom.Integration, upda
 	if s.paging.wake != nil {
 		s.paging.wake()
 	}
+	s.observeIngest(in.Kind, results)
 	return nil
 }
 

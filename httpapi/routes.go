@@ -94,5 +94,6 @@ func (s *Server) routes() []route {
 	routes = append(routes, s.statusRoutes()...)
 	routes = append(routes, s.afterFireRoutes()...)
 	routes = append(routes, s.postmortemRoutes()...)
+	routes = append(routes, s.reportRoutes()...)
 	return append(routes, s.ackRoutes()...)
 }

@@ -97,6 +97,7 @@ type Server struct {
 	afterfire *afterfire.Service
 	// postmortems serves postmortems and action items.
 	postmortems *postmortem.Service
+	intakeObs   IntakeObserver
 }
 
 // New returns the API server for cfg, with every route of the route table

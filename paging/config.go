@@ -110,6 +110,9 @@ type Config struct {
 	// routing of an alert storm.
 	PageQueue string
 	Logger    *slog.Logger
+	// Observer is told the outcome of every delivery attempt (warroom's
+	// own /metrics); nil: nobody.
+	Observer DeliveryObserver
 }
 
 // Pager holds the handlers, the reactor and the sender.

@@ -633,5 +633,11 @@ func (s *Sender) finish(ctx context.Context, b *sendBatch, m *notify.Outbox, sta
 // Response); its message and time are set here.
 func (s *Sender) finishAttempt(ctx context.Context, b *sendBatch, m *notify.Outbox, state notify.State, dueAt time.Time, a notify.Attempt) error {
 	a.MessageID, a.At = m.ID, s.p.cfg.Now()
-	return b.record(ctx, m, state, dueAt, a)
+	if err := b.record(ctx, m, state, dueAt, a); err != nil {
+		return err
+	}
+	if o := s.p.cfg.Observer; o != nil {
+		o.ObserveDelivery(m, a.Outcome, a.At)
+	}
+	return nil
 }

@@ -42,6 +42,9 @@ func (s *Store) declareIn(ctx context.Context, t *tx, build func(number int64) (
 	if err := t.appendEvents(ctx, inc.ID, events); err != nil {
 		return nil, err
 	}
+	if err := t.projectLifecycle(ctx, inc.ID, events); err != nil {
+		return nil, err
+	}
 	if err := t.syncMembers(ctx, &warroom.Incident{ID: inc.ID}, inc); err != nil {
 		return nil, err
 	}
@@ -96,6 +99,9 @@ func (s *Store) updateIncident(ctx context.Context, t *tx, idOrRef string, decid
 		return nil, err
 	}
 	if err := t.appendEvents(ctx, next.ID, events); err != nil {
+		return nil, err
+	}
+	if err := t.projectLifecycle(ctx, next.ID, events); err != nil {
 		return nil, err
 	}
 	if err := t.syncMembers(ctx, cur, next); err != nil {

@@ -60,6 +60,11 @@ type Store struct {
 	// checkpoints copies the WAL into the database beside the writer on
 	// SQLite (open.go); nil on PostgreSQL.
 	checkpoints *checkpointer
+	// txObserver is told each write transaction's duration (telemetry.go).
+	txObserver txObserver
+	// lifecyclesComplete is set once every incident has its lifecycle row
+	// (metrics.go): from then on each commit keeps them.
+	lifecyclesComplete completeFlag
 }
 
 var _ warroom.Store = (*Store)(nil)

@@ -78,6 +78,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(*tx) error) error {
+	defer s.txObserver.time()()
 	sqlTx, err := s.writer(ctx).BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)

@@ -66,6 +66,8 @@ func (h *Handler) routes() {
 	h.handle("POST /status-admin/maintenance/{id}/cancel", writer, h.statusMaintenanceCancel)
 	h.handle("POST /status-admin/subscribers", admin, h.statusWebhookCreate)
 	h.handle("POST /status-admin/subscribers/{id}/remove", admin, h.statusSubscriberRemove)
+	h.handle("GET /reports", signedIn, h.reportShow)
+	h.handle("GET /reports/charts/{chart}", signedIn, h.reportChart)
 }
 
 // home sends a signed-in browser to the incidents and others to sign in.
