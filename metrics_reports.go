@@ -28,6 +28,11 @@ type Reports struct {
 	Now       Clock
 	Cadence   CadencePolicy
 	Hours     OnCallHours
+	// FollowThrough loads postmortems, reviews and action items
+	// (followthrough.go); nil: that report is unavailable. ItemZone is
+	// the zone action items' target dates end in (nil: UTC).
+	FollowThrough FollowThroughStore
+	ItemZone      *time.Location
 }
 
 // ReportRequest is a report as asked for by name: every field is text a

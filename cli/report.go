@@ -19,7 +19,7 @@ func (a *app) addReportCommands(root *cobra.Command) {
 	c := &cobra.Command{Use: "report", Short: "Reliability reports: MTTx, RTO/RPO, cadence, on-call load (--output text, json or csv)",
 		GroupID: "reports", Args: noArgs}
 	c.AddCommand(a.reportMetricsCommand(), a.reportCadenceCommand(), a.reportOnCallCommand(),
-		a.reportDefinitionsCommand(), a.reportDataLossCommand())
+		a.reportDefinitionsCommand(), a.reportDataLossCommand(), a.reportFollowThroughCommand())
 	root.AddCommand(c)
 }
 

@@ -23,6 +23,7 @@ func (s *Server) reportRoutes() []route {
 		{"GET", "/api/v1/reports/metrics", reader, s.metricsReport, nil},
 		{"GET", "/api/v1/reports/cadence", reader, s.cadenceReport, nil},
 		{"GET", "/api/v1/reports/oncall", reader, s.onCallReport, nil},
+		{"GET", "/api/v1/reports/followthrough", reader, s.followThroughReport, nil},
 		{"GET", "/api/v1/reports/charts/{chart}", reader, s.reportChart, nil},
 		{"POST", "/api/v1/incidents/{incident}/data-loss", writer, s.recordDataLoss, dataLossInput{}},
 	}
@@ -39,8 +40,15 @@ func (s *Server) reports() (*warroom.Reports, error) {
 	if !ok {
 		return nil, warroom.Errorf(warroom.EUnavailable, "reports are not available on this server")
 	}
-	return &warroom.Reports{Metrics: ms, Directory: s.store, Incidents: s.store, Now: s.now,
-		Cadence: warroom.DefaultCadencePolicy(s.incidents.Policy), Hours: warroom.DefaultOnCallHours}, nil
+	rep := &warroom.Reports{Metrics: ms, Directory: s.store, Incidents: s.store, Now: s.now,
+		Cadence: warroom.DefaultCadencePolicy(s.incidents.Policy), Hours: warroom.DefaultOnCallHours}
+	if ft, ok := s.store.(warroom.FollowThroughStore); ok {
+		rep.FollowThrough = ft
+	}
+	if s.postmortems != nil {
+		rep.ItemZone = s.postmortems.Location()
+	}
+	return rep, nil
 }
 
 // reportRequest parses a report's query into a query the domain checked,

@@ -182,3 +182,6 @@ func (s *Service) resolveOwner(ctx context.Context, inc *warroom.Incident, owner
 func (s *Service) SetItemJobs(f func(it *warroom.ActionItem, created bool) ([]engine.Job, error)) {
 	s.cfg.ItemJobs = f
 }
+
+// Location is the zone action items' target dates end in.
+func (s *Service) Location() *time.Location { return s.cfg.Location }
