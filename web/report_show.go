@@ -26,6 +26,9 @@ type reportView struct {
 	Teams     []*warroom.Team
 	Charts    []reportChart
 	Tables    []reportTable
+	// FollowThrough is postmortems and action items on time, per group
+	// (nil where the store keeps none).
+	FollowThrough []warroom.FollowThroughRow
 }
 
 // reportTable is one group's figures: a row per metric.
@@ -103,8 +106,15 @@ func (h *Handler) reports() (*warroom.Reports, error) {
 	if !ok {
 		return nil, warroom.Errorf(warroom.EUnavailable, "reports are not available on this server")
 	}
-	return &warroom.Reports{Metrics: ms, Directory: h.store, Incidents: h.store, Now: h.now,
-		Cadence: warroom.DefaultCadencePolicy(h.incidents.Policy), Hours: warroom.DefaultOnCallHours}, nil
+	rep := &warroom.Reports{Metrics: ms, Directory: h.store, Incidents: h.store, Now: h.now,
+		Cadence: warroom.DefaultCadencePolicy(h.incidents.Policy), Hours: warroom.DefaultOnCallHours}
+	if ft, ok := h.store.(warroom.FollowThroughStore); ok {
+		rep.FollowThrough = ft
+	}
+	if h.postmortems != nil {
+		rep.ItemZone = h.postmortems.Location()
+	}
+	return rep, nil
 }
 
 // reportShow is the metrics page. Filters naming an unknown window,
@@ -135,6 +145,11 @@ func (h *Handler) reportShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.tables()
+	if rep.FollowThrough != nil {
+		if v.FollowThrough, err = rep.FollowThroughReport(r.Context(), actor(r), q); err != nil {
+			return err
+		}
+	}
 	titles := map[string]string{chart.TrendChart: "Monthly median of each metric", chart.SeverityChart: "Incidents by severity",
 		chart.OnCallChart: "On-call load per person", chart.CadenceChart: "Update cadence compliance"}
 	for _, name := range chart.Names {

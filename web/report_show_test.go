@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,10 @@ func TestReportPage(t *testing.T) {
 		}
 		if strings.Contains(body, "2 incidents") {
 			t.Errorf("ada's page counts bob's private incident")
+		}
+		if !strings.Contains(body, "Follow-through: postmortems and action items on time") ||
+			!regexp.MustCompile(`<th scope="row">all incidents</th><td>1</td>`).MatchString(body) {
+			t.Errorf("the page lacks the follow-through of ada's one incident")
 		}
 		resp, body = b.get("/reports?window=2w")
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "365d") {
