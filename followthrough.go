@@ -167,3 +167,22 @@ func (r *Reports) FollowThroughReport(ctx context.Context, viewer Actor, q Repor
 	})
 	return rows, nil
 }
+
+// ReportsOn is the reports service on store, which must keep lifecycles
+// (EUnavailable otherwise); with the follow-through report when it keeps
+// postmortems too. itemZone is where action items' target dates end.
+func ReportsOn(store interface {
+	Directory
+	IncidentStore
+}, policy Policy, now Clock, itemZone *time.Location) (*Reports, error) {
+	ms, ok := store.(MetricsStore)
+	if !ok {
+		return nil, Errorf(EUnavailable, "reports are not available on this server")
+	}
+	rep := &Reports{Metrics: ms, Directory: store, Incidents: store, Now: now,
+		Cadence: DefaultCadencePolicy(policy), Hours: DefaultOnCallHours, ItemZone: itemZone}
+	if ft, ok := store.(FollowThroughStore); ok {
+		rep.FollowThrough = ft
+	}
+	return rep, nil
+}

@@ -36,19 +36,11 @@ var reportParams = []string{"metric", "window", "from", "to", "group_by", "servi
 // reports returns the reports service on the API's store, or 503 when the
 // store keeps no lifecycles.
 func (s *Server) reports() (*warroom.Reports, error) {
-	ms, ok := s.store.(warroom.MetricsStore)
-	if !ok {
-		return nil, warroom.Errorf(warroom.EUnavailable, "reports are not available on this server")
-	}
-	rep := &warroom.Reports{Metrics: ms, Directory: s.store, Incidents: s.store, Now: s.now,
-		Cadence: warroom.DefaultCadencePolicy(s.incidents.Policy), Hours: warroom.DefaultOnCallHours}
-	if ft, ok := s.store.(warroom.FollowThroughStore); ok {
-		rep.FollowThrough = ft
-	}
+	var zone *time.Location
 	if s.postmortems != nil {
-		rep.ItemZone = s.postmortems.Location()
+		zone = s.postmortems.Location()
 	}
-	return rep, nil
+	return warroom.ReportsOn(s.store, s.incidents.Policy, s.now, zone)
 }
 
 // reportRequest parses a report's query into a query the domain checked,

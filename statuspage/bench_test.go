@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/stormtest"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/sqlstore"
 
@@ -58,42 +59,9 @@ func BenchmarkPublicPage(b *testing.B) {
 //	go test ./statuspage -run '^$' -bench DuringStorm -benchtime 100000x
 func BenchmarkPublicPageDuringStorm(b *testing.B) {
 	e := benchPage(b)
-	svc, _ := e.store.FindService(e.ctx, "svc0")
-	in := &warroom.Integration{ServiceID: svc.ID, Kind: warroom.IntegrationWebhook, Name: "storm", CreatedAt: t0}
-	if err := e.store.CreateIntegration(e.ctx, in, warroom.HashTokenSecret("storm")); err != nil {
-		b.Fatal(err)
-	}
-	stop := make(chan struct{})
-	var stored atomic.Int64
-	var wg sync.WaitGroup
-	for sender := range 4 {
-		wg.Go(func() {
-			tick := time.NewTicker(20 * time.Millisecond) // 50 deliveries of 100 a second each: 20,000/s in all
-			defer tick.Stop()
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				updates := make([]warroom.AlertUpdate, 100)
-				for i := range updates {
-					updates[i] = warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{Source: "webhook",
-						DedupKey: fmt.Sprintf("s%d-%d-%d", sender, n, i), Summary: "disk full"}}
-				}
-				if _, err := e.store.IngestAlerts(e.ctx, []warroom.IngestRequest{{Integration: in, Updates: updates, ReceivedAt: t0}}); err != nil {
-					b.Error(err)
-					return
-				}
-				stored.Add(100)
-			}
-		})
-	}
-	start := time.Now()
+	stop := stormtest.Start(b, e.store, t0)
 	drivePage(b, e)
-	close(stop)
-	wg.Wait()
-	b.ReportMetric(float64(stored.Load())/time.Since(start).Seconds(), "alerts/s")
+	b.ReportMetric(stop(), "alerts/s")
 }
 
 func drivePage(b *testing.B, e *env) {

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/internal/stormtest"
 )
 
 // BenchmarkPagesDuringStorm renders the pages responders keep open during
@@ -24,14 +23,6 @@ import (
 func BenchmarkPagesDuringStorm(b *testing.B) {
 	e, br, ada := benchEnv(b)
 	ctx := context.Background()
-	svc := &warroom.Service{Slug: "checkout", Name: "Checkout"}
-	if err := e.store.CreateService(ctx, svc); err != nil {
-		b.Fatal(err)
-	}
-	in := &warroom.Integration{ServiceID: svc.ID, Kind: warroom.IntegrationWebhook, Name: "storm", CreatedAt: e.clock.Now()}
-	if err := e.store.CreateIntegration(ctx, in, warroom.HashTokenSecret("storm")); err != nil {
-		b.Fatal(err)
-	}
 	inc := e.declare(ada, "Checkout is down", false)
 	addEntries(b, e, ada, inc.Ref, 10000)
 	for i := range 1000 {
@@ -44,32 +35,7 @@ func BenchmarkPagesDuringStorm(b *testing.B) {
 		}
 	}
 
-	stop := make(chan struct{})
-	var stored atomic.Int64
-	var senders sync.WaitGroup
-	for sender := range 4 {
-		senders.Go(func() {
-			tick := time.NewTicker(20 * time.Millisecond)
-			defer tick.Stop()
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				updates := make([]warroom.AlertUpdate, 100)
-				for i := range updates {
-					updates[i] = warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{Source: "alertmanager",
-						DedupKey: fmt.Sprintf("s%d-%d-%d", sender, n, i), Summary: "checkout 5xx above 5%", Severity: "critical"}}
-				}
-				if _, err := e.store.IngestAlerts(ctx, []warroom.IngestRequest{{Integration: in, Updates: updates, ReceivedAt: time.Now()}}); err != nil {
-					b.Error(err)
-					return
-				}
-				stored.Add(100)
-			}
-		})
-	}
+	stop := stormtest.Start(b, e.store, e.clock.Now())
 
 	paths := []string{"/incidents/" + inc.Ref, "/incidents", "/alerts"}
 	requests := make([]*http.Request, len(paths))
@@ -80,7 +46,6 @@ func BenchmarkPagesDuringStorm(b *testing.B) {
 		}
 	}
 	samples := make([][]time.Duration, len(paths))
-	start := time.Now()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		k := i % len(paths)
@@ -93,13 +58,11 @@ func BenchmarkPagesDuringStorm(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	elapsed := time.Since(start)
-	close(stop)
-	senders.Wait()
+	rate := stop()
 	for k, name := range []string{"incident", "list", "alerts"} {
 		if len(samples[k]) > 0 {
 			b.ReportMetric(float64(p99(samples[k]).Microseconds())/1000, name+"-p99-ms")
 		}
 	}
-	b.ReportMetric(float64(stored.Load())/elapsed.Seconds(), "alerts/s")
+	b.ReportMetric(rate, "alerts/s")
 }

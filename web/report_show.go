@@ -102,19 +102,11 @@ func (f reportForm) query() string {
 func (v reportView) Percent(f float64) string { return chart.Count(100*f) + "%" }
 
 func (h *Handler) reports() (*warroom.Reports, error) {
-	ms, ok := h.store.(warroom.MetricsStore)
-	if !ok {
-		return nil, warroom.Errorf(warroom.EUnavailable, "reports are not available on this server")
-	}
-	rep := &warroom.Reports{Metrics: ms, Directory: h.store, Incidents: h.store, Now: h.now,
-		Cadence: warroom.DefaultCadencePolicy(h.incidents.Policy), Hours: warroom.DefaultOnCallHours}
-	if ft, ok := h.store.(warroom.FollowThroughStore); ok {
-		rep.FollowThrough = ft
-	}
+	var zone *time.Location
 	if h.postmortems != nil {
-		rep.ItemZone = h.postmortems.Location()
+		zone = h.postmortems.Location()
 	}
-	return rep, nil
+	return warroom.ReportsOn(h.store, h.incidents.Policy, h.now, zone)
 }
 
 // reportShow is the metrics page. Filters naming an unknown window,
