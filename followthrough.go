@@ -110,17 +110,9 @@ func (r *Reports) FollowThroughReport(ctx context.Context, viewer Actor, q Repor
 	if r.FollowThrough == nil {
 		return nil, Errorf(EUnavailable, "postmortems and action items are not kept on this server")
 	}
-	lcs, err := r.Metrics.ListLifecycles(ctx, q.To, &viewer)
+	lcs, byID, err := r.selected(ctx, viewer, q)
 	if err != nil {
 		return nil, err
-	}
-	services, err := r.Directory.ListServices(ctx)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*Service, len(services))
-	for _, s := range services {
-		byID[s.ID] = s
 	}
 	facts, err := r.FollowThrough.ListFollowThroughFacts(ctx)
 	if err != nil {
@@ -140,9 +132,6 @@ func (r *Reports) FollowThroughReport(ctx context.Context, viewer Actor, q Repor
 	var keys []groupKey
 	for i := range lcs {
 		lc := &lcs[i]
-		if !q.selects(lc, byID) {
-			continue
-		}
 		f := facts[lc.IncidentID]
 		rows[0].measure(f, now, zone)
 		keys = groupKeys(keys[:0], lc, q.GroupBy, byID, loc)

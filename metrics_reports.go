@@ -163,19 +163,10 @@ func (r *Reports) Report(ctx context.Context, viewer Actor, q ReportQuery) (*Rep
 // Cadence measures how update cadences were kept, per month, over the
 // incidents of q that viewer may see.
 func (r *Reports) CadenceReport(ctx context.Context, viewer Actor, q ReportQuery) ([]CadenceRow, error) {
-	lcs, err := r.Metrics.ListLifecycles(ctx, q.To, &viewer)
+	lcs, _, err := r.selected(ctx, viewer, q)
 	if err != nil {
 		return nil, err
 	}
-	services, err := r.Directory.ListServices(ctx)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*Service, len(services))
-	for _, s := range services {
-		byID[s.ID] = s
-	}
-	lcs = slices.DeleteFunc(lcs, func(lc Lifecycle) bool { return !q.selects(&lc, byID) })
 	sent, err := r.Metrics.ListUpdateTimes(ctx, q.From, q.To)
 	if err != nil {
 		return nil, err
@@ -236,4 +227,22 @@ type OpenIncidentCount struct {
 	Severity Severity
 	Stage    Stage
 	Count    int
+}
+
+// selected returns the lifecycles of the incidents of q that viewer may
+// see, and the services by ID.
+func (r *Reports) selected(ctx context.Context, viewer Actor, q ReportQuery) ([]Lifecycle, map[string]*Service, error) {
+	lcs, err := r.Metrics.ListLifecycles(ctx, q.To, &viewer)
+	if err != nil {
+		return nil, nil, err
+	}
+	services, err := r.Directory.ListServices(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]*Service, len(services))
+	for _, s := range services {
+		byID[s.ID] = s
+	}
+	return slices.DeleteFunc(lcs, func(lc Lifecycle) bool { return !q.selects(&lc, byID) }), byID, nil
 }
