@@ -93,7 +93,11 @@ func (s *Server) metricDefinitions(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) metricsReport(w http.ResponseWriter, r *http.Request) error {
+// answerReport answers one report: the query checked, the report
+// computed for the caller, then written as JSON (named by key, or bare
+// when key is "") or, when asked for, as the CSV rows toCSV makes.
+func answerReport[T any](s *Server, w http.ResponseWriter, r *http.Request, key string,
+	compute func(rep *warroom.Reports, q warroom.ReportQuery) (T, error), toCSV func(T) [][]string) error {
 	rep, err := s.reports()
 	if err != nil {
 		return err
@@ -102,65 +106,51 @@ func (s *Server) metricsReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	report, err := rep.Report(r.Context(), actor(r), q)
+	out, err := compute(rep, q)
 	if err != nil {
 		return err
 	}
 	if csvOut {
-		return writeCSV(w, ReportCSV(report))
+		return writeCSV(w, toCSV(out))
 	}
-	writeJSON(w, http.StatusOK, report)
+	if key == "" {
+		writeJSON(w, http.StatusOK, out)
+	} else {
+		writeJSON(w, http.StatusOK, map[string]any{key: out})
+	}
 	return nil
 }
 
+func (s *Server) metricsReport(w http.ResponseWriter, r *http.Request) error {
+	return answerReport(s, w, r, "", func(rep *warroom.Reports, q warroom.ReportQuery) (*warroom.Report, error) {
+		return rep.Report(r.Context(), actor(r), q)
+	}, ReportCSV)
+}
+
 func (s *Server) cadenceReport(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.reports()
-	if err != nil {
-		return err
-	}
-	q, csvOut, err := s.reportRequest(r, rep)
-	if err != nil {
-		return err
-	}
-	rows, err := rep.CadenceReport(r.Context(), actor(r), q)
-	if err != nil {
-		return err
-	}
-	if csvOut {
+	return answerReport(s, w, r, "cadence", func(rep *warroom.Reports, q warroom.ReportQuery) ([]warroom.CadenceRow, error) {
+		return rep.CadenceReport(r.Context(), actor(r), q)
+	}, func(rows []warroom.CadenceRow) [][]string {
 		out := [][]string{{"month", "audience", "incidents", "kept", "missed", "updates_sent", "deadlines_missed"}}
 		for _, c := range rows {
 			out = append(out, []string{c.Month, string(c.Audience), strconv.Itoa(c.Incidents), strconv.Itoa(c.Kept),
 				strconv.Itoa(c.Missed), strconv.Itoa(c.UpdatesSent), strconv.Itoa(c.DeadlinesMissed)})
 		}
-		return writeCSV(w, out)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"cadence": rows})
-	return nil
+		return out
+	})
 }
 
 func (s *Server) onCallReport(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.reports()
-	if err != nil {
-		return err
-	}
-	q, csvOut, err := s.reportRequest(r, rep)
-	if err != nil {
-		return err
-	}
-	loads, err := rep.OnCall(r.Context(), actor(r), q)
-	if err != nil {
-		return err
-	}
-	if csvOut {
+	return answerReport(s, w, r, "oncall", func(rep *warroom.Reports, q warroom.ReportQuery) ([]warroom.OnCallLoad, error) {
+		return rep.OnCall(r.Context(), actor(r), q)
+	}, func(loads []warroom.OnCallLoad) [][]string {
 		out := [][]string{{"user_id", "handle", "time_zone", "pages", "outside_working_hours", "during_sleep_hours"}}
 		for _, l := range loads {
 			out = append(out, []string{l.UserID, l.Handle, l.TimeZone, strconv.Itoa(l.Pages),
 				strconv.Itoa(l.OutsideHours), strconv.Itoa(l.DuringSleep)})
 		}
-		return writeCSV(w, out)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"oncall": loads})
-	return nil
+		return out
+	})
 }
 
 // reportChart answers a chart as an SVG image (chart.Names), to embed in
