@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -32,39 +30,12 @@ func TestServeWithJiraTracker(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "warroom.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	exit := make(chan int)
-	go func() {
-		exit <- Execute(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn, "--sweep-interval", "1h",
-			"--tracker-secrets-dir", secrets}, pw, io.Discard)
-		pw.Close()
-	}()
-	var base string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if base == "" {
-		t.Fatal("server did not start")
-	}
-	out, errOut, code := runCLI(t, nil, "bootstrap", "--db", dsn, "--email", "admin@example.com", "--output", "json")
-	if code != 0 {
-		t.Fatalf("bootstrap: %s", errOut)
-	}
-	var boot struct{ Secret string }
-	_ = json.Unmarshal([]byte(out), &boot)
-	env := map[string]string{"WARROOM_SERVER": base, "WARROOM_TOKEN": boot.Secret}
+	base, _, token := startServe(t, "--tracker-secrets-dir", secrets)
+	env := map[string]string{"WARROOM_SERVER": base, "WARROOM_TOKEN": token}
 	api := func(method, path, body string, headers ...string) string {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+boot.Secret)
+		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
@@ -81,7 +52,7 @@ func TestServeWithJiraTracker(t *testing.T) {
 		return string(b)
 	}
 	api("POST", "/api/v1/services", `{"slug":"checkout","name":"Checkout"}`)
-	out, errOut, code = runCLI(t, env, "tracker", "add", "--service", "checkout", "--kind", "jira", "--url", fake.URL,
+	out, errOut, code := runCLI(t, env, "tracker", "add", "--service", "checkout", "--kind", "jira", "--url", fake.URL,
 		"--project", "OPS", "--credentials", "jira-ops", "--webhook-secret", "jira-hook")
 	if code != 0 || !strings.Contains(out, "/webhook with the secret in jira-hook") {
 		t.Fatalf("tracker add: %d %s %s", code, out, errOut)
@@ -144,8 +115,4 @@ func TestServeWithJiraTracker(t *testing.T) {
 	body = `{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-2","fields":{"status":{"name":"Done","statusCategory":{"key":"done"}}}}}`
 	api("POST", "/api/v1/trackers/"+cfgs.Trackers[0].ID+"/webhook", body, "X-Hub-Signature", tracker.Sign("hook-secret", []byte(body)))
 	waitFor(t, "the item done with its ticket", func() bool { return item().Status == warroom.ActionDone })
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Errorf("serve exited %d", code)
-	}
 }
