@@ -102,8 +102,13 @@ type StormDecision struct {
 // with no incident of its own) may declare an incident at now, given when
 // the service's incidents were declared from alerts (any order, older
 // ones too) and whether the service has an open incident the group could
-// join instead. With no limit, or fewer than Count declarations in the
-// window (now-Window, now], it may. At the limit it may not, unless the
+// join instead. With no limit, or fewer than Count declarations after
+// now-Window, it may. A declaration stamped after now counts too: it was
+// made by a router whose clock was read a moment later, and committed
+// before this decision, so it is within the window all the same (two
+// routers of one service, on the page queue and in bulk, each read their
+// own now; excluding the later one let a storm's first burst declare one
+// incident over the limit). At the limit it may not, unless the
 // service has no open incident: an alert the rules declare for must never
 // be left with no incident at all (the earlier ones were resolved).
 func MayDeclareFromAlert(l AlertIncidentLimit, declared []time.Time, hasOpen bool, now time.Time) StormDecision {
@@ -112,11 +117,46 @@ func MayDeclareFromAlert(l AlertIncidentLimit, declared []time.Time, hasOpen boo
 	}
 	recent := 0
 	for _, at := range declared {
-		if at.After(now.Add(-l.Window)) && !at.After(now) {
+		if at.After(now.Add(-l.Window)) {
 			recent++
 		}
 	}
 	return StormDecision{Declare: recent < l.Count || !hasOpen, Recent: recent}
+}
+
+// AlertLimitState is what the alert incident limit of a service decides
+// on, as read for a forecast of routing (paging's RouteQueue), which must
+// foresee, before routing runs, that a new alert group will be folded
+// rather than declare and page.
+type AlertLimitState struct {
+	// Declared is when the incidents that count against the limit were
+	// declared from alerts (those within the window, at least).
+	Declared []time.Time
+	// InFlight is how many declarations from alerts were decided on
+	// (the alert groups marked declaring) and not yet made: during the
+	// first seconds of a storm of new groups, the limit's worth of them
+	// are still on their way, and without them every new group would be
+	// forecast to declare.
+	InFlight int
+	// HasOpen: the service has an open incident a group could fold into.
+	HasOpen bool
+}
+
+// FoldsNewGroup reports whether a new alert group of the service would be
+// folded at now (MayDeclareFromAlert), counting the declarations in
+// flight, and extra more (forecast since the state was read), as made at
+// now, and as incidents the group could join.
+func (s AlertLimitState) FoldsNewGroup(l AlertIncidentLimit, extra int, now time.Time) bool {
+	pending := s.InFlight + max(extra, 0)
+	declared := s.Declared
+	if pending > 0 {
+		declared = make([]time.Time, len(s.Declared), len(s.Declared)+pending)
+		copy(declared, s.Declared)
+		for range pending {
+			declared = append(declared, now)
+		}
+	}
+	return !MayDeclareFromAlert(l, declared, s.HasOpen || pending > 0, now).Declare
 }
 
 // NoteFoldedGroup reports whether the timeline of an incident notes the

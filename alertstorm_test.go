@@ -27,7 +27,7 @@ func TestMayDeclareFromAlert(t *testing.T) {
 		{"older ones fall out of the window", limit, []time.Time{ago(time.Minute), ago(2 * time.Minute), ago(10 * time.Minute), ago(time.Hour)}, true, true, 2},
 		{"just inside the window", limit, []time.Time{ago(time.Minute), ago(2 * time.Minute), ago(10*time.Minute - time.Nanosecond)}, true, false, 3},
 		{"at the limit but nothing open to join", limit, []time.Time{ago(time.Minute), ago(2 * time.Minute), ago(3 * time.Minute)}, false, true, 3},
-		{"declarations after now are not counted", limit, []time.Time{ago(time.Minute), ago(2 * time.Minute), now.Add(time.Minute)}, true, true, 2},
+		{"a declaration stamped after now counts (a concurrent router's later clock)", limit, []time.Time{ago(time.Minute), ago(2 * time.Minute), now.Add(time.Millisecond)}, true, false, 3},
 		{"no limit", warroom.AlertIncidentLimit{}, []time.Time{ago(0), ago(0), ago(0), ago(0)}, true, true, 0},
 		{"limit of one", warroom.AlertIncidentLimit{Count: 1, Window: time.Hour}, []time.Time{ago(59 * time.Minute)}, true, false, 1},
 	}

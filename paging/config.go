@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/warroom/warroom"
@@ -120,10 +119,12 @@ type Pager struct {
 	cfg    Config
 	sender *Sender
 
-	// routeMu serializes whole routing in this process (several workers
-	// may run the page queue); across processes the store's group locks
-	// and declaration marks do (RoutingStore).
-	routeMu sync.Mutex
+	// routing serializes whole routing of a service in this process
+	// (several workers may run the page queue); across processes the
+	// store's group locks and declaration marks do (RoutingStore).
+	// Services route side by side: one service's routing, however long,
+	// never holds up another's page.
+	routing serviceLocks
 
 	// routeQueues is what RouteQueue read of services (routequeue.go).
 	routeQueues ttlCache[string, cachedPaging]

@@ -47,11 +47,11 @@ func (p *Pager) routeWhole(ctx context.Context, job engine.Job, now time.Time) (
 }
 
 // route routes the alerts of a job whole (see Pager.route) and returns
-// its follow-ups. One job at a time routes whole in a process (routeMu).
+// its follow-ups. One job of a service at a time routes whole in a
+// process (Pager.routing; a job's FairKey is its service).
 func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error) {
 	p := r.p
-	p.routeMu.Lock()
-	defer p.routeMu.Unlock()
+	defer p.routing.lock(job.FairKey)()
 	var pl RoutePayload
 	if err := decode(job, &pl); err != nil {
 		return nil, err
@@ -314,7 +314,7 @@ func (p *Pager) routeBulk(ctx context.Context, jobs []engine.Job, now time.Time)
 // folded by the alert incident limit into its open incident.
 func (p *Pager) foldsNewGroups(ctx context.Context, serviceID string) bool {
 	c, ok := p.forecastService(ctx, serviceID)
-	return ok && c.folds
+	return ok && c.folds(p.cfg.Policy.AlertIncidentLimit, p.cfg.Now())
 }
 
 // foldInBulk routes in bulk an alert a declare rule matches, of a new

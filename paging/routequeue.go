@@ -72,7 +72,7 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 			f.Joins[i] = inc
 			continue
 		}
-		if rule.Action == warroom.AlertDeclare && c.folds {
+		if rule.Action == warroom.AlertDeclare && c.folds(p.cfg.Policy.AlertIncidentLimit, now) {
 			// The service declared its alert incident limit's worth and
 			// has an open incident: a new group folds into it and pages
 			// nobody new. Bulk routing folds it (and, should the window
@@ -95,6 +95,13 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 				f.Declares = make([]bool, len(severities))
 			}
 			f.Declares[i] = true
+			// Counted until the service is read again, so that once the
+			// limit's worth of declarations is on its way, the next new
+			// groups are forecast to fold, not to page: at the start of
+			// a storm of new groups, before the first declaration is
+			// made, every delivery would otherwise go to the page queue
+			// and be folded there, for as long as that backlog lasts.
+			c.forecast.add(group)
 		}
 	}
 	return f
@@ -112,17 +119,17 @@ const routeQueueTTL = 2 * time.Second
 // incident limit of a service decides on (sqlstore), for RouteQueue's
 // forecast; without it the forecast assumes every new group declares.
 type AlertLimitReader interface {
-	// AlertLimitState returns when routing declared the incidents from
-	// alerts of a service that count against the limit, after since, and
-	// whether the service has an open incident.
-	AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error)
+	// AlertLimitState returns what the alert incident limit of a
+	// service decides on: the declarations from alerts after since that
+	// count against it, those in flight, and whether the service has an
+	// open incident.
+	AlertLimitState(ctx context.Context, serviceID string, since time.Time) (warroom.AlertLimitState, error)
 }
 
 // forecastService returns what RouteQueue and bulk routing read of a
 // service for the forecast, at most once per routeQueueTTL: its paging,
-// and whether a new alert group of it would be folded by the alert
-// incident limit (read only when one of its rules declares). False if
-// the service cannot be read.
+// and what its alert incident limit decides on (read only when one of
+// its rules declares). False if the service cannot be read.
 func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPaging, bool) {
 	now := p.cfg.Now()
 	if c, ok := p.routeQueues.get(serviceID, now, routeQueueTTL); ok {
@@ -132,13 +139,14 @@ func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPa
 	if err != nil {
 		return cachedPaging{}, false
 	}
-	c := cachedPaging{paging: sp}
+	c := cachedPaging{paging: sp, forecast: &forecastGroups{}}
 	limit := p.cfg.Policy.AlertIncidentLimit
 	lr, ok := p.cfg.Store.(AlertLimitReader)
 	if ok && limit.Limited() && hasRule(sp.AlertRules, warroom.AlertDeclare) {
-		declared, hasOpen, err := lr.AlertLimitState(ctx, serviceID, now.Add(-limit.Window))
 		// Unread, it forecasts a declaration: the page queue, as before.
-		c.folds = err == nil && !warroom.MayDeclareFromAlert(limit, declared, hasOpen, now).Declare
+		if st, err := lr.AlertLimitState(ctx, serviceID, now.Add(-limit.Window)); err == nil {
+			c.limit = &st
+		}
 	}
 	p.routeQueues.put(serviceID, c, now, 10000) // services are few; bound it anyway
 	return c, true
@@ -147,10 +155,69 @@ func (p *Pager) forecastService(ctx context.Context, serviceID string) (cachedPa
 // cachedPaging is what forecastService read of a service.
 type cachedPaging struct {
 	paging warroom.ServicePaging
-	// folds: the service has declared its alert incident limit's worth
-	// and has an open incident, so a new alert group would be folded.
-	folds bool
+	// limit is what the service's alert incident limit decides on, as
+	// read; nil when not read (no limit, no declare rule, or an error).
+	limit *warroom.AlertLimitState
+	// forecast holds the groups RouteQueue forecast to declare since the
+	// read (shared by the copies of the cache entry).
+	forecast *forecastGroups
 }
+
+// folds reports whether a new alert group of the service would be folded
+// by the alert incident limit l at now: the service has declared, or
+// has on their way (read, or forecast since), the limit's worth of
+// incidents in the window, and has an open incident or one coming.
+func (c cachedPaging) folds(l warroom.AlertIncidentLimit, now time.Time) bool {
+	if c.limit == nil {
+		return false
+	}
+	return c.limit.FoldsNewGroup(l, c.forecast.count(), now)
+}
+
+// forecastGroups is the set of alert groups RouteQueue forecast to
+// declare since a service was read. Groups, not deliveries: each delivery
+// of a storm in one group is forecast to declare until the group's
+// incident is known, and counting each would make the service look at
+// its limit, and a second group, a problem of its own, would be routed in
+// bulk instead of paging at once.
+type forecastGroups struct {
+	mu     sync.Mutex
+	groups map[string]bool
+	solo   int // alerts of no group: each a group of its own
+}
+
+// add records a group forecast to declare ("": an alert of no group).
+func (f *forecastGroups) add(group string) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if group == "" {
+		f.solo++
+		return
+	}
+	if f.groups == nil {
+		f.groups = map[string]bool{}
+	}
+	if len(f.groups) < maxForecastGroups {
+		f.groups[group] = true
+	}
+}
+
+// count is how many groups were forecast to declare.
+func (f *forecastGroups) count() int {
+	if f == nil {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.groups) + f.solo
+}
+
+// maxForecastGroups bounds the groups kept per service and read: past any
+// sensible alert incident limit, more change nothing.
+const maxForecastGroups = 1000
 
 // ttlCache keeps what this process read or saw (of services: routeQueues;
 // of alert groups: knownGroups) for as long as get's ttl, with at most
@@ -191,4 +258,40 @@ func (c *ttlCache[K, V]) forget(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, k)
+}
+
+// serviceLocks is a mutex per service, held while one of its jobs is
+// routed whole; a service's entry lives while it is held or waited for.
+type serviceLocks struct {
+	mu sync.Mutex
+	m  map[string]*serviceLock
+}
+
+type serviceLock struct {
+	sync.Mutex
+	users int // holders and waiters
+}
+
+// lock locks the service's mutex and returns what unlocks it.
+func (l *serviceLocks) lock(serviceID string) (unlock func()) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*serviceLock{}
+	}
+	sl := l.m[serviceID]
+	if sl == nil {
+		sl = &serviceLock{}
+		l.m[serviceID] = sl
+	}
+	sl.users++
+	l.mu.Unlock()
+	sl.Lock()
+	return func() {
+		sl.Unlock()
+		l.mu.Lock()
+		if sl.users--; sl.users == 0 {
+			delete(l.m, serviceID)
+		}
+		l.mu.Unlock()
+	}
 }

@@ -129,3 +129,82 @@ func TestAnyAlertOfAGroupWithAnIncidentJoinsAtIntake(t *testing.T) {
 		p.drain()
 	})
 }
+
+// Issue 8, row 3, at the start of the storm: a service that has declared
+// nothing yet gets a storm of a new group per delivery, all stored before
+// routing makes its first declaration. Only the limit's worth of them
+// (3) may go to the page queue, as declarations on their way; the rest
+// are forecast to fold. Before, the forecast read "0 declared" and sent
+// every delivery of the next two seconds to the page queue, where they
+// were folded one whole delivery at a time, holding the page queue (and
+// other services' pages) for the rest of the storm.
+func TestStormOfNewGroupsPutsOnlyTheLimitOnThePageQueue(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		p.store.SetRouteQueue(p.pager.RouteQueue)
+		who := p.people()
+		p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
+		svc, in := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+
+		const deliveries, per = 40, 5
+		ids := p.criticalStorm(in, "storm", deliveries, per, func(i int) string { return fmt.Sprint("group-", i) })
+		// A second batch while the first is still unrouted: the read
+		// finds the marked declarations in flight.
+		w.clock.Advance(3 * time.Second)
+		ids = append(ids, p.criticalStorm(in, "later", deliveries, per, func(i int) string { return fmt.Sprint("later-", i) })...)
+
+		queued, err := p.store.Claim(w.ctx, paging.QueuePage, "inspector", w.clock.Now(), time.Second, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(queued); n != 3 {
+			t.Fatalf("%d route jobs on the page queue, want the alert incident limit's 3 declarations", n)
+		}
+		w.clock.Advance(2 * time.Second) // the inspector's claims lapse
+
+		p.drain()
+		incs := p.serviceIncidents(svc.ID)
+		if len(incs) != 3 {
+			t.Fatalf("%d incidents, want the limit's 3", len(incs))
+		}
+		for _, d := range ids {
+			for _, id := range d {
+				if p.findAlert(id).IncidentID == "" {
+					t.Fatalf("alert %s is linked to no incident", id)
+				}
+			}
+		}
+		if n := len(w.hook.to("/bob")); n != 3 {
+			t.Errorf("bob paged %d times, want 3 (one per incident declared)", n)
+		}
+	})
+}
+
+// The forecast counts groups on their way to a declaration, not
+// deliveries: a storm in one group, whose declaration has not run yet,
+// is one declaration however many deliveries it sends, and a second
+// group of the service (a problem of its own) still declares and pages
+// from the page queue, rather than wait for bulk routing.
+func TestForecastCountsGroupsNotDeliveries(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+		who := p.people()
+		svc, _ := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+		for i := range 10 {
+			if f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical", "critical"}, []string{"one", "one"}); f.Queue != paging.QueuePage {
+				t.Fatalf("delivery %d of the first group: %+v, want the page queue", i, f)
+			}
+		}
+		f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"two"})
+		if f.Queue != paging.QueuePage || len(f.Declares) != 1 || !f.Declares[0] {
+			t.Fatalf("a second group: %+v, want it on the page queue, declaring", f)
+		}
+		// The third group is the limit's last declaration; a fourth folds.
+		if f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"three"}); f.Queue != paging.QueuePage {
+			t.Fatalf("a third group: %+v, want the page queue", f)
+		}
+		if f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"four"}); f.Queue != "" || f.Declares != nil {
+			t.Fatalf("a fourth group: %+v, want it forecast to fold (the default queue, no declaration)", f)
+		}
+	})
+}

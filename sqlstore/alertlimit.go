@@ -478,29 +478,40 @@ func (t *tx) declaredFor(ctx context.Context, serviceID, incidentID, alertID str
 	return true, nil
 }
 
-// AlertLimitState returns when routing declared the incidents from alerts
-// of a service that it declared after since (those that count against
-// the alert incident limit), and whether the service has an open
-// incident: what paging's forecast (RouteQueue) reads, at most every few
-// seconds per service, to foresee that a new alert group will be folded
-// rather than declare and page. Only a forecast: DeclareForAlert decides
-// under the service's lock.
-func (s *Store) AlertLimitState(ctx context.Context, serviceID string, since time.Time) ([]time.Time, bool, error) {
+// AlertLimitState returns what the alert incident limit of a service
+// decides on: when routing declared the incidents from alerts of the
+// service that it declared after since (those that count against the
+// limit), how many alert groups are marked declaring and not yet
+// declared (the declarations in flight), and whether the service has an
+// open incident: what paging's forecast (RouteQueue) reads, at most every
+// few seconds per service, to foresee that a new alert group will be
+// folded rather than declare and page. Only a forecast: DeclareForAlert
+// decides under the service's lock.
+func (s *Store) AlertLimitState(ctx context.Context, serviceID string, since time.Time) (warroom.AlertLimitState, error) {
+	var st warroom.AlertLimitState
 	rows, err := s.query(ctx, routedDeclarationsSince, serviceID, s.d.timeArg(since))
 	if err != nil {
-		return nil, false, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
+		return st, fmt.Errorf("sqlstore: read the alert declarations of service %s: %w", serviceID, err)
 	}
-	declared, err := collect(rows, scanTime)
+	if st.Declared, err = collect(rows, scanTime); err != nil {
+		return st, err
+	}
+	// A group's alerts are marked once per delivery, and an alert of no
+	// group is a group of its own.
+	err = s.queryRow(ctx, `SELECT COUNT(DISTINCT CASE WHEN a.group_key = '' THEN a.id ELSE a.group_key END)
+		FROM declaring_alerts m JOIN alerts a ON a.id = m.alert_id
+		WHERE m.service_id = ? AND a.status = 'firing' AND a.incident_id IS NULL`, serviceID).Scan(&st.InFlight)
 	if err != nil {
-		return nil, false, err
+		return st, fmt.Errorf("sqlstore: count the declarations in flight of service %s: %w", serviceID, err)
 	}
 	var one int
 	err = s.queryRow(ctx, "SELECT 1 FROM incidents i WHERE "+serviceOpenIncidents+" LIMIT 1", true, serviceID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return declared, false, nil
+		return st, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("sqlstore: read the open incident of service %s: %w", serviceID, err)
+		return st, fmt.Errorf("sqlstore: read the open incident of service %s: %w", serviceID, err)
 	}
-	return declared, true, nil
+	st.HasOpen = true
+	return st, nil
 }

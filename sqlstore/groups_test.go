@@ -17,6 +17,7 @@ func TestAlertGroups(t *testing.T) {
 		{"DeclaringMarks", testDeclaringMarks},
 		{"AlertIncidentLimitFolds", testAlertIncidentLimitFolds},
 		{"AlertIncidentLimitConcurrently", testAlertIncidentLimitConcurrently},
+		{"AlertIncidentLimitCountsLaterClocks", testAlertIncidentLimitCountsLaterClocks},
 		{"FoldGroups", testFoldGroups},
 		{"FoldGroupsConcurrently", testFoldGroupsConcurrently},
 	})
@@ -281,6 +282,32 @@ func testAlertIncidentLimitFolds(t *testing.T, p *pagingFixture) {
 	}
 	if res, out := declare(now.Add(10*time.Minute+time.Second), "g5", "a5"); out.Folded || len(res.Events) == 0 {
 		t.Fatalf("with no open incident: %+v", out)
+	}
+}
+
+// Two routers of one service (the page queue and bulk routing) each read
+// their clock when they start: a declaration committed by the one that
+// read it later is stamped after the other's now. It counts against the
+// limit all the same: a storm's first burst declared 4 incidents with a
+// limit of 3 when it did not.
+func testAlertIncidentLimitCountsLaterClocks(t *testing.T, p *pagingFixture) {
+	limit := warroom.AlertIncidentLimit{Count: 3, Window: 10 * time.Minute}
+	now := p.tick()
+	for i := range 3 {
+		_, out, err := p.declareLimited(now.Add(time.Duration(i+1)*time.Millisecond), limit, fmt.Sprint("g", i), fmt.Sprint("a", i))
+		if err != nil || out.Folded || out.Joined {
+			t.Fatalf("declaration %d under the limit: %+v, %v", i, out, err)
+		}
+	}
+	_, out, err := p.declareLimited(now, limit, "late-clock", "a-late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Folded || out.Recent != 3 {
+		t.Fatalf("a router whose clock was read before the others' declarations: %+v, want folded with 3 recent", out)
+	}
+	if n := p.incidentCount(); n != 3 {
+		t.Fatalf("%d incidents, want the limit's 3", n)
 	}
 }
 

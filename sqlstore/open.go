@@ -100,7 +100,11 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(err, rdb.Close(), db.Close())
 	}
-	return &Store{d: sqliteDialect, db: db, gate: newExclusiveGate(), rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}, nil
+	s := &Store{d: sqliteDialect, db: db, gate: newExclusiveGate(), rdb: rdb, wstmts: newStmtCache(db), rstmts: newStmtCache(rdb), checkpoints: cp}
+	// The checkpointer pauses bulk writes when it lets the WAL start over.
+	quiesce := s.gate.pauseBulk
+	cp.quiesce.Store(&quiesce)
+	return s, nil
 }
 
 // checkpointer runs passive WAL checkpoints on a connection of its own
@@ -108,12 +112,43 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 // file beside the writer, which goes on appending to the WAL, instead of
 // inside the writer's commit every 4 MiB (SQLite's default). A passive
 // checkpoint takes no lock that a reader or the writer waits for.
+//
+// A passive checkpoint alone never lets the WAL start over while the
+// writer keeps writing: SQLite restarts the WAL (writes from its
+// beginning again) only when a write begins after every frame was copied,
+// and under steady writes the copy is always a little behind. The WAL
+// then grew to wal_autocheckpoint pages, and from there the writer ran a
+// checkpoint in its commits, with its fsyncs, holding the one writer for
+// 100-290 ms at a time during an alert storm, which every page's writes
+// waited for. So once the WAL holds restartFrames frames, the
+// checkpointer copies what it can beside the writer (the bulk of it, and
+// its fsync), then pauses the store's bulk writes (intake, routing:
+// quiesce) and copies the few frames written meanwhile, so that the next
+// write starts the WAL over. Urgent writes (a page's) go on during the
+// pause: one that appends a frame only makes that round's copy
+// incomplete, and the next round tries again. The writer's own
+// checkpoints remain a safety net.
 type checkpointer struct {
 	db     *sql.DB
 	cancel context.CancelFunc
 	done   chan struct{}
 	runs   atomic.Int64 // checkpoints that copied frames
+	// quiesce waits for the store's writer and keeps bulk writes from it
+	// until release is called; nil until the store sets it (then the WAL
+	// is never restarted by the checkpointer).
+	quiesce atomic.Pointer[func(context.Context) (release func(), err error)]
+	// restartFrames is the WAL size, in frames, from which the
+	// checkpointer restarts it (restartWALFrames; tests set less).
+	restartFrames atomic.Int64
+	// restarts counts the paused checkpoints that copied every frame:
+	// the next write starts the WAL over.
+	restarts atomic.Int64
 }
+
+// restartWALFrames is the WAL size (4 KiB frames) from which the
+// checkpointer restarts the WAL: 16 MiB, a quarter of what makes the
+// writer checkpoint by itself (wal_autocheckpoint).
+const restartWALFrames = 4096
 
 func startCheckpointer(path string, every time.Duration) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas)
@@ -126,6 +161,7 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 	db.SetConnMaxLifetime(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &checkpointer{db: db, cancel: cancel, done: make(chan struct{})}
+	c.restartFrames.Store(restartWALFrames)
 	go c.run(ctx, every)
 	return c, nil
 }
@@ -142,18 +178,48 @@ func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 		}
 		// A failure (the disk is full, say) leaves the WAL to the
 		// writer's own checkpoints, which report it on the next commit.
-		_ = c.checkpoint(ctx)
+		_, _ = c.checkpoint(ctx)
 	}
 }
 
-// checkpoint runs one passive checkpoint.
-func (c *checkpointer) checkpoint(ctx context.Context) error {
-	var busy, logFrames, done int64
-	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
-	if err == nil && done > 0 {
+// checkpoint runs one passive checkpoint, and when the WAL has grown to
+// restartFrames, another with bulk writes paused, which lets the next
+// write start the WAL over. It returns the WAL's size in frames before.
+func (c *checkpointer) checkpoint(ctx context.Context) (int64, error) {
+	frames, _, err := c.pass(ctx)
+	if err != nil || frames < c.restartFrames.Load() {
+		return frames, err
+	}
+	quiesce := c.quiesce.Load()
+	if quiesce == nil {
+		return frames, nil
+	}
+	release, err := (*quiesce)(ctx)
+	if err != nil {
+		return frames, err
+	}
+	defer release()
+	// Incomplete (an urgent write appended, or a read still uses old
+	// frames): the next interval tries again.
+	_, complete, err := c.pass(ctx)
+	if complete {
+		c.restarts.Add(1)
+	}
+	return frames, err
+}
+
+// pass runs one passive checkpoint and returns the WAL's size in frames,
+// as SQLite reports it, and whether it copied all of them.
+func (c *checkpointer) pass(ctx context.Context) (frames int64, complete bool, err error) {
+	var busy, done int64
+	err = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+	if err != nil {
+		return 0, false, err
+	}
+	if done > 0 {
 		c.runs.Add(1)
 	}
-	return err
+	return frames, busy == 0 && done == frames, nil
 }
 
 // stop ends the checkpoints and closes their connection. Nil-safe.

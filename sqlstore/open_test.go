@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,6 +146,61 @@ func TestSQLiteCheckpointsOffTheWriter(t *testing.T) {
 	case <-s.checkpoints.done:
 	default:
 		t.Fatal("the checkpointer still runs after Close")
+	}
+}
+
+// Under steady writes a passive checkpoint never lets the WAL start over,
+// and it grew until the writer checkpointed in its own commits, holding
+// every write (a page's too) for 100-290 ms during a storm. The
+// checkpointer restarts it: once it holds restartFrames frames, it pauses
+// bulk writes to copy the last ones, and the next write starts the WAL
+// over. Checkpoints run here while a writer writes without a pause: the
+// WAL each finds must often be smaller than the one before (it started
+// over), where it only grew.
+func TestSQLiteCheckpointerRestartsTheWALUnderSteadyWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "warroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.checkpoints.restartFrames.Store(64)
+	f := newFixture(t, s)
+	stop := make(chan struct{})
+	var writes atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f.mustDeclare(f.ada, fmt.Sprint("steady write ", writes.Add(1)))
+		}
+	})
+	const rounds = 20
+	var sizes []int64
+	for range rounds {
+		for n := writes.Load(); writes.Load() < n+10; { // a few writes between rounds
+			time.Sleep(time.Millisecond)
+		}
+		frames, err := s.checkpoints.checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, frames)
+	}
+	close(stop)
+	wg.Wait()
+	smaller := 0
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i] < sizes[i-1] {
+			smaller++
+		}
+	}
+	if smaller < rounds/4 {
+		t.Errorf("the WAL started over %d times in %d checkpoints; its size in frames at each: %v", smaller, rounds, sizes)
 	}
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type writerGate struct {
 	// urgentInRow counts urgent hand-overs since bulk work last had the
 	// writer (exclusive).
 	urgentInRow int
+	// bulkPaused keeps bulk writes from the writer while urgent ones
+	// still take it (pauseBulk; exclusive).
+	bulkPaused bool
 	// urgentActive counts urgent writes running, and urgentEnded is when
 	// the last one ended (shared).
 	urgentActive int
@@ -92,7 +96,7 @@ func (g *writerGate) acquire(ctx context.Context) (gateClass, error) {
 		return class, g.acquireShared(ctx, class)
 	}
 	g.mu.Lock()
-	if !g.held {
+	if !g.held && (class == urgentClass || !g.bulkPaused) {
 		g.held = true
 		g.took(class)
 		g.mu.Unlock()
@@ -181,11 +185,18 @@ func (g *writerGate) release(class gateClass) {
 		}
 		return
 	}
+	g.handOver()
+}
+
+// handOver gives the free writer to the next waiter, or frees it: an
+// urgent waiter first, unless urgentRun of them went in a row while bulk
+// work waits; bulk work only while it is not paused. g.mu must be held.
+func (g *writerGate) handOver() {
 	next := urgentClass
-	if len(g.waiting[urgentClass]) == 0 || (len(g.waiting[bulkClass]) > 0 && g.urgentInRow >= urgentRun) {
+	if len(g.waiting[urgentClass]) == 0 || (len(g.waiting[bulkClass]) > 0 && g.urgentInRow >= urgentRun && !g.bulkPaused) {
 		next = bulkClass
 	}
-	if len(g.waiting[next]) == 0 {
+	if len(g.waiting[next]) == 0 || (next == bulkClass && g.bulkPaused) {
 		g.held = false
 		return
 	}
@@ -193,6 +204,33 @@ func (g *writerGate) release(class gateClass) {
 	g.waiting[next] = slices.Delete(g.waiting[next], 0, 1)
 	g.took(next)
 	close(ready)
+}
+
+// pauseBulk waits for its turn as a bulk write, then keeps bulk writes
+// from the writer until resume is called, while urgent writes still take
+// it (exclusive gate only): for the SQLite checkpointer, which needs the
+// writer to stop appending to the WAL while it copies the last frames, so
+// that the WAL can start over, without making a page's writes wait for
+// its fsyncs. One pause at a time.
+func (g *writerGate) pauseBulk(ctx context.Context) (resume func(), err error) {
+	if g.shared {
+		return nil, errors.New("sqlstore: pauseBulk needs the exclusive writer gate")
+	}
+	if _, err := g.acquire(ctx); err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	g.bulkPaused = true
+	g.mu.Unlock()
+	g.release(bulkClass) // to urgent waiters only, or free
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.bulkPaused = false
+		if !g.held {
+			g.handOver()
+		}
+	}, nil
 }
 
 // took counts a hand-over to class. g.mu must be held.

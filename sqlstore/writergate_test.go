@@ -274,3 +274,62 @@ func TestUrgentWorkHasItsOwnConnections(t *testing.T) {
 		t.Fatalf("urgent claim with the main pool taken: %v, %v", jobs, err)
 	}
 }
+
+// The SQLite checkpointer pauses bulk writes while it copies the WAL's
+// last frames: a bulk write waits for the pause to end, an urgent one
+// does not.
+func TestWriterGatePauseBulk(t *testing.T) {
+	g := newExclusiveGate()
+	ctx := context.Background()
+	resume, err := g.pauseBulk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bulk := make(chan struct{})
+	go func() {
+		class, err := g.acquire(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		close(bulk)
+		g.release(class)
+	}()
+	waitQueued(t, g, 1)
+	// Urgent writes take the writer, one after another, during the pause.
+	for range 3 {
+		class, err := g.acquire(engine.WithUrgency(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.release(class)
+	}
+	select {
+	case <-bulk:
+		t.Fatal("a bulk write took the writer during the pause")
+	case <-time.After(20 * time.Millisecond):
+	}
+	resume()
+	select {
+	case <-bulk:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bulk write never took the writer after the pause")
+	}
+	// The pause waits for the writer's holder like any bulk write.
+	if _, err := g.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan func())
+	go func() {
+		resume, err := g.pauseBulk(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		paused <- resume
+	}()
+	waitQueued(t, g, 1)
+	g.release(bulkClass)
+	(<-paused)()
+	if g.held || g.bulkPaused {
+		t.Fatalf("held %v, paused %v after the pause ended", g.held, g.bulkPaused)
+	}
+}
