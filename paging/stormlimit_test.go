@@ -9,6 +9,18 @@ import (
 	"github.com/warroom/warroom/paging"
 )
 
+// stormingService starts a process routing as the server does (the store
+// asks RouteQueue for each delivery) and makes the service "storming",
+// whose policy pages bob at /bob.
+func stormingService(w *world) (*proc, *warroom.Service, *warroom.Integration) {
+	p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
+	p.store.SetRouteQueue(p.pager.RouteQueue)
+	who := p.people()
+	p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
+	svc, in := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+	return p, svc, in
+}
+
 // Issue 8, row 3 (a new group per request, critical): once a service has
 // declared its alert incident limit's worth of incidents and has one
 // open, every new group folds into it and pages nobody. The forecast
@@ -18,11 +30,7 @@ import (
 // passed, a new group is forecast to declare again.
 func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
-		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
-		p.store.SetRouteQueue(p.pager.RouteQueue)
-		who := p.people()
-		p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
-		svc, in := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+		p, svc, in := stormingService(w)
 		e := p.serverEngine()
 
 		// The limit's 3 incidents (default 3/10m), 3 pages.
@@ -140,11 +148,7 @@ func TestAnyAlertOfAGroupWithAnIncidentJoinsAtIntake(t *testing.T) {
 // other services' pages) for the rest of the storm.
 func TestStormOfNewGroupsPutsOnlyTheLimitOnThePageQueue(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
-		p := w.start("proc-1", func(c *paging.Config) { c.Announce = nil })
-		p.store.SetRouteQueue(p.pager.RouteQueue)
-		who := p.people()
-		p.reach(who.bob, contactRule{warroom.ContactWebhook, w.hook.url("/bob"), 0})
-		svc, in := p.service("storming", p.policy("storm-oncall", 0, 5*time.Minute, users(who.bob)))
+		p, svc, in := stormingService(w)
 
 		const deliveries, per = 40, 5
 		ids := p.criticalStorm(in, "storm", deliveries, per, func(i int) string { return fmt.Sprint("group-", i) })
