@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"net/http"
 
@@ -14,18 +15,18 @@ import (
 
 func (s *Server) postmortemRoutes() []route {
 	return []route{
-		{"GET", "/api/v1/incidents/{incident}/postmortem", reader, s.getPostmortem, nil},
-		{"PUT", "/api/v1/incidents/{incident}/postmortem/sections/{section}", writer, s.editSection, postmortem.SectionInput{}},
-		{"GET", "/api/v1/incidents/{incident}/postmortem/history", reader, s.postmortemHistory, nil},
-		{"POST", "/api/v1/incidents/{incident}/postmortem/required", writer, s.requirePostmortem, postmortem.RequireInput{}},
-		{"POST", "/api/v1/incidents/{incident}/postmortem/submit", writer, s.postmortemStep(stepSubmit), nil},
-		{"POST", "/api/v1/incidents/{incident}/postmortem/approve", writer, s.postmortemStep(stepApprove), nil},
-		{"POST", "/api/v1/incidents/{incident}/postmortem/reject", writer, s.postmortemStep(stepReject), nil},
-		{"POST", "/api/v1/incidents/{incident}/postmortem/publish", writer, s.postmortemStep(stepPublish), nil},
+		{"GET", "/api/v1/incidents/{incident}/postmortem", reader, s.onPostmortem(http.StatusOK, getPostmortem), nil},
+		{"PUT", "/api/v1/incidents/{incident}/postmortem/sections/{section}", writer, s.onPostmortem(http.StatusOK, s.editSection), postmortem.SectionInput{}},
+		{"GET", "/api/v1/incidents/{incident}/postmortem/history", reader, s.onPostmortem(http.StatusOK, postmortemHistory), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/required", writer, s.onPostmortem(http.StatusOK, s.requirePostmortem), postmortem.RequireInput{}},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/submit", writer, s.onPostmortem(http.StatusOK, postmortemStep((*postmortem.Service).Submit)), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/approve", writer, s.onPostmortem(http.StatusOK, postmortemStep((*postmortem.Service).Approve)), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/reject", writer, s.onPostmortem(http.StatusOK, postmortemStep((*postmortem.Service).Reject)), nil},
+		{"POST", "/api/v1/incidents/{incident}/postmortem/publish", writer, s.onPostmortem(http.StatusOK, postmortemStep((*postmortem.Service).Publish)), nil},
 		{"GET", "/api/v1/incidents/{incident}/postmortem/export", reader, s.exportPostmortem, nil},
 		{"GET", "/api/v1/incidents/{incident}/close-readiness", reader, s.closeReadiness, nil},
-		{"GET", "/api/v1/incidents/{incident}/action-items", reader, s.incidentActionItems, nil},
-		{"POST", "/api/v1/incidents/{incident}/action-items", writer, s.addActionItem, warroom.ActionItemInput{}},
+		{"GET", "/api/v1/incidents/{incident}/action-items", reader, s.onPostmortem(http.StatusOK, incidentActionItems), nil},
+		{"POST", "/api/v1/incidents/{incident}/action-items", writer, s.onPostmortem(http.StatusCreated, s.addActionItem), warroom.ActionItemInput{}},
 		{"GET", "/api/v1/action-items", reader, s.listActionItems, nil},
 		{"PATCH", "/api/v1/action-items/{item}", writer, s.changeActionItem, warroom.ActionItemInput{}},
 	}
@@ -56,34 +57,40 @@ func (s *Server) postmortemService() (*postmortem.Service, error) {
 	return s.postmortems, nil
 }
 
-func (s *Server) getPostmortem(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
-	if err != nil {
-		return err
+// postmortemCall is what one postmortem endpoint does for the incident
+// of its path, and the value it answers with.
+type postmortemCall func(w http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error)
+
+// onPostmortem is the handler of a postmortem endpoint: it runs call with
+// the postmortem service for the path's incident and answers status with
+// what call returns; an error about the incident is answered as for any
+// incident (incidentError: a private one the caller may not see is not
+// found).
+func (s *Server) onPostmortem(status int, call postmortemCall) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pm, err := s.postmortemService()
+		if err != nil {
+			return err
+		}
+		v, err := call(w, r, pm, r.PathValue("incident"))
+		if err != nil {
+			return incidentError(r, err)
+		}
+		writeJSON(w, status, v)
+		return nil
 	}
-	v, err := pm.Get(r.Context(), actor(r), r.PathValue("incident"))
-	if err != nil {
-		return incidentError(r, err)
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
 }
 
-func (s *Server) editSection(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
-	if err != nil {
-		return err
-	}
+func getPostmortem(_ http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
+	return pm.Get(r.Context(), actor(r), incident)
+}
+
+func (s *Server) editSection(w http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
 	var in postmortem.SectionInput
 	if _, err := s.decode(w, r, &in); err != nil {
-		return err
+		return nil, err
 	}
-	v, err := pm.EditSection(r.Context(), actor(r), r.PathValue("incident"), warroom.Section(r.PathValue("section")), in)
-	if err != nil {
-		return incidentError(r, err)
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return pm.EditSection(r.Context(), actor(r), incident, warroom.Section(r.PathValue("section")), in)
 }
 
 // revisionList is the answer of GET .../postmortem/history.
@@ -91,74 +98,31 @@ type revisionList struct {
 	Revisions []warroom.PostmortemRevision `json:"revisions"`
 }
 
-func (s *Server) postmortemHistory(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
-	if err != nil {
-		return err
-	}
+func postmortemHistory(_ http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
 	q, err := queryParams(r, "section")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	revs, err := pm.History(r.Context(), actor(r), r.PathValue("incident"), warroom.Section(q["section"]))
+	revs, err := pm.History(r.Context(), actor(r), incident, warroom.Section(q["section"]))
 	if err != nil {
-		return incidentError(r, err)
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, revisionList{Revisions: nonNil(revs)})
-	return nil
+	return revisionList{Revisions: nonNil(revs)}, nil
 }
 
-func (s *Server) requirePostmortem(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
-	if err != nil {
-		return err
-	}
+func (s *Server) requirePostmortem(w http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
 	var in postmortem.RequireInput
 	if _, err := s.decode(w, r, &in); err != nil {
-		return err
+		return nil, err
 	}
-	v, err := pm.Require(r.Context(), actor(r), r.PathValue("incident"), in)
-	if err != nil {
-		return incidentError(r, err)
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return pm.Require(r.Context(), actor(r), incident, in)
 }
 
-// The review steps of a postmortem.
-const (
-	stepSubmit = iota
-	stepApprove
-	stepReject
-	stepPublish
-)
-
-func (s *Server) postmortemStep(step int) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		pm, err := s.postmortemService()
-		if err != nil {
-			return err
-		}
-		run := map[int]func(*postmortem.Service) (*postmortem.View, error){
-			stepSubmit: func(p *postmortem.Service) (*postmortem.View, error) {
-				return p.Submit(r.Context(), actor(r), r.PathValue("incident"))
-			},
-			stepApprove: func(p *postmortem.Service) (*postmortem.View, error) {
-				return p.Approve(r.Context(), actor(r), r.PathValue("incident"))
-			},
-			stepReject: func(p *postmortem.Service) (*postmortem.View, error) {
-				return p.Reject(r.Context(), actor(r), r.PathValue("incident"))
-			},
-			stepPublish: func(p *postmortem.Service) (*postmortem.View, error) {
-				return p.Publish(r.Context(), actor(r), r.PathValue("incident"))
-			},
-		}[step]
-		v, err := run(pm)
-		if err != nil {
-			return incidentError(r, err)
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+// postmortemStep is a step of the review (submit, approve, reject,
+// publish), which takes nothing but the incident.
+func postmortemStep(step func(*postmortem.Service, context.Context, warroom.Actor, string) (*postmortem.View, error)) postmortemCall {
+	return func(_ http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
+		return step(pm, r.Context(), actor(r), incident)
 	}
 }
 
@@ -197,34 +161,20 @@ type itemList struct {
 	Items []*postmortem.ItemView `json:"action_items"`
 }
 
-func (s *Server) incidentActionItems(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
+func incidentActionItems(_ http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
+	list, err := pm.Items(r.Context(), actor(r), postmortem.ItemFilter{Incident: incident})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	list, err := pm.Items(r.Context(), actor(r), postmortem.ItemFilter{Incident: r.PathValue("incident")})
-	if err != nil {
-		return incidentError(r, err)
-	}
-	writeJSON(w, http.StatusOK, itemList{Items: nonNil(list)})
-	return nil
+	return itemList{Items: nonNil(list)}, nil
 }
 
-func (s *Server) addActionItem(w http.ResponseWriter, r *http.Request) error {
-	pm, err := s.postmortemService()
-	if err != nil {
-		return err
-	}
+func (s *Server) addActionItem(w http.ResponseWriter, r *http.Request, pm *postmortem.Service, incident string) (any, error) {
 	var in warroom.ActionItemInput
 	if _, err := s.decode(w, r, &in); err != nil {
-		return err
+		return nil, err
 	}
-	it, err := pm.AddItem(r.Context(), actor(r), r.PathValue("incident"), in)
-	if err != nil {
-		return incidentError(r, err)
-	}
-	writeJSON(w, http.StatusCreated, it)
-	return nil
+	return pm.AddItem(r.Context(), actor(r), incident, in)
 }
 
 func (s *Server) listActionItems(w http.ResponseWriter, r *http.Request) error {
