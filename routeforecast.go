@@ -21,4 +21,13 @@ type RouteForecast struct {
 	// for the group and still open, and leaves the alert out of the route
 	// job: it pages nobody new. Nil: none.
 	Joins []string
+	// Folds says, by alert, which of them are of a new group that the
+	// alert incident limit (FoldLimit) folds into the service's newest
+	// open incident: the store decides it as it stores them, as bulk
+	// routing would (sqlstore FoldGroups), links the alerts of a folded
+	// group there and leaves them out of the route job; a group the
+	// limit lets declare after all is routed as usual. Nil: none.
+	Folds []bool
+	// FoldLimit is the alert incident limit Folds were forecast under.
+	FoldLimit AlertIncidentLimit
 }

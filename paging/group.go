@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
 )
 
 // RoutingStore is the part of Store that keeps routing's decisions about
@@ -243,6 +244,58 @@ func (p *Pager) noteFolded(ctx context.Context, inc *warroom.Incident, alerts []
 		}
 	}
 	return nil
+}
+
+// FoldedPayload is the payload of alert.folded, scheduled by the store
+// when it folds new alert groups into an incident at intake (see
+// RouteQueue): the folded groups to note on the incident's timeline.
+type FoldedPayload struct {
+	IncidentID string        `json:"incident_id"`
+	Groups     []FoldedGroup `json:"groups"`
+}
+
+// FoldedGroup is a folded group to note: its first alert, its number
+// among the groups folded into the incident, and the service's recent
+// declarations from alerts.
+type FoldedGroup struct {
+	AlertID      string `json:"alert_id"`
+	FoldedGroups int    `json:"folded_groups"`
+	Recent       int    `json:"recent"`
+}
+
+// folded handles alert.folded: the timeline notes of the groups intake
+// folded, as bulk routing writes them for the groups it folds
+// (noteFolded).
+func (p *Pager) folded(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var pl FoldedPayload
+	if err := decode(job, &pl); err != nil {
+		return nil, err
+	}
+	inc, err := p.cfg.Store.FindIncident(ctx, pl.IncidentID)
+	if err != nil {
+		return nil, permanentIfNotFound(err)
+	}
+	ids := make([]string, len(pl.Groups))
+	for k, g := range pl.Groups {
+		ids[k] = g.AlertID
+	}
+	found, err := p.findAlerts(ctx, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*warroom.Alert, len(found))
+	for _, a := range found {
+		byID[a.ID] = a
+	}
+	var alerts []*warroom.Alert
+	var outs []warroom.AlertDeclareOutcome
+	for _, g := range pl.Groups {
+		if a := byID[g.AlertID]; a != nil {
+			alerts = append(alerts, a)
+			outs = append(outs, warroom.AlertDeclareOutcome{Folded: true, FoldedGroups: g.FoldedGroups, Recent: g.Recent})
+		}
+	}
+	return nil, permanentIfNotFound(p.noteFolded(ctx, inc, alerts, outs))
 }
 
 // attaches reports whether a's service's rules would attach it to an open

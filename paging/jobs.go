@@ -31,6 +31,7 @@ const (
 	KindAlertResolved     = "alert.resolved"
 	KindAlertLink         = "alert.link"
 	KindAlertJoined       = "alert.joined"
+	KindAlertFolded       = "alert.folded"
 	KindEscalationStep    = "escalation.step"
 	KindNotifyUser        = "notify.user"
 	KindIncidentAnnounce  = "incident.announce"
@@ -242,6 +243,7 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindAlertResolved:     p.alertResolved,
 		KindAlertLink:         p.link,
 		KindAlertJoined:       p.joined,
+		KindAlertFolded:       p.folded,
 		KindEscalationStep:    p.escalate,
 		KindNotifyUser:        p.notifyUser,
 		KindIncidentAnnounce:  p.announce,

@@ -75,11 +75,20 @@ func (p *Pager) RouteQueue(ctx context.Context, serviceID string, severities, gr
 		if rule.Action == warroom.AlertDeclare && c.folds(p.cfg.Policy.AlertIncidentLimit, now) {
 			// The service declared its alert incident limit's worth and
 			// has an open incident: a new group folds into it and pages
-			// nobody new. Bulk routing folds it (and, should the window
-			// have passed meanwhile, declares: routing decides); nothing
-			// is marked, as the open incident is there for the alerts
-			// that would attach. So a storm of new groups stays off the
-			// page queue.
+			// nobody new. The store folds it as it stores it (or bulk
+			// routing does, for an alert of no group; should the window
+			// have passed meanwhile, either leaves it to routing, which
+			// declares); nothing is marked, as the open incident is
+			// there for the alerts that would attach. So a storm of new
+			// groups stays off the page queue, and its alerts are
+			// written once, linked.
+			if group != "" {
+				if f.Folds == nil {
+					f.Folds = make([]bool, len(severities))
+					f.FoldLimit = p.cfg.Policy.AlertIncidentLimit
+				}
+				f.Folds[i] = true
+			}
 			continue
 		}
 		if pages(rule, sp) {

@@ -24,9 +24,10 @@ func stormingService(w *world) (*proc, *warroom.Service, *warroom.Integration) {
 // Issue 8, row 3 (a new group per request, critical): once a service has
 // declared its alert incident limit's worth of incidents and has one
 // open, every new group folds into it and pages nobody. The forecast
-// says so, so the storm's route jobs stay off the page queue, and bulk
-// routing folds them there (it does not hand them over); a folded
-// group's next alerts are linked at intake. Once the limit's window has
+// says so, and the store folds the groups as it stores their alerts: no
+// route job, nothing on the page queue, each alert written once; the
+// timeline notes follow on the default queue; a folded group's next
+// alerts are linked at intake. Once the limit's window has
 // passed, a new group is forecast to declare again.
 func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
@@ -42,21 +43,14 @@ func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
 		w.clock.Advance(3 * time.Second) // past what the forecast read before
 
 		f := p.pager.RouteQueue(w.ctx, svc.ID, []string{"critical"}, []string{"brand-new"})
-		if f.Queue != "" || f.Declares != nil {
-			t.Fatalf("forecast for a new group of a service at its limit: %+v, want the default queue and no declaration", f)
+		if f.Queue != "" || f.Declares != nil || len(f.Folds) != 1 || !f.Folds[0] {
+			t.Fatalf("forecast for a new group of a service at its limit: %+v, want the default queue, no declaration, folded", f)
 		}
 
+		// Folded as they are stored, before any routing runs: linked to
+		// the newest open incident, with no route job.
 		const deliveries, per = 50, 5
 		ids := p.criticalStorm(in, "storm", deliveries, per, func(i int) string { return fmt.Sprint("new-", i) })
-		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
-			t.Fatalf("the page queue ran %d jobs: the storm's new groups were forecast to page nobody", n)
-		}
-		if n := runQueue(t, w, e, paging.QueueDefault); n < deliveries {
-			t.Fatalf("one claim of bulk routing ran %d jobs, want the storm's %d route jobs", n, deliveries)
-		}
-		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
-			t.Fatalf("the page queue ran %d jobs after bulk routing: it handed folded groups over", n)
-		}
 		incs := p.serviceIncidents(svc.ID)
 		if len(incs) != 3 {
 			t.Fatalf("%d incidents after the storm, want still 3", len(incs))
@@ -65,9 +59,16 @@ func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
 		for _, d := range ids {
 			for _, id := range d {
 				if got := p.findAlert(id).IncidentID; got != newest.ID {
-					t.Fatalf("alert %s of a folded group is in %q, want the newest open incident %s", id, got, newest.Ref)
+					t.Fatalf("alert %s of a folded group is in %q as stored, want the newest open incident %s", id, got, newest.Ref)
 				}
 			}
+		}
+		if n := runQueue(t, w, e, paging.QueuePage); n != 0 {
+			t.Fatalf("the page queue ran %d jobs: the storm's new groups were forecast to page nobody", n)
+		}
+		// The default queue: the folded groups' timeline notes, one job.
+		if n := runQueue(t, w, e, paging.QueueDefault); n != 1 {
+			t.Fatalf("the default queue ran %d jobs, want the one of the folded groups' notes (no route job)", n)
 		}
 		tl := p.timeline(newest.ID)
 		if n := countLines(tl, "would have declared an incident", "alert-incident-limit"); n != 5 {
@@ -78,13 +79,10 @@ func TestNewGroupsOfServiceAtItsLimitStayOffThePageQueue(t *testing.T) {
 			t.Errorf("bob paged %d times, want 3 (one per incident declared)", n)
 		}
 
-		// A folded group is known: its next alert is linked at intake
-		// (a group of one alert: nothing joined it in a batch).
+		// A folded group keeps its incident: its next alert is linked at
+		// intake too.
 		solo := func(int) string { return "solo" }
 		p.criticalStorm(in, "solo", 1, 1, solo)
-		if n := runQueue(t, w, e, paging.QueueDefault); n != 1 {
-			t.Fatalf("bulk routing ran %d jobs, want the one delivery's", n)
-		}
 		next := p.criticalStorm(in, "next", 1, 1, solo)[0][0]
 		if got := p.findAlert(next).IncidentID; got != newest.ID {
 			t.Fatalf("the next alert of a folded group is in %q as stored, want %s (linked at intake)", got, newest.Ref)

@@ -128,73 +128,85 @@ func (t *tx) countFolded(ctx context.Context, serviceID string, open *warroom.In
 // notes, as routing does for the alerts that join.
 func (s *Store) FoldGroups(ctx context.Context, serviceID string, groups []warroom.GroupToFold, limit warroom.AlertIncidentLimit,
 	now time.Time) ([]warroom.GroupFold, error) {
+	if !limit.Limited() || len(groups) == 0 {
+		return make([]warroom.GroupFold, len(groups)), nil
+	}
+	var out []warroom.GroupFold
+	err := s.inTx(ctx, func(t *tx) error {
+		var err error
+		out, err = t.foldGroups(ctx, serviceID, groups, limit, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// foldGroups is FoldGroups inside t (intake folds the new groups of a
+// delivery as it stores them: foldsAtIntake).
+func (t *tx) foldGroups(ctx context.Context, serviceID string, groups []warroom.GroupToFold, limit warroom.AlertIncidentLimit,
+	now time.Time) ([]warroom.GroupFold, error) {
 	out := make([]warroom.GroupFold, len(groups))
 	if !limit.Limited() || len(groups) == 0 {
 		return out, nil
 	}
-	err := s.inTx(ctx, func(t *tx) error {
-		clear(out)
-		keys := make([]string, 0, len(groups))
-		for _, g := range groups {
-			if g.GroupKey != "" {
-				keys = append(keys, g.GroupKey)
-			}
+	keys := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if g.GroupKey != "" {
+			keys = append(keys, g.GroupKey)
 		}
-		slices.Sort(keys)
-		keys = slices.Compact(keys)
-		state, err := t.lockGroups(ctx, serviceID, keys)
-		if err != nil {
-			return err
-		}
-		open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
-		if err != nil {
-			return err
-		}
-		var fold []int
-		folding := map[string]bool{}
-		for i, g := range groups {
-			st := state[g.GroupKey]
-			switch {
-			case st.inc != nil && st.inc.Stage.Open():
-				if st.how == groupDeclared && st.forAlert == g.AlertID {
-					continue // its own declaration: declaring again replays it
-				}
-				out[i].Incident, out[i].Joined = st.inc, true
-			case folding[g.GroupKey]:
-				// Named again: it joins the incident it is folded into
-				// (counted once).
-				out[i].Incident, out[i].Joined = open, true
-			case !decision.Declare:
-				fold = append(fold, i)
-				if g.GroupKey != "" {
-					folding[g.GroupKey] = true
-				}
-			}
-		}
-		if len(fold) == 0 {
-			return nil
-		}
-		last, err := t.countFolded(ctx, serviceID, open, len(fold))
-		if err != nil {
-			return err
-		}
-		var recorded []warroom.GroupToFold
-		for _, i := range fold {
-			if groups[i].GroupKey != "" {
-				recorded = append(recorded, groups[i])
-			}
-		}
-		if err := t.setGroups(ctx, serviceID, open.ID, recorded, groupFolded); err != nil {
-			return err
-		}
-		for k, i := range fold {
-			out[i] = warroom.GroupFold{Incident: open, AlertDeclareOutcome: warroom.AlertDeclareOutcome{
-				Folded: true, FoldedGroups: last - len(fold) + 1 + k, Recent: decision.Recent}}
-		}
-		return nil
-	})
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	state, err := t.lockGroups(ctx, serviceID, keys)
 	if err != nil {
 		return nil, err
+	}
+	open, decision, err := t.decideLimit(ctx, serviceID, limit, now)
+	if err != nil {
+		return nil, err
+	}
+	var fold []int
+	folding := map[string]bool{}
+	for i, g := range groups {
+		st := state[g.GroupKey]
+		switch {
+		case st.inc != nil && st.inc.Stage.Open():
+			if st.how == groupDeclared && st.forAlert == g.AlertID {
+				continue // its own declaration: declaring again replays it
+			}
+			out[i].Incident, out[i].Joined = st.inc, true
+		case folding[g.GroupKey]:
+			// Named again: it joins the incident it is folded into
+			// (counted once).
+			out[i].Incident, out[i].Joined = open, true
+		case !decision.Declare:
+			fold = append(fold, i)
+			if g.GroupKey != "" {
+				folding[g.GroupKey] = true
+			}
+		}
+	}
+	if len(fold) == 0 {
+		return out, nil
+	}
+	last, err := t.countFolded(ctx, serviceID, open, len(fold))
+	if err != nil {
+		return nil, err
+	}
+	var recorded []warroom.GroupToFold
+	for _, i := range fold {
+		if groups[i].GroupKey != "" {
+			recorded = append(recorded, groups[i])
+		}
+	}
+	if err := t.setGroups(ctx, serviceID, open.ID, recorded, groupFolded); err != nil {
+		return nil, err
+	}
+	for k, i := range fold {
+		out[i] = warroom.GroupFold{Incident: open, AlertDeclareOutcome: warroom.AlertDeclareOutcome{
+			Folded: true, FoldedGroups: last - len(fold) + 1 + k, Recent: decision.Recent}}
 	}
 	return out, nil
 }

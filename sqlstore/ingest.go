@@ -42,6 +42,7 @@ type incoming struct {
 	id                                  string // of the alert a trigger creates, made beforehand
 	declares                            bool   // its routing will declare an incident (SetRouteQueue)
 	join                                string // the incident its group is known to have (SetRouteQueue)
+	fold                                bool   // its new group is forecast to be folded (SetRouteQueue)
 	action                              string
 	summary, severity, groupKey         string
 	labels, annotations, details, links string
@@ -55,7 +56,8 @@ type preparedRequest struct {
 	integration *warroom.Integration
 	at          time.Time // ReceivedAt, normalized
 	updates     []incoming
-	routeQueue  string // of its alert.route job (SetRouteQueue); "": default
+	routeQueue  string                     // of its alert.route job (SetRouteQueue); "": default
+	foldLimit   warroom.AlertIncidentLimit // the limit its folds were forecast under
 }
 
 // IngestAlerts stores the deliveries of many senders in one transaction
@@ -390,6 +392,8 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 	var touched, created []*ingestAlert
 	var marks [][2]string // (service, alert) declaring
 	joins := joinsAtIntake{}
+	folds := foldsAtIntake{}
+	routeIDs := make([][]string, len(reqs)) // by request
 	for _, a := range open {
 		touched = append(touched, a)
 	}
@@ -398,7 +402,6 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 	for i, req := range reqs {
 		at := req.at
 		results[i] = make([]warroom.IngestResult, len(req.updates))
-		var routeIDs []string
 		for j := range req.updates {
 			in := &req.updates[j]
 			res := &results[i][j]
@@ -425,11 +428,17 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 					res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
 					continue
 				}
+				res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
+				if in.fold && a.row.groupKey != "" {
+					// Folded with the batch's other new groups of its
+					// service, or routed if the limit lets it declare.
+					folds.add(i, req.foldLimit, a)
+					continue
+				}
 				if in.declares {
 					marks = append(marks, [2]string{req.integration.ServiceID, a.row.id})
 				}
-				routeIDs = append(routeIDs, a.row.id)
-				res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
+				routeIDs[i] = append(routeIDs[i], a.row.id)
 				continue
 			}
 			res.AlertID = cur.row.id
@@ -442,8 +451,18 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 				delete(open, in.key) // a later trigger opens a new alert
 			}
 		}
-		if len(routeIDs) > 0 {
-			jobs = append(jobs, routeJob(routeIDs, at, req.routeQueue, req.integration.ServiceID))
+	}
+	// Before the alerts are inserted: it sets the incident of those it
+	// links.
+	unfolded, notes, err := folds.decide(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs, notes...)
+	for i, req := range reqs {
+		ids := append(routeIDs[i], unfolded[i]...)
+		if len(ids) > 0 {
+			jobs = append(jobs, routeJob(ids, req.at, req.routeQueue, req.integration.ServiceID))
 		}
 	}
 	// Existing alerts first: one resolved in this batch gives up its open

@@ -50,7 +50,7 @@ func (s *Store) chooseRouteQueue(ctx context.Context, reqs ...*preparedRequest) 
 			continue
 		}
 		f := (*fn)(ctx, r.integration.ServiceID, severities, groupKeys)
-		r.routeQueue = f.Queue
+		r.routeQueue, r.foldLimit = f.Queue, f.FoldLimit
 		k := 0
 		for i := range r.updates {
 			if r.updates[i].action == "trigger" {
@@ -58,6 +58,7 @@ func (s *Store) chooseRouteQueue(ctx context.Context, reqs ...*preparedRequest) 
 				if k < len(f.Joins) {
 					r.updates[i].join = f.Joins[k]
 				}
+				r.updates[i].fold = k < len(f.Folds) && f.Folds[k]
 				k++
 			}
 		}
