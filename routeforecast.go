@@ -31,3 +31,22 @@ type RouteForecast struct {
 	// FoldLimit is the alert incident limit Folds were forecast under.
 	FoldLimit AlertIncidentLimit
 }
+
+// FoldedAtIntake is what the store tells paging of the new alert groups it
+// folded into an incident as it stored their alerts (RouteForecast.Folds):
+// the groups to note on the incident's timeline, as bulk routing notes
+// the groups it folds (NoteFoldedGroup). It is the payload of paging's
+// alert.folded job.
+type FoldedAtIntake struct {
+	IncidentID string            `json:"incident_id"`
+	Groups     []FoldedGroupNote `json:"groups"`
+}
+
+// FoldedGroupNote is a folded group to note: its first alert, its number
+// among the groups folded into the incident, and the service's recent
+// declarations from alerts (the reason).
+type FoldedGroupNote struct {
+	AlertID      string `json:"alert_id"`
+	FoldedGroups int    `json:"folded_groups"`
+	Recent       int    `json:"recent"`
+}

@@ -246,28 +246,12 @@ func (p *Pager) noteFolded(ctx context.Context, inc *warroom.Incident, alerts []
 	return nil
 }
 
-// FoldedPayload is the payload of alert.folded, scheduled by the store
-// when it folds new alert groups into an incident at intake (see
-// RouteQueue): the folded groups to note on the incident's timeline.
-type FoldedPayload struct {
-	IncidentID string        `json:"incident_id"`
-	Groups     []FoldedGroup `json:"groups"`
-}
-
-// FoldedGroup is a folded group to note: its first alert, its number
-// among the groups folded into the incident, and the service's recent
-// declarations from alerts.
-type FoldedGroup struct {
-	AlertID      string `json:"alert_id"`
-	FoldedGroups int    `json:"folded_groups"`
-	Recent       int    `json:"recent"`
-}
-
-// folded handles alert.folded: the timeline notes of the groups intake
-// folded, as bulk routing writes them for the groups it folds
-// (noteFolded).
+// folded handles alert.folded (payload warroom.FoldedAtIntake, scheduled
+// by the store when it folds new alert groups at intake; see RouteQueue):
+// the timeline notes of the groups intake folded, as bulk routing writes
+// them for the groups it folds (noteFolded).
 func (p *Pager) folded(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
-	var pl FoldedPayload
+	var pl warroom.FoldedAtIntake
 	if err := decode(job, &pl); err != nil {
 		return nil, err
 	}

@@ -29,25 +29,10 @@ import (
 // after all is routed as usual.
 
 // JobAlertsFolded is the job kind of the timeline notes on the alert
-// groups intake folded into an incident: paging writes them as bulk
-// routing does for the groups it folds (the first five, then the 10th,
-// 20th, 50th, ...: warroom.NoteFoldedGroup).
+// groups intake folded into an incident (payload warroom.FoldedAtIntake):
+// paging writes them as bulk routing does for the groups it folds (the
+// first five, then the 10th, 20th, 50th, ...: warroom.NoteFoldedGroup).
 const JobAlertsFolded = "alert.folded"
-
-// FoldedPayload is the payload of JobAlertsFolded.
-type FoldedPayload struct {
-	IncidentID string        `json:"incident_id"`
-	Groups     []FoldedGroup `json:"groups"`
-}
-
-// FoldedGroup is one folded group to note: its first alert, its number
-// among the groups folded into the incident, and the service's recent
-// declarations from alerts (the reason).
-type FoldedGroup struct {
-	AlertID      string `json:"alert_id"`
-	FoldedGroups int    `json:"folded_groups"`
-	Recent       int    `json:"recent"`
-}
 
 // foldsAtIntake collects the new alerts of a batch whose groups were
 // forecast to fold, by service.
@@ -114,7 +99,7 @@ func (f *foldsAtIntake) decide(ctx context.Context, t *tx) (map[int][]string, []
 		if err != nil {
 			return nil, nil, err
 		}
-		var notes []FoldedGroup
+		var notes []warroom.FoldedGroupNote
 		noteInto := ""
 		for k, out := range outs {
 			if out.Incident == nil {
@@ -128,11 +113,11 @@ func (f *foldsAtIntake) decide(ctx context.Context, t *tx) (map[int][]string, []
 			}
 			if out.Folded && warroom.NoteFoldedGroup(out.FoldedGroups) {
 				noteInto = out.Incident.ID // one incident: the service's newest open one
-				notes = append(notes, FoldedGroup{AlertID: sf.groups[k].AlertID, FoldedGroups: out.FoldedGroups, Recent: out.Recent})
+				notes = append(notes, warroom.FoldedGroupNote{AlertID: sf.groups[k].AlertID, FoldedGroups: out.FoldedGroups, Recent: out.Recent})
 			}
 		}
 		if len(notes) > 0 {
-			payload, err := json.Marshal(FoldedPayload{IncidentID: noteInto, Groups: notes})
+			payload, err := json.Marshal(warroom.FoldedAtIntake{IncidentID: noteInto, Groups: notes})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sqlstore: encode the notes of folded alert groups: %w", err)
 			}
