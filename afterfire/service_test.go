@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +13,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/alertmanager"
-	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/sqlstore"
 )
@@ -23,26 +21,7 @@ import (
 // dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
 // PostgreSQL.
 func dialects(t *testing.T, f func(t *testing.T, st *sqlstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		st, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("WARROOM_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("WARROOM_TEST_POSTGRES is not set")
-		}
-		st, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_afterfire"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
-	})
+	storetest.Each(t, "wr_afterfire", f)
 }
 
 var t0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)

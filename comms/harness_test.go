@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
-	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/email"
@@ -21,31 +19,8 @@ import (
 
 // dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
 // PostgreSQL.
-func dialects(t *testing.T, f func(t *testing.T, open func(t *testing.T) *sqlstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, func(t *testing.T) *sqlstore.Store {
-			s, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("WARROOM_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("WARROOM_TEST_POSTGRES is not set")
-		}
-		f(t, func(t *testing.T) *sqlstore.Store {
-			s, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_comms"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		})
-	})
+func dialects(t *testing.T, f func(t *testing.T, open storetest.Opener)) {
+	storetest.EachOpener(t, "wr_comms", f)
 }
 
 // env is comms with paging's handlers (notify.user, incident.note) on a

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
-	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/paging"
@@ -24,26 +22,7 @@ import (
 // dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
 // PostgreSQL.
 func dialects(t *testing.T, f func(t *testing.T, st *sqlstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		f(t, s)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("WARROOM_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("WARROOM_TEST_POSTGRES is not set")
-		}
-		s, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_pm"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		f(t, s)
-	})
+	storetest.Each(t, "wr_pm", f)
 }
 
 // t0 is a Monday afternoon.

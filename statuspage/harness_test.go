@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,7 +17,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/comms"
 	"github.com/warroom/warroom/engine"
-	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/email"
@@ -29,24 +28,8 @@ import (
 
 // dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
 // PostgreSQL.
-func dialects(t *testing.T, f func(t *testing.T, open func(t *testing.T) *sqlstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, func(t *testing.T) *sqlstore.Store { return openSQLite(t) })
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("WARROOM_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("WARROOM_TEST_POSTGRES is not set")
-		}
-		f(t, func(t *testing.T) *sqlstore.Store {
-			s, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_status"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		})
-	})
+func dialects(t *testing.T, f func(t *testing.T, open storetest.Opener)) {
+	storetest.EachOpener(t, "wr_status", f)
 }
 
 func openSQLite(t testing.TB) *sqlstore.Store {

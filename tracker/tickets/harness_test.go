@@ -14,7 +14,7 @@ import (
 
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
-	"github.com/warroom/warroom/internal/pgtest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/sqlstore"
 	"github.com/warroom/warroom/tracker"
@@ -24,26 +24,7 @@ import (
 // dialects runs a test on SQLite and, with WARROOM_TEST_POSTGRES, on
 // PostgreSQL.
 func dialects(t *testing.T, f func(t *testing.T, st *sqlstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlstore.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		f(t, s)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("WARROOM_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("WARROOM_TEST_POSTGRES is not set")
-		}
-		s, err := sqlstore.Open(context.Background(), pgtest.FreshDatabase(t, base, "wr_tracker"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		f(t, s)
-	})
+	storetest.Each(t, "wr_tracker", f)
 }
 
 var t0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
