@@ -119,13 +119,6 @@ type Pager struct {
 	cfg    Config
 	sender *Sender
 
-	// routing serializes whole routing of a service in this process
-	// (several workers may run the page queue); across processes the
-	// store's group locks and declaration marks do (RoutingStore).
-	// Services route side by side: one service's routing, however long,
-	// never holds up another's page.
-	routing serviceLocks
-
 	// routeQueues is what RouteQueue read of services (routequeue.go).
 	routeQueues ttlCache[string, cachedPaging]
 	// knownGroups is the alert groups routing saw have an open incident

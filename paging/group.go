@@ -259,25 +259,12 @@ func (p *Pager) folded(ctx context.Context, job engine.Job, now time.Time) ([]en
 	if err != nil {
 		return nil, permanentIfNotFound(err)
 	}
-	ids := make([]string, len(pl.Groups))
+	// noteFolded reads the alerts whole (they carry only their IDs).
+	alerts := make([]*warroom.Alert, len(pl.Groups))
+	outs := make([]warroom.AlertDeclareOutcome, len(pl.Groups))
 	for k, g := range pl.Groups {
-		ids[k] = g.AlertID
-	}
-	found, err := p.findAlerts(ctx, ids, true)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*warroom.Alert, len(found))
-	for _, a := range found {
-		byID[a.ID] = a
-	}
-	var alerts []*warroom.Alert
-	var outs []warroom.AlertDeclareOutcome
-	for _, g := range pl.Groups {
-		if a := byID[g.AlertID]; a != nil {
-			alerts = append(alerts, a)
-			outs = append(outs, warroom.AlertDeclareOutcome{Folded: true, FoldedGroups: g.FoldedGroups, Recent: g.Recent})
-		}
+		alerts[k] = &warroom.Alert{ID: g.AlertID}
+		outs[k] = warroom.AlertDeclareOutcome{Folded: true, FoldedGroups: g.FoldedGroups, Recent: g.Recent}
 	}
 	return nil, permanentIfNotFound(p.noteFolded(ctx, inc, alerts, outs))
 }

@@ -47,11 +47,14 @@ func (p *Pager) routeWhole(ctx context.Context, job engine.Job, now time.Time) (
 }
 
 // route routes the alerts of a job whole (see Pager.route) and returns
-// its follow-ups. One job of a service at a time routes whole in a
-// process (Pager.routing; a job's FairKey is its service).
+// its follow-ups. Services route side by side, one job of a service at a
+// time in a process: the engine runs no job of a key (its service, the
+// job's FairKey) that another of its workers is running (perKey); across
+// processes the store's group locks and declaration marks keep one
+// incident per group (RoutingStore). A lock of its own per process used
+// to hold every service's routing behind a storm's.
 func (r *router) route(ctx context.Context, job engine.Job) ([]engine.Job, error) {
 	p := r.p
-	defer p.routing.lock(job.FairKey)()
 	var pl RoutePayload
 	if err := decode(job, &pl); err != nil {
 		return nil, err

@@ -268,39 +268,3 @@ func (c *ttlCache[K, V]) forget(k K) {
 	defer c.mu.Unlock()
 	delete(c.m, k)
 }
-
-// serviceLocks is a mutex per service, held while one of its jobs is
-// routed whole; a service's entry lives while it is held or waited for.
-type serviceLocks struct {
-	mu sync.Mutex
-	m  map[string]*serviceLock
-}
-
-type serviceLock struct {
-	sync.Mutex
-	users int // holders and waiters
-}
-
-// lock locks the service's mutex and returns what unlocks it.
-func (l *serviceLocks) lock(serviceID string) (unlock func()) {
-	l.mu.Lock()
-	if l.m == nil {
-		l.m = map[string]*serviceLock{}
-	}
-	sl := l.m[serviceID]
-	if sl == nil {
-		sl = &serviceLock{}
-		l.m[serviceID] = sl
-	}
-	sl.users++
-	l.mu.Unlock()
-	sl.Lock()
-	return func() {
-		sl.Unlock()
-		l.mu.Lock()
-		if sl.users--; sl.users == 0 {
-			delete(l.m, serviceID)
-		}
-		l.mu.Unlock()
-	}
-}

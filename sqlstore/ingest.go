@@ -418,6 +418,7 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 				}
 				open[in.key] = a
 				created = append(created, a)
+				res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
 				joined, err := joins.join(ctx, t, a, in.join)
 				if err != nil {
 					return nil, err
@@ -425,10 +426,8 @@ func (s *Store) ingest(ctx context.Context, t *tx, reqs []*preparedRequest, keys
 				if joined {
 					// Linked to its group's incident already: nothing
 					// left to route.
-					res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
 					continue
 				}
-				res.AlertID, res.Outcome = a.row.id, warroom.IngestCreated
 				if in.fold && a.row.groupKey != "" {
 					// Folded with the batch's other new groups of its
 					// service, or routed if the limit lets it declare.
