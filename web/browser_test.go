@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,15 +80,25 @@ func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Vo
 	}
 }
 
+// text returns the innerText of the first element matching css, waiting
+// until one is there. It reads through one JavaScript evaluation rather
+// than DOM node IDs: a click that navigates swaps the document, and a node
+// ID taken from the page being left fails with "No node with given id".
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", css, err)
+	sel, _ := json.Marshal(css)
+	js := `(() => { const e = document.querySelector(` + string(sel) + `); return e ? [e.innerText] : []; })()`
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js))
+		if err == nil && len(found) == 1 {
+			return found[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("text of %s: not found in 20s (last error: %v)", css, err)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
-	return s
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string, opts ...chromedp.EvaluateOption) T {
