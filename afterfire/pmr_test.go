@@ -1,8 +1,8 @@
 package afterfire
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +11,7 @@ import (
 	"github.com/warroom/warroom"
 	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/internal/smtptest"
+	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/notify"
 	"github.com/warroom/warroom/notify/email"
 	"github.com/warroom/warroom/paging"
@@ -62,36 +63,20 @@ func newReviewEnv(t *testing.T, st *sqlstore.Store, start time.Time) *reviewEnv 
 	return e
 }
 
-// run runs every job due now until none is left.
+// run runs every job due now until none is left; paging's jobs are
+// recorded (e.paged) and done, and a job that fails fails the test
+// unless its failure is permanent.
 func (e *reviewEnv) run() {
 	e.t.Helper()
 	handlers := e.svc.Handlers()
-	for range 50 {
-		now := e.clock.Now()
-		jobs, err := e.st.Claim(e.ctx, paging.QueueDefault, "test", now, time.Minute, 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return
-		}
-		for _, j := range jobs {
-			h := handlers[j.Kind]
-			var follow []engine.Job
-			if h == nil {
-				e.paged = append(e.paged, j) // paging's: recorded
-			} else if follow, err = h(e.ctx, j, now); err != nil {
-				var perm engine.Permanent
-				if !errors.As(err, &perm) {
-					e.t.Fatalf("%s: %v", j.Kind, err)
-				}
+	storetest.Jobs{Store: e.st, Queue: paging.QueueDefault, Now: e.clock.Now, Rounds: 50,
+		Handle: func(ctx context.Context, j engine.Job, now time.Time) ([]engine.Job, error) {
+			if h := handlers[j.Kind]; h != nil {
+				return h(ctx, j, now)
 			}
-			if err := e.st.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
-				e.t.Fatal(err)
-			}
-		}
-	}
-	e.t.Fatal("jobs keep coming")
+			e.paged = append(e.paged, j)
+			return nil, nil
+		}}.Run(e.ctx, e.t)
 }
 
 // notified returns the subjects of the notify.user jobs recorded for

@@ -2,7 +2,6 @@ package comms
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"testing"
 	"time"
@@ -90,40 +89,12 @@ func (e *env) user(handle, teamID string) *warroom.User {
 func (e *env) actor(handle string) warroom.Actor { return e.users[handle].Actor() }
 
 // run runs every job due at the clock's time, and the follow-ups due by
-// then, until none is left; it returns how many ran.
+// then, until none is left; a job that fails is retried a second later.
+// It returns how many ran.
 func (e *env) run() int {
 	e.t.Helper()
-	ran := 0
-	for range 100 {
-		now := e.clock.Now()
-		jobs, err := e.store.Claim(e.ctx, paging.QueueDefault, "test", now, time.Minute, 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return ran
-		}
-		for _, j := range jobs {
-			ran++
-			h := e.handlers[j.Kind]
-			if h == nil {
-				e.t.Fatalf("no handler for %s", j.Kind)
-			}
-			follow, err := h(e.ctx, j, now)
-			var perm engine.Permanent
-			switch {
-			case err == nil || asPermanent(err, &perm):
-				if err := e.store.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
-					e.t.Fatal(err)
-				}
-			default:
-				if err := e.store.Fail(e.ctx, j.ID, "test", now.Add(time.Second), err.Error()); err != nil {
-					e.t.Fatal(err)
-				}
-			}
-		}
-	}
-	e.t.Fatal("jobs keep coming")
+	ran, _ := storetest.Jobs{Store: e.store, Queue: paging.QueueDefault, Now: e.clock.Now,
+		Handle: storetest.ByKind(e.t, e.handlers), RetryAfter: time.Second}.Run(e.ctx, e.t)
 	return ran
 }
 
@@ -183,5 +154,3 @@ func (h *recordingHook) kinds() []string {
 	}
 	return out
 }
-
-func asPermanent(err error, p *engine.Permanent) bool { return errors.As(err, p) }

@@ -80,35 +80,15 @@ func (e *env) user(handle string, role warroom.AccountRole) *warroom.User {
 func (e *env) actor(handle string) warroom.Actor { return e.users[handle].Actor() }
 
 // run runs every job due at the clock's time, and the follow-ups due by
-// then, until none is left; it returns how many ran.
+// then, until none is left; a job that fails fails the test. It returns
+// how many ran.
 func (e *env) run() int {
 	e.t.Helper()
-	ran := 0
-	for range 100 {
-		now := e.clock.Now()
-		jobs, err := e.store.Claim(e.ctx, paging.QueueDefault, "test", now, time.Minute, 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return ran
-		}
-		for _, j := range jobs {
-			ran++
-			h := e.handlers[j.Kind]
-			if h == nil {
-				e.t.Fatalf("no handler for %s", j.Kind)
-			}
-			follow, err := h(e.ctx, j, now)
-			if err != nil {
-				e.t.Fatalf("%s: %v", j.Kind, err)
-			}
-			if err := e.store.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
-				e.t.Fatal(err)
-			}
-		}
+	ran, failed := storetest.Jobs{Store: e.store, Queue: paging.QueueDefault, Now: e.clock.Now,
+		Handle: storetest.ByKind(e.t, e.handlers)}.Run(e.ctx, e.t)
+	if len(failed) > 0 {
+		e.t.Fatalf("jobs failed: %v", failed)
 	}
-	e.t.Fatal("jobs keep coming")
 	return ran
 }
 

@@ -3,7 +3,6 @@ package statuspage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,40 +113,19 @@ func newEnv(t testing.TB, st *sqlstore.Store, o envOpts) *env {
 func (e *env) actor(h string) warroom.Actor { return e.users[h].Actor() }
 
 // run runs every job due at the clock's time, and their follow-ups due
-// by then, until none is left.
+// by then, until none is left; jobs of other services' kinds (paging's)
+// are done without running, and a job that fails is retried a second
+// later. It returns how many ran.
 func (e *env) run() int {
 	e.t.Helper()
-	ran := 0
-	for range 1000 {
-		now := e.clock.Now()
-		jobs, err := e.store.Claim(e.ctx, paging.QueueDefault, "test", now, time.Minute, 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return ran
-		}
-		for _, j := range jobs {
-			ran++
-			h := e.svc.Handlers()[j.Kind]
-			var follow []engine.Job
-			if h != nil {
-				follow, err = h(e.ctx, j, now)
+	handlers := e.svc.Handlers()
+	ran, _ := storetest.Jobs{Store: e.store, Queue: paging.QueueDefault, Now: e.clock.Now, RetryAfter: time.Second, Rounds: 1000,
+		Handle: func(ctx context.Context, j engine.Job, now time.Time) ([]engine.Job, error) {
+			if h := handlers[j.Kind]; h != nil {
+				return h(ctx, j, now)
 			}
-			var perm engine.Permanent
-			switch {
-			case err == nil || errors.As(err, &perm):
-				if err := e.store.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
-					e.t.Fatal(err)
-				}
-			default:
-				if err := e.store.Fail(e.ctx, j.ID, "test", now.Add(time.Second), err.Error()); err != nil {
-					e.t.Fatal(err)
-				}
-			}
-		}
-	}
-	e.t.Fatal("jobs keep coming")
+			return nil, nil
+		}}.Run(e.ctx, e.t)
 	return ran
 }
 

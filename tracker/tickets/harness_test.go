@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/warroom/warroom"
-	"github.com/warroom/warroom/engine"
 	"github.com/warroom/warroom/internal/storetest"
 	"github.com/warroom/warroom/internal/testclock"
 	"github.com/warroom/warroom/sqlstore"
@@ -108,37 +106,9 @@ func (e *env) config(c *tracker.Config) *tracker.Config {
 // later. It returns the errors of the jobs that failed.
 func (e *env) run() []error {
 	e.t.Helper()
-	handlers := e.svc.Handlers()
-	var failed []error
-	for range 100 {
-		now := e.clock.Now()
-		jobs, err := e.store.Claim(e.ctx, tickets.Queue, "test", now, time.Minute, 100)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return failed
-		}
-		for _, j := range jobs {
-			follow, err := handlers[j.Kind](e.ctx, j, now)
-			var perm engine.Permanent
-			if err == nil || errors.As(err, &perm) {
-				if err != nil {
-					failed = append(failed, err)
-				}
-				if err := e.store.Complete(e.ctx, j.ID, "test", now, follow); err != nil {
-					e.t.Fatal(err)
-				}
-				continue
-			}
-			failed = append(failed, err)
-			if err := e.store.Fail(e.ctx, j.ID, "test", now.Add(time.Second), err.Error()); err != nil {
-				e.t.Fatal(err)
-			}
-		}
-	}
-	e.t.Fatal("jobs keep coming")
-	return nil
+	_, failed := storetest.Jobs{Store: e.store, Queue: tickets.Queue, Now: e.clock.Now,
+		Handle: storetest.ByKind(e.t, e.svc.Handlers()), RetryAfter: time.Second}.Run(e.ctx, e.t)
+	return failed
 }
 
 // after moves the clock on by d and runs what is due.
