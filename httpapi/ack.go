@@ -31,15 +31,7 @@ func (s *Server) acknowledgeIncident(w http.ResponseWriter, r *http.Request) err
 	if s.paging.alerts == nil {
 		return s.acknowledge(w, r)
 	}
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in warroom.Acknowledge
-	body, err := s.decodeOptional(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[warroom.Acknowledge](s, w, r, true)
 	if err != nil {
 		return err
 	}

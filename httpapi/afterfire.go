@@ -59,21 +59,7 @@ func newAfterFire(cfg Config, store warroom.Store) *afterfire.Service {
 // incident).
 func runAfterFire[T any](s *Server, w http.ResponseWriter, r *http.Request, optional bool,
 	run func(ctx context.Context, svc *afterfire.Service, a warroom.Actor, ref string, in T, idem warroom.Idempotency) (*warroom.CommandResult, error)) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in T
-	var body []byte
-	var err error
-	if optional {
-		body, err = s.decodeOptional(w, r, &in)
-	} else {
-		body, err = s.decode(w, r, &in)
-	}
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[T](s, w, r, optional)
 	if err != nil {
 		return err
 	}

@@ -207,13 +207,11 @@ type attachInput struct {
 
 // attachAlerts attaches alerts to an open incident and notes them on its
 // timeline. Alerts attached already are skipped; naming only those is a
-// conflict, so a retry changes nothing.
+// conflict, so a retry changes nothing; with an Idempotency-Key a retry
+// answers the first result, as every incident command does.
 func (s *Server) attachAlerts(w http.ResponseWriter, r *http.Request) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in attachInput
-	if _, err := s.decode(w, r, &in); err != nil {
+	in, idem, err := decodeCommand[attachInput](s, w, r, false)
+	if err != nil {
 		return err
 	}
 	if len(in.AlertIDs) == 0 {
@@ -230,7 +228,7 @@ func (s *Server) attachAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := p.AttachAlerts(r.Context(), actor(r), inc.ID, in.AlertIDs)
+	res, err := p.AttachAlerts(r.Context(), actor(r), inc.ID, in.AlertIDs, idem)
 	if err != nil {
 		return err
 	}

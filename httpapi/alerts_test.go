@@ -199,3 +199,41 @@ func TestListAlertsFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachAlertsIdempotencyKey: attaching alerts is an incident command
+// like the others, so a retry with its Idempotency-Key answers the first
+// result (it used to answer 409 "already attached", which a client that
+// lost the first answer reads as a failure), and a key used for another
+// request is refused before any alert is attached.
+func TestAttachAlertsIdempotencyKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		p := newPagingEnvOn(t, db)
+		disk := p.fire("disk", "Disk full", "warning")
+		queue := p.fire("queue", "Queue backlog", "warning")
+		inc := p.declare("ada", "Storage", false)
+		path := "/api/v1/incidents/" + inc.Ref + "/alerts"
+		key := []string{"Idempotency-Key", "attach-1"}
+
+		first := p.do("bob", "POST", path, map[string]any{"alert_ids": []string{disk.ID}}, key...)
+		att := ok[warroom.CommandResult](t, first, 200)
+		if first.Header.Get("Idempotent-Replayed") != "" || len(att.Events) != 1 {
+			t.Fatalf("first attach: %s", first)
+		}
+		again := p.do("bob", "POST", path, map[string]any{"alert_ids": []string{disk.ID}}, key...)
+		replayed := ok[warroom.CommandResult](t, again, 200)
+		if again.Header.Get("Idempotent-Replayed") != "true" || len(replayed.Events) != 1 || replayed.Events[0].Seq != att.Events[0].Seq {
+			t.Fatalf("retry: %s", again)
+		}
+
+		other := p.do("bob", "POST", path, map[string]any{"alert_ids": []string{queue.ID}}, key...)
+		wantMsg(t, wantErr(t, other, 409, warroom.EConflict, ""), `Idempotency-Key "attach-1" was already used for a different request`)
+		if a := p.alert(queue.ID); a.IncidentID != "" {
+			t.Fatalf("a refused key attached the alert: %+v", a)
+		}
+		// Without a key a retry is still a conflict that changes nothing.
+		wantErr(t, p.do("bob", "POST", path, map[string]any{"alert_ids": []string{disk.ID}}), 409, warroom.EConflict, "")
+		if notes := strings.Count(p.timelineText("ada", inc.Ref), "Attached 1 alert(s)"); notes != 1 {
+			t.Fatalf("%d attach notes on the timeline, want 1", notes)
+		}
+	})
+}

@@ -11,27 +11,13 @@ import (
 // domain command, runs it on the incident of the path and answers the
 // CommandResult. optional allows an empty body (a command without fields).
 func runCommand[T any](s *Server, w http.ResponseWriter, r *http.Request, optional bool, build func(in T) (warroom.Command, error)) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in T
-	var body []byte
-	var err error
-	if optional {
-		body, err = s.decodeOptional(w, r, &in)
-	} else {
-		body, err = s.decode(w, r, &in)
-	}
+	in, idem, err := decodeCommand[T](s, w, r, optional)
 	if err != nil {
 		return err
 	}
 	cmd, err := build(in)
 	if err != nil {
 		return incidentError(r, err)
-	}
-	idem, err := idempotency(r, body)
-	if err != nil {
-		return err
 	}
 	res, err := s.incidents.Execute(r.Context(), actor(r), r.PathValue("incident"), cmd, idem)
 	if err != nil {

@@ -86,15 +86,7 @@ func (s *Server) sendUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in comms.UpdateInput
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[comms.UpdateInput](s, w, r, false)
 	if err != nil {
 		return err
 	}
@@ -180,15 +172,7 @@ func (s *Server) requestHelp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in warroom.RequestHelp
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[warroom.RequestHelp](s, w, r, false)
 	if err != nil {
 		return err
 	}

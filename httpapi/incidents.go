@@ -23,15 +23,7 @@ type declareInput struct {
 }
 
 func (s *Server) declare(w http.ResponseWriter, r *http.Request) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in declareInput
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[declareInput](s, w, r, false)
 	if err != nil {
 		return err
 	}

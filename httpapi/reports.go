@@ -185,20 +185,12 @@ type dataLossInput struct {
 }
 
 func (s *Server) recordDataLoss(w http.ResponseWriter, r *http.Request) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in dataLossInput
-	body, err := s.decode(w, r, &in)
+	in, idem, err := decodeCommand[dataLossInput](s, w, r, false)
 	if err != nil {
 		return err
 	}
 	if in.RecoveryPoint == nil {
 		return warroom.Invalid("recovery_point", "recovery_point is required: the last moment whose data survived (RFC 3339)")
-	}
-	idem, err := idempotency(r, body)
-	if err != nil {
-		return err
 	}
 	rep, err := s.reports()
 	if err != nil {

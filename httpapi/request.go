@@ -251,6 +251,27 @@ func idempotency(r *http.Request, body []byte) (warroom.Idempotency, error) {
 	return warroom.Idempotency{UserID: caller(r).ID, Key: key, RequestHash: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
+// decodeCommand reads a command's body into a T and returns it with the
+// request's idempotency: a malformed Idempotency-Key is refused before
+// the body is read, and a key is bound to the method, path and body.
+// With optional, an empty body is the zero T.
+func decodeCommand[T any](s *Server, w http.ResponseWriter, r *http.Request, optional bool) (in T, idem warroom.Idempotency, err error) {
+	if err = checkIdempotencyKey(r); err != nil {
+		return in, idem, err
+	}
+	var body []byte
+	if optional {
+		body, err = s.decodeOptional(w, r, &in)
+	} else {
+		body, err = s.decode(w, r, &in)
+	}
+	if err != nil {
+		return in, idem, err
+	}
+	idem, err = idempotency(r, body)
+	return in, idem, err
+}
+
 // checkIdempotencyKey refuses a malformed Idempotency-Key before the body
 // is read.
 func checkIdempotencyKey(r *http.Request) error {

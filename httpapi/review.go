@@ -38,15 +38,7 @@ type reviewScheduleInput struct {
 }
 
 func (s *Server) scheduleReview(w http.ResponseWriter, r *http.Request) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in reviewScheduleInput
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[reviewScheduleInput](s, w, r, false)
 	if err != nil {
 		return err
 	}
@@ -67,15 +59,7 @@ type reviewAttendanceInput struct {
 }
 
 func (s *Server) reviewAttendance(w http.ResponseWriter, r *http.Request) error {
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in reviewAttendanceInput
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[reviewAttendanceInput](s, w, r, false)
 	if err != nil {
 		return err
 	}

@@ -63,15 +63,7 @@ func (s *Server) makePublic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIdempotencyKey(r); err != nil {
-		return err
-	}
-	var in warroom.MakePublic
-	body, err := s.decode(w, r, &in)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, body)
+	in, idem, err := decodeCommand[warroom.MakePublic](s, w, r, false)
 	if err != nil {
 		return err
 	}

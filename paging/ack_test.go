@@ -84,20 +84,20 @@ func TestDeclareFromAlertAndAttach(t *testing.T) {
 		t.Errorf("declaring twice: %v", err)
 	}
 
-	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{second}); err != nil {
+	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{second}, warroom.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	if a := p.findAlert(second); a.IncidentID != inc.ID {
 		t.Fatalf("attached alert = %+v", a)
 	}
-	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{second}); warroom.ErrorCode(err) != warroom.EConflict {
+	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{second}, warroom.Idempotency{}); warroom.ErrorCode(err) != warroom.EConflict {
 		t.Errorf("attaching twice: %v", err)
 	}
-	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{"nope"}); warroom.ErrorCode(err) != warroom.EInvalid {
+	if _, err := p.pager.AttachAlerts(w.ctx, who.bob.Actor(), inc.Ref, []string{"nope"}, warroom.Idempotency{}); warroom.ErrorCode(err) != warroom.EInvalid {
 		t.Errorf("attaching an unknown alert: %v", err)
 	}
 	viewer := p.user("vic", warroom.AccountViewer)
-	if _, err := p.pager.AttachAlerts(w.ctx, viewer.Actor(), inc.Ref, []string{second}); warroom.ErrorCode(err) != warroom.EForbidden {
+	if _, err := p.pager.AttachAlerts(w.ctx, viewer.Actor(), inc.Ref, []string{second}, warroom.Idempotency{}); warroom.ErrorCode(err) != warroom.EForbidden {
 		t.Errorf("viewer attaching: %v", err)
 	}
 	tl := p.timeline(inc.ID)

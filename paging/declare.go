@@ -2,6 +2,7 @@ package paging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -105,7 +106,12 @@ func (d *splitDeclarer) DeclareIncident(ctx context.Context, key warroom.Idempot
 // empty list; EConflict if the incident is not open, an alert belongs to
 // another incident, or every alert was attached already. Every check is
 // made before the first alert is changed.
-func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentRef string, alertIDs []string) (*warroom.CommandResult, error) {
+//
+// With an idempotency key, a retry (the same key and request) answers the
+// first result, Replayed, and changes nothing, as every incident command
+// does; the key used for another request is EConflict. The key is looked
+// up before any alert is changed.
+func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentRef string, alertIDs []string, idem warroom.Idempotency) (*warroom.CommandResult, error) {
 	if !actor.Role.CanWrite() {
 		return nil, warroom.Errorf(warroom.EForbidden, "viewers can read incidents but change nothing")
 	}
@@ -118,6 +124,9 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 	}
 	if !inc.VisibleTo(actor) {
 		return nil, warroom.Errorf(warroom.ENotFound, "incident %s not found", incidentRef)
+	}
+	if res, err := p.replay(ctx, inc.ID, idem); res != nil || err != nil {
+		return res, err
 	}
 	if !inc.Stage.Open() {
 		return nil, warroom.Errorf(warroom.EConflict, "%s is %s; attach alerts to an open incident", inc.Ref, inc.Stage)
@@ -157,7 +166,28 @@ func (p *Pager) AttachAlerts(ctx context.Context, actor warroom.Actor, incidentR
 		lines[i] = "- " + describeAlert(a)
 	}
 	text := fmt.Sprintf("Attached %d alert(s):\n%s", len(attach), strings.Join(lines, "\n"))
-	return p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: clip(text, 10000)}, warroom.Idempotency{})
+	return p.cfg.Incidents.Execute(ctx, actor, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: clip(text, 10000)}, idem)
+}
+
+// errNotReplayed ends replay's look-up transaction when the key is new.
+var errNotReplayed = errors.New("paging: idempotency key not used yet")
+
+// replay returns the result stored under idem for the incident, nil if
+// the key is new (or none is given), or EConflict if it was used for
+// another request: a command that changes more than the incident (its
+// alerts) asks before its first change, since the incident's own
+// transaction, which stores the key, comes last.
+func (p *Pager) replay(ctx context.Context, incidentID string, idem warroom.Idempotency) (*warroom.CommandResult, error) {
+	if idem.Key == "" {
+		return nil, nil
+	}
+	res, err := p.cfg.Store.UpdateIncident(ctx, incidentID, idem, func(*warroom.Incident) ([]warroom.Event, error) {
+		return nil, errNotReplayed
+	})
+	if errors.Is(err, errNotReplayed) {
+		return nil, nil
+	}
+	return res, err
 }
 
 // incidentName names an incident that actor may see (found by

@@ -82,8 +82,8 @@ func testPrivateIncidentAlerts(t *testing.T, postgres bool) {
 	if warroom.ErrorCode(err) != warroom.ENotFound || missing(err, secret) != missing(errGhost, ghost) || leaks(warroom.ErrorMessage(err)) != nil {
 		t.Errorf("bob declaring from it: %v; from an unknown alert: %v", err, errGhost)
 	}
-	_, err = p.pager.AttachAlerts(w.ctx, bob, public.Ref, []string{secret})
-	_, errGhost = p.pager.AttachAlerts(w.ctx, bob, public.Ref, []string{ghost})
+	_, err = p.pager.AttachAlerts(w.ctx, bob, public.Ref, []string{secret}, warroom.Idempotency{})
+	_, errGhost = p.pager.AttachAlerts(w.ctx, bob, public.Ref, []string{ghost}, warroom.Idempotency{})
 	if warroom.ErrorCode(err) != warroom.EInvalid || missing(err, secret) != missing(errGhost, ghost) || leaks(warroom.ErrorMessage(err)) != nil {
 		t.Errorf("bob attaching it elsewhere: %v; an unknown alert: %v", err, errGhost)
 	}
@@ -100,7 +100,7 @@ func testPrivateIncidentAlerts(t *testing.T, postgres bool) {
 	if warroom.ErrorCode(err) != warroom.EConflict || !strings.Contains(warroom.ErrorMessage(err), priv.Ref) {
 		t.Errorf("ada declaring from it: %v", err)
 	}
-	_, err = p.pager.AttachAlerts(w.ctx, who.ada.Actor(), public.Ref, []string{secret})
+	_, err = p.pager.AttachAlerts(w.ctx, who.ada.Actor(), public.Ref, []string{secret}, warroom.Idempotency{})
 	if warroom.ErrorCode(err) != warroom.EConflict || !strings.Contains(warroom.ErrorMessage(err), priv.Ref) {
 		t.Errorf("ada attaching it elsewhere: %v", err)
 	}

@@ -19,7 +19,7 @@ func (h *Handler) alertAttach(w http.ResponseWriter, r *http.Request) error {
 	if ref == "" {
 		return h.alertFormProblem(w, r, warroom.Invalid("incident", "choose the incident to attach the alert to"), func(*alertView) {})
 	}
-	res, err := p.AttachAlerts(r.Context(), actor(r), ref, []string{r.PathValue("alert")})
+	res, err := p.AttachAlerts(r.Context(), actor(r), ref, []string{r.PathValue("alert")}, warroom.Idempotency{})
 	if warroom.ErrorCode(err) == warroom.ENotFound {
 		err = warroom.Invalid("incident", "no open incident %q", ref)
 	}

@@ -129,7 +129,7 @@ func screenshotData(t *testing.T, p *pagesEnv, ada, bob, carol, dan *warroom.Use
 			ServiceIDs: []string{p.svc.ID}},
 		BridgeURL: "https://meet.example.com/inc-checkout"})
 	a := p.alert("checkout-5xx", "critical", "checkout: HTTP 5xx above 5% for 5m")
-	if _, err := p.pager.AttachAlerts(ctx, ada.Actor(), main.ID, []string{a.ID}); err != nil {
+	if _, err := p.pager.AttachAlerts(ctx, ada.Actor(), main.ID, []string{a.ID}, warroom.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	do(ada, main,
