@@ -24,6 +24,35 @@ type CommandResult struct {
 	Replayed bool      `json:"-"`
 }
 
+// RecordedAnswer is the answer to a request that is not an incident
+// command (a postmortem's review step, a new action item), kept under its
+// Idempotency key so that a retry gets it again instead of making the
+// change twice.
+type RecordedAnswer struct {
+	Status int    `json:"status"`
+	Body   []byte `json:"body"`
+}
+
+// RequestReplays keeps the answers of such requests. Keys share the scope
+// of incident commands' (a key is one request of one user, whatever the
+// route).
+type RequestReplays interface {
+	// BeginRequest reserves the key for a new request and returns nil,
+	// or returns the answer recorded for it (the same request made
+	// before). EConflict if the key was used for a different request, or
+	// its first request is still running (a reservation older than
+	// ReplayReservation is taken over: that request died).
+	BeginRequest(ctx context.Context, id Idempotency, now time.Time) (*RecordedAnswer, error)
+	// FinishRequest records the answer of the request that reserved the
+	// key; with nil (the request failed and changed nothing), it frees
+	// the key for a retry.
+	FinishRequest(ctx context.Context, id Idempotency, answer *RecordedAnswer) error
+}
+
+// ReplayReservation is how long a key reserved by BeginRequest waits for
+// its request's answer before a retry may take it over.
+const ReplayReservation = 2 * time.Minute
+
 // IncidentFilter selects incidents for a list. Viewer decides which
 // private incidents are included: only those the viewer takes part in,
 // unless the viewer is an admin.

@@ -86,3 +86,53 @@ func TestPostmortemAPI(t *testing.T) {
 		wantMsg(t, wantErr(t, r, http.StatusNotFound, warroom.ENotFound, ""), "incident "+secret.Ref+" not found")
 	}
 }
+
+// TestPostmortemRequestsReplayWithTheirKey: the postmortem's requests
+// and new action items take an Idempotency-Key as incident commands do.
+// Without it, the CLI's retry of a request that got no answer made a
+// second action item, and a retried submit answered 409.
+func TestPostmortemRequestsReplayWithTheirKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		e := newEnvOn(t, storeDSN(t, db), nil)
+		inc := e.declare("ada", "checkout down", false)
+		base := "/api/v1/incidents/" + inc.Ref
+		item := map[string]any{"title": "Alert on disk", "owner": "bob", "target_date": "2025-03-09", "category": "improve_monitoring"}
+		key := []string{"Idempotency-Key", "item-1"}
+
+		first := e.do("ada", "POST", base+"/action-items", item, key...)
+		it := ok[postmortem.ItemView](t, first, 201)
+		again := e.do("ada", "POST", base+"/action-items", item, key...)
+		replayed := ok[postmortem.ItemView](t, again, 201)
+		if again.Header.Get("Idempotent-Replayed") != "true" || first.Header.Get("Idempotent-Replayed") != "" || replayed.ID != it.ID {
+			t.Fatalf("retry: %s (first %s)", again, first)
+		}
+		if items := ok[itemList](t, e.do("ada", "GET", base+"/action-items", nil), 200); len(items.Items) != 1 {
+			t.Fatalf("%d action items after a retry, want 1", len(items.Items))
+		}
+		other := map[string]any{"title": "Another", "owner": "bob", "target_date": "2025-03-09", "category": "resiliency"}
+		msg := wantErr(t, e.do("ada", "POST", base+"/action-items", other, key...), 409, warroom.EConflict, "")
+		wantContains(t, msg, `Idempotency-Key "item-1" was already used for a different request`)
+		// Another user's key is theirs alone.
+		ok[postmortem.ItemView](t, e.do("bob", "POST", base+"/action-items", item, key...), 201)
+
+		// A refused request frees its key: the corrected one runs.
+		bad := map[string]any{"title": "x", "owner": "@nobody", "target_date": "2025-03-09", "category": "resiliency"}
+		wantErr(t, e.do("ada", "POST", base+"/action-items", bad, "Idempotency-Key", "item-2"), 400, warroom.EInvalid, "owner")
+		wantErr(t, e.do("ada", "POST", base+"/action-items", bad, "Idempotency-Key", "item-2"), 400, warroom.EInvalid, "owner")
+
+		submit := e.do("ada", "POST", base+"/postmortem/submit", nil, "Idempotency-Key", "submit-1")
+		ok[postmortem.View](t, submit, 200)
+		resubmit := e.do("ada", "POST", base+"/postmortem/submit", nil, "Idempotency-Key", "submit-1")
+		if resubmit.Status != 200 || resubmit.Header.Get("Idempotent-Replayed") != "true" || string(resubmit.Body) != string(submit.Body) {
+			t.Fatalf("retried submit: %s", resubmit)
+		}
+		wantErr(t, e.do("ada", "POST", base+"/postmortem/submit", nil), 409, warroom.EConflict, "")
+		wantErr(t, e.do("ada", "POST", base+"/postmortem/submit", nil, "Idempotency-Key", strings.Repeat("k", 256)), 400, warroom.EInvalid, "Idempotency-Key")
+
+		// Someone who may not see a private incident writes nothing, not
+		// even the key: it is theirs to use for another request.
+		secret := e.declare("ada", "breach", true)
+		wantErr(t, e.do("bob", "POST", "/api/v1/incidents/"+secret.Ref+"/action-items", item, "Idempotency-Key", "probe"), 404, warroom.ENotFound, "")
+		ok[postmortem.ItemView](t, e.do("bob", "POST", base+"/action-items", other, "Idempotency-Key", "probe"), 201)
+	})
+}

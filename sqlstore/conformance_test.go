@@ -47,6 +47,8 @@ func runConformance(t *testing.T, open func(t *testing.T) *Store) {
 		{"UpdateErrors", testUpdateErrors},
 		{"UpdateIdempotency", testUpdateIdempotency},
 		{"UpdateConcurrently", testUpdateConcurrently},
+		{"RequestReplays", testRequestReplays},
+		{"RequestReplaysConcurrently", testRequestReplaysConcurrently},
 		{"ListVisibility", testListVisibility},
 		{"ListFilters", testListFilters},
 		{"ListPaging", testListPaging},
@@ -689,4 +691,102 @@ func testPanicReleasesTheWriter(t *testing.T, f *fixture) {
 		})
 	}()
 	f.mustExec(f.ada, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: "still writable"})
+}
+
+// testRequestReplays: a key is reserved by its first request, refused
+// while that runs, answers the recorded answer once it is done, is
+// refused for another request, and is freed by a request that failed; a
+// reservation whose request died is taken over after
+// warroom.ReplayReservation. A command's key is not a request's.
+func testRequestReplays(t *testing.T, f *fixture) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	idem := warroom.Idempotency{UserID: f.ada.ID, Key: "r1", RequestHash: "h1"}
+	begin := func(idem warroom.Idempotency, at time.Time) (*warroom.RecordedAnswer, error) {
+		t.Helper()
+		return f.s.BeginRequest(f.ctx, idem, at)
+	}
+	if a, err := begin(idem, now); a != nil || err != nil {
+		t.Fatalf("first request: %v %v", a, err)
+	}
+	if _, err := begin(idem, now.Add(time.Second)); warroom.ErrorCode(err) != warroom.EConflict {
+		t.Fatalf("while the first runs: %v", err)
+	}
+	answer := &warroom.RecordedAnswer{Status: 201, Body: []byte(`{"id":"a1"}`)}
+	if err := f.s.FinishRequest(f.ctx, idem, answer); err != nil {
+		t.Fatal(err)
+	}
+	got, err := begin(idem, now.Add(time.Hour))
+	if err != nil || !reflect.DeepEqual(got, answer) {
+		t.Fatalf("retry: %+v %v", got, err)
+	}
+	other := idem
+	other.RequestHash = "h2"
+	if _, err := begin(other, now); warroom.ErrorCode(err) != warroom.EConflict {
+		t.Fatalf("the key for another request: %v", err)
+	}
+
+	failed := warroom.Idempotency{UserID: f.ada.ID, Key: "r2", RequestHash: "h1"}
+	if _, err := begin(failed, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.FinishRequest(f.ctx, failed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := begin(failed, now); a != nil || err != nil {
+		t.Fatalf("after a failed request: %v %v", a, err)
+	}
+
+	died := warroom.Idempotency{UserID: f.ada.ID, Key: "r3", RequestHash: "h1"}
+	if _, err := begin(died, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := begin(died, now.Add(warroom.ReplayReservation-time.Second)); warroom.ErrorCode(err) != warroom.EConflict {
+		t.Fatalf("before the reservation lapses: %v", err)
+	}
+	if a, err := begin(died, now.Add(warroom.ReplayReservation)); a != nil || err != nil {
+		t.Fatalf("taking over a dead request's key: %v %v", a, err)
+	}
+
+	// The same key as an incident command's, and a command with a
+	// request's key: each is another request.
+	inc := f.mustDeclare(f.ada, "replays")
+	cmdKey := warroom.Idempotency{UserID: f.ada.ID, Key: "c1", RequestHash: "cmd"}
+	if _, err := f.exec(f.ada, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: "x"}, cmdKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := begin(warroom.Idempotency{UserID: f.ada.ID, Key: "c1", RequestHash: "req"}, now); warroom.ErrorCode(err) != warroom.EConflict {
+		t.Fatalf("a command's key for a request: %v", err)
+	}
+	if _, err := f.exec(f.ada, inc.ID, warroom.AddEntry{Type: warroom.EntryNote, Text: "y"}, warroom.Idempotency{UserID: f.ada.ID, Key: "r1", RequestHash: "cmd"}); warroom.ErrorCode(err) != warroom.EConflict {
+		t.Fatalf("a request's key for a command: %v", err)
+	}
+}
+
+// testRequestReplaysConcurrently: of requests that begin with one key at
+// once, exactly one runs.
+func testRequestReplaysConcurrently(t *testing.T, f *fixture) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	idem := warroom.Idempotency{UserID: f.ada.ID, Key: "same", RequestHash: "h"}
+	var wg sync.WaitGroup
+	results := make([]error, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = f.s.BeginRequest(f.ctx, idem, now)
+		}()
+	}
+	wg.Wait()
+	ran := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			ran++
+		case warroom.ErrorCode(err) != warroom.EConflict:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if ran != 1 {
+		t.Fatalf("%d requests ran with one key, want 1", ran)
+	}
 }
