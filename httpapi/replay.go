@@ -5,22 +5,23 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/warroom/warroom"
 )
 
-// replayable gives a request under /api/v1/incidents/{incident} that is
-// not an incident command (a postmortem's review steps, a new action
-// item) the Idempotency-Key semantics of the commands: a retry with the
-// same key and request answers the first answer, with
+// replayable gives a request that is not an incident command (a
+// postmortem's review steps, a new action item, a maintenance window and
+// its updates) the Idempotency-Key semantics of the commands: a retry
+// with the same key and request answers the first answer, with
 // Idempotent-Replayed: true, and changes nothing; the key used for
 // another request is 409. The CLI retries a request that got no answer
-// with its key, which without this made a second action item.
+// with its key, which without this made a second action item, or sent
+// subscribers a maintenance update twice.
 //
-// The incident's visibility is checked before the key is reserved, so a
-// caller who may not see the incident writes nothing. The answer is
-// recorded before it is sent; a request that fails frees the key.
+// On a route of an incident, its visibility is checked before the key is
+// reserved, so a caller who may not see the incident writes nothing. The
+// answer is recorded before it is sent; a request that fails frees the
+// key.
 func (s *Server) replayable(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := checkIdempotencyKey(r); err != nil {
@@ -30,8 +31,10 @@ func (s *Server) replayable(h func(http.ResponseWriter, *http.Request) error) fu
 		if r.Header.Get("Idempotency-Key") == "" || !ok {
 			return h(w, r)
 		}
-		if _, err := s.visibleIncident(r, r.PathValue("incident")); err != nil {
-			return err
+		if ref := r.PathValue("incident"); ref != "" {
+			if _, err := s.visibleIncident(r, ref); err != nil {
+				return err
+			}
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 		var tooLarge *http.MaxBytesError
@@ -103,7 +106,6 @@ func (a *answerRecorder) sendTo(w http.ResponseWriter) {
 	for k, v := range a.header {
 		w.Header()[k] = v
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(a.body.Len()))
 	if a.status == 0 {
 		a.status = http.StatusOK
 	}

@@ -111,3 +111,39 @@ func TestStatusPageAPI(t *testing.T) {
 		t.Errorf("delete component: %s", r)
 	}
 }
+
+// TestMaintenanceRequestsReplayWithTheirKey: a retried maintenance
+// window, update or cancel with its Idempotency-Key answers the first
+// answer: one window, subscribers told once, and no 409 for the cancel
+// that worked.
+func TestMaintenanceRequestsReplayWithTheirKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		e := newEnvOn(t, storeDSN(t, db), nil)
+		ok[warroom.StatusComponent](t, e.do("root", "POST", "/api/v1/status/components", map[string]any{"name": "Checkout"}), http.StatusCreated)
+		start := e.clock.Now().Add(time.Hour)
+		window := map[string]any{"title": "DB upgrade", "components": []string{"Checkout"}, "starts_at": start, "ends_at": start.Add(time.Hour)}
+		m := ok[warroom.Maintenance](t, e.do("ada", "POST", "/api/v1/status/maintenance", window, "Idempotency-Key", "m1"), http.StatusCreated)
+		again := e.do("ada", "POST", "/api/v1/status/maintenance", window, "Idempotency-Key", "m1")
+		if m2 := ok[warroom.Maintenance](t, again, http.StatusCreated); m2.ID != m.ID || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retried window: %s", again)
+		}
+		updates := "/api/v1/status/maintenance/" + m.ID + "/updates"
+		u := ok[warroom.MaintenanceUpdate](t, e.do("ada", "POST", updates, map[string]any{"body": "on time"}, "Idempotency-Key", "u1"), http.StatusCreated)
+		if u2 := ok[warroom.MaintenanceUpdate](t, e.do("ada", "POST", updates, map[string]any{"body": "on time"}, "Idempotency-Key", "u1"), http.StatusCreated); u2.ID != u.ID {
+			t.Fatalf("retried update made another: %+v", u2)
+		}
+		cancel := "/api/v1/status/maintenance/" + m.ID + "/cancel"
+		for range 2 {
+			if r := e.do("ada", "POST", cancel, nil, "Idempotency-Key", "c1"); r.Status != http.StatusNoContent {
+				t.Fatalf("cancel with its key: %s", r)
+			}
+		}
+		if r := e.do("ada", "POST", cancel, nil, "Idempotency-Key", "c2"); r.Status != http.StatusConflict {
+			t.Fatalf("another cancel: %s", r)
+		}
+		list := ok[struct{ Maintenance []warroom.Maintenance }](t, e.do("vic", "GET", "/api/v1/status/maintenance", nil), http.StatusOK)
+		if len(list.Maintenance) != 1 || len(list.Maintenance[0].Updates) != 1 || list.Maintenance[0].CancelledAt == nil {
+			t.Fatalf("after retries: %+v", list)
+		}
+	})
+}
