@@ -229,6 +229,15 @@ type OpenIncidentCount struct {
 	Count    int
 }
 
+// FoldedGroupsCount is how many new alert groups of a service the alert
+// incident limit has attached to the service's newest open incident
+// instead of declaring one each (an alert storm folded into one incident),
+// while that incident is open.
+type FoldedGroupsCount struct {
+	Service string // the service's slug
+	Count   int
+}
+
 // selected returns the lifecycles of the incidents of q that viewer may
 // see, and the services by ID.
 func (r *Reports) selected(ctx context.Context, viewer Actor, q ReportQuery) ([]Lifecycle, map[string]*Service, error) {

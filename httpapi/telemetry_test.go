@@ -125,6 +125,51 @@ func TestTelemetryAfterAlertsAndPages(t *testing.T) {
 	})
 }
 
+// TestTelemetryFoldedAlertGroups: warroom_alert_groups_folded says, per
+// service, how many new alert groups the alert incident limit folded into
+// the service's newest open incident (a storm), and goes once that
+// incident resolves.
+func TestTelemetryFoldedAlertGroups(t *testing.T) {
+	eachStore(t, func(t *testing.T, db string) {
+		var tel *telemetry.Metrics
+		a := newAcceptance(t, db, epoch, func(c *paging.Config) {
+			tel = telemetry.New(c.Store.(telemetry.Source), c.Now, nil)
+			c.Policy = warroom.DefaultPolicy()
+			c.Policy.AlertIncidentLimit = warroom.AlertIncidentLimit{Count: 1, Window: 10 * time.Minute}
+		})
+		front := httptest.NewServer(tel.Handler())
+		t.Cleanup(front.Close)
+		pol := a.policy("ada-only", "5m", 0, "ada")
+		a.servicePaging(pol.Name, map[string]string{"min_severity": "critical", "action": "declare", "incident_severity": "SEV2"})
+		in := a.integration(warroom.IntegrationWebhook, "scripts")
+		if _, ok := value(scrape(t, front.URL), "warroom_alert_groups_folded", map[string]string{"service": "checkout"}); ok {
+			t.Fatal("folded groups before any alert")
+		}
+		for _, dedup := range []string{"db1", "db2", "db3", "db4"} {
+			if r := a.post("/api/v1/integrations/webhook/"+in.Key, `{"dedup_key":"`+dedup+`","title":"Disk full on `+dedup+`","severity":"critical"}`); r.Status != 202 {
+				t.Fatal(r)
+			}
+			a.tick()
+		}
+		fams := scrape(t, front.URL)
+		if got, ok := value(fams, "warroom_alert_groups_folded", map[string]string{"service": "checkout"}); !ok || got != 3 {
+			t.Fatalf("folded groups = %v (found %v), want 3: one declared, three folded", got, ok)
+		}
+		if got, _ := value(fams, "warroom_metrics_scrape_error", nil); got != 0 {
+			t.Fatalf("scrape error %v", got)
+		}
+		inc := a.alertBy("webhook", "db1").IncidentID
+		for _, stage := range []string{"mitigated", "recovered", "baseline", "resolved"} {
+			if r := a.do("ada", "POST", "/api/v1/incidents/"+inc+"/stage", map[string]string{"stage": stage}); r.Status != 200 {
+				t.Fatal(r)
+			}
+		}
+		if got, ok := value(scrape(t, front.URL), "warroom_alert_groups_folded", map[string]string{"service": "checkout"}); ok {
+			t.Fatalf("folded groups after the incident resolved: %v", got)
+		}
+	})
+}
+
 // scrape gets /metrics and parses it as Prometheus does.
 func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	t.Helper()

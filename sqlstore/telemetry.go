@@ -31,6 +31,21 @@ func (o *txObserver) time() func() {
 // transaction took, from begin to commit or rollback.
 func (s *Store) ObserveTransactions(observe func(time.Duration)) { s.txObserver.fn.Store(&observe) }
 
+// FoldedAlertGroups counts, per service, the alert groups folded into its
+// newest open incident (alert_incident_limits: one row per service that
+// routing declared or folded for); see telemetry.Source.
+func (s *Store) FoldedAlertGroups(ctx context.Context) ([]warroom.FoldedGroupsCount, error) {
+	rows, err := s.query(ctx, `SELECT s.slug, l.folded FROM alert_incident_limits AS l
+		JOIN incidents AS i ON i.id = l.folded_into JOIN services AS s ON s.id = l.service_id
+		WHERE l.folded > 0 AND i.open = ? ORDER BY s.slug`, true)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: count folded alert groups: %w", err)
+	}
+	return collect(rows, func(r scanner) (c warroom.FoldedGroupsCount, err error) {
+		return c, r.Scan(&c.Service, &c.Count)
+	})
+}
+
 // OpenIncidentCounts counts the open incidents by severity and stage; see
 // telemetry.Source. It reads only open incidents (incidents_open_number).
 func (s *Store) OpenIncidentCounts(ctx context.Context) ([]warroom.OpenIncidentCount, error) {

@@ -153,6 +153,9 @@ var (
 		"Incidents not yet resolved, by severity and stage.", []string{"severity", "stage"}, nil)
 	engineLagDesc = prometheus.NewDesc("warroom_engine_lag_seconds",
 		"How late the oldest due, unclaimed work of a queue is (0 when none is late).", []string{"queue"}, nil)
+	foldedGroupsDesc = prometheus.NewDesc("warroom_alert_groups_folded",
+		"New alert groups that the alert incident limit attached to their service's newest open incident instead of declaring "+
+			"one each (an alert storm), while that incident is open, by service.", []string{"service"}, nil)
 	scrapeErrorDesc = prometheus.NewDesc("warroom_metrics_scrape_error",
 		"1 when the last scrape could not read the database's state.", nil, nil)
 )
@@ -160,6 +163,7 @@ var (
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- openIncidentsDesc
 	ch <- engineLagDesc
+	ch <- foldedGroupsDesc
 	ch <- scrapeErrorDesc
 }
 
@@ -195,6 +199,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for q, d := range lags {
 		ch <- prometheus.MustNewConstMetric(engineLagDesc, prometheus.GaugeValue, d.Seconds(), q)
+	}
+	folded, err := c.m.source.FoldedAlertGroups(ctx)
+	if err != nil {
+		c.m.log.Warn("metrics: folded alert groups not read", "err", err.Error())
+		failed = 1
+	}
+	for _, f := range folded {
+		ch <- prometheus.MustNewConstMetric(foldedGroupsDesc, prometheus.GaugeValue, float64(f.Count), f.Service)
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeErrorDesc, prometheus.GaugeValue, failed)
 }

@@ -24,7 +24,7 @@ var seriesName = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
 var promqlWords = []string{"sum", "by", "rate", "increase", "max", "and", "or", "unless", "histogram_quantile",
 	"le", "instance", "channel", "queue", "integration_kind", "reason", "job", "severity", "stage", "method",
 	"route", "code", "without", "on", "ignoring", "m", "s", "h", "d", "warroom", "page", "outbox", "invalid",
-	"unknown_integration", "unavailable", "e"}
+	"unknown_integration", "unavailable", "e", "service"}
 
 // referencedSeries returns the metric names an expression uses, each
 // reduced to its family (a histogram's _bucket, _sum and _count series

@@ -28,6 +28,9 @@ import (
 type Source interface {
 	// OpenIncidentCounts counts the open incidents by severity and stage.
 	OpenIncidentCounts(ctx context.Context) ([]warroom.OpenIncidentCount, error)
+	// FoldedAlertGroups counts, per service, the new alert groups the
+	// alert incident limit folded into its newest open incident.
+	FoldedAlertGroups(ctx context.Context) ([]warroom.FoldedGroupsCount, error)
 	// EngineLag returns, per queue, how late its oldest due, unclaimed
 	// work is at now (jobs, and the outbox's messages as "outbox:QUEUE").
 	EngineLag(ctx context.Context, now time.Time) (map[string]time.Duration, error)
