@@ -2,12 +2,14 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/notify"
 )
 
 // pagingTest is a test of the paging tables, run against every dialect.
@@ -147,7 +149,59 @@ func TestAlertStore(t *testing.T) {
 		{"FindAlertWithIncident", testFindAlertWithIncident},
 		{"UpdateAlert", testUpdateAlert},
 		{"ListVisibility", testListAlertsVisibility},
+		{"CloseFactsPagesOfAlerts", testCloseFactsPagesOfAlerts},
 	})
+}
+
+// testCloseFactsPagesOfAlerts: an incident paged someone when a page
+// names it, or names an alert of it: one paged before it had an incident
+// and attached later, or one of many alerts folded into it (a page names
+// the incident its alert had then, so the alerts are read only when no
+// page names the incident).
+func testCloseFactsPagesOfAlerts(t *testing.T, p *pagingFixture) {
+	inc := p.mustDeclare(p.ada, "storm")
+	var ids []string
+	for i := range 30 {
+		r := p.ingest(p.am, update(p.am, "trigger", fmt.Sprintf("node-%d", i), "node down"))
+		ids = append(ids, r[0].AlertID)
+	}
+	page := func(id string, alertID, incidentID string) notify.Outbox {
+		return notify.Outbox{Message: notify.Message{ID: id, Kind: notify.KindPage, Channel: notify.ChannelEmail,
+			Destination: "ada@example.com", Subject: "page", AlertID: alertID, IncidentID: incidentID}, DueAt: t0}
+	}
+	// A page about the last alert, before it had an incident.
+	if err := p.s.EnqueueMessages(p.ctx, []notify.Outbox{page("m1", ids[29], "")}); err != nil {
+		t.Fatal(err)
+	}
+	paged := func() bool {
+		t.Helper()
+		f, err := p.s.CloseFacts(p.ctx, inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Paged
+	}
+	for _, id := range ids[:29] {
+		if _, err := p.s.UpdateAlert(p.ctx, id, p.tick(), func(a *warroom.Alert) error { a.IncidentID = inc.ID; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if paged() {
+		t.Fatal("paged, though no page names the incident or one of its alerts")
+	}
+	if _, err := p.s.UpdateAlert(p.ctx, ids[29], p.tick(), func(a *warroom.Alert) error { a.IncidentID = inc.ID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !paged() {
+		t.Fatal("the page of an alert attached later is not counted")
+	}
+	other := p.mustDeclare(p.ada, "other")
+	if err := p.s.EnqueueMessages(p.ctx, []notify.Outbox{page("m2", "", other.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := p.s.CloseFacts(p.ctx, other.ID); err != nil || !f.Paged {
+		t.Fatalf("a page naming the incident: %+v %v", f, err)
+	}
 }
 
 // testListAlertsVisibility: a list made for a person leaves out the

@@ -330,11 +330,22 @@ func (s *Store) CloseFacts(ctx context.Context, incidentID string) (warroom.Clos
 	if f.Items, err = s.ListActionItems(ctx, warroom.ActionItemFilter{IncidentID: incidentID, Limit: 10000}); err != nil {
 		return f, err
 	}
-	var n int
-	err = s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE kind = 'page' AND (incident_id = ? OR alert_id IN (SELECT id FROM alerts WHERE incident_id = ?)) LIMIT 1) p", incidentID, incidentID).Scan(&n)
-	if err != nil {
-		return f, fmt.Errorf("sqlstore: read pages of incident: %w", err)
+	// A page about the incident names it; a page about an alert names the
+	// incident the alert had then, if any, so the pages of alerts are
+	// looked for only when none names it: that look-up reads every alert
+	// of the incident, 246,200 of them (0.3 s) after a storm was folded
+	// into it.
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE kind = 'page' AND incident_id = ? LIMIT 1) p",
+		"SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE kind = 'page' AND alert_id IN (SELECT id FROM alerts WHERE incident_id = ?) LIMIT 1) p",
+	} {
+		var n int
+		if err := s.queryRow(ctx, q, incidentID).Scan(&n); err != nil {
+			return f, fmt.Errorf("sqlstore: read pages of incident: %w", err)
+		}
+		if f.Paged = n > 0; f.Paged {
+			break
+		}
 	}
-	f.Paged = n > 0
 	return f, nil
 }
