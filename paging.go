@@ -44,6 +44,18 @@ type IngestResult struct {
 	Outcome  string `json:"outcome"`
 }
 
+// IncidentAlertsResolved is whether every alert of an incident has
+// resolved (All: it has at least one, and none fires or is acknowledged);
+// when All, Count is how many alerts it has and Newest the ID of the
+// newest, which together name the set of alerts that resolved (alert IDs
+// grow with time, so an alert joining changes Newest, one leaving
+// changes Count).
+type IncidentAlertsResolved struct {
+	All    bool
+	Count  int
+	Newest string
+}
+
 // AlertFilter selects alerts for a list.
 type AlertFilter struct {
 	ServiceID  string

@@ -30,6 +30,9 @@ type Store interface {
 	// FindSchedule returns an on-call schedule by ID or name; ENotFound.
 	FindSchedule(ctx context.Context, idOrName string) (*oncall.Schedule, error)
 	RoutingStore
+	// IncidentAlertsResolved says whether every alert of an incident has
+	// resolved, and if so how many it has and the newest one's ID.
+	IncidentAlertsResolved(ctx context.Context, incidentID string) (warroom.IncidentAlertsResolved, error)
 	// UpdateIncidentEnqueuing runs a command on an incident (as
 	// UpdateIncident, without idempotency) and stores messages (as
 	// EnqueueClaimedMessages: those due now claimed by owner, returned)

@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -451,5 +452,71 @@ func TestSlackRateLimitPausesChatNotPages(t *testing.T) {
 	// one waited a second for Slack's per-channel limit.
 	if got := strings.Join(p.attempts(chat.ID), ","); got != "retry,sent" && got != "retry,throttled,sent" {
 		t.Errorf("history of the rate-limited message: %s", got)
+	}
+}
+
+// An incident of more than 1,000 alerts (a storm in one group) is noted
+// as resolved only when every one of them has: the check used to read the
+// newest 1,000, and said "All 1000 alerts of this incident have resolved"
+// while the oldest still fired.
+func TestAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testAllAlertsResolvedCountsEveryAlertOfAStorm(t, false) })
+	t.Run("postgres", func(t *testing.T) { testAllAlertsResolvedCountsEveryAlertOfAStorm(t, true) })
+}
+
+func testAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T, postgres bool) {
+	w := newWorld(t, postgres)
+	p := w.start("proc-1")
+	who := p.people()
+	p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
+	_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
+	const n = 1001
+	send := func(action string, from, to int) []string {
+		t.Helper()
+		var ups []warroom.AlertUpdate
+		for i := from; i < to; i++ {
+			ups = append(ups, warroom.AlertUpdate{Action: action, Alert: warroom.Alert{DedupKey: fmt.Sprintf("fp-%04d", i),
+				Severity: "critical", Summary: fmt.Sprintf("node-%d down", i), Source: "prometheus",
+				GroupKey: "{}:{alertname=\"NodeDown\"}", StartsAt: w.clock.Now().Add(-time.Minute)}})
+		}
+		res, err := p.store.IngestAlerts(w.ctx, []warroom.IngestRequest{{Integration: in, ReceivedAt: w.clock.Now(), Updates: ups}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range res[0] {
+			ids = append(ids, r.AlertID)
+		}
+		return ids
+	}
+	oldest := send("trigger", 0, 1)[0]
+	w.clock.Advance(time.Second)
+	send("trigger", 1, n)
+	p.drain()
+	incID := p.findAlert(oldest).IncidentID
+	if incID == "" {
+		t.Fatal("the storm declared no incident")
+	}
+	if got, err := p.store.ListAlerts(w.ctx, warroom.AlertFilter{IncidentID: incID, Limit: 2000}); err != nil || len(got) != n {
+		t.Fatalf("%d alerts in the incident (%v), want %d", len(got), err, n)
+	}
+	w.clock.Advance(time.Minute)
+	send("resolve", 1, n)
+	p.drain()
+	for _, l := range p.timeline(incID) {
+		if strings.Contains(l, "have resolved") {
+			t.Fatalf("noted while the oldest alert still fires: %s", l)
+		}
+	}
+	send("resolve", 0, 1)
+	p.drain()
+	notes := 0
+	for _, l := range p.timeline(incID) {
+		if strings.Contains(l, fmt.Sprintf("All %d alerts of this incident have resolved", n)) {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("%d all-resolved notes, want 1:\n%s", notes, strings.Join(p.timeline(incID), "\n"))
 	}
 }

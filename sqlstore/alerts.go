@@ -541,6 +541,28 @@ func checkAlertChange(before, a *warroom.Alert, at time.Time) error {
 	return nil
 }
 
+// IncidentAlertsResolved implements paging.Store. It looks for an alert
+// of the incident that has not resolved, newest first: while a storm
+// resolves, its newest alerts are the last to, so the look-up stops at
+// once; only when none is left does it count them.
+func (s *Store) IncidentAlertsResolved(ctx context.Context, incidentID string) (warroom.IncidentAlertsResolved, error) {
+	var r warroom.IncidentAlertsResolved
+	var one int
+	err := s.queryRow(ctx, "SELECT 1 FROM alerts WHERE incident_id = ? AND status <> ? ORDER BY created_at DESC LIMIT 1",
+		incidentID, string(warroom.AlertResolved)).Scan(&one)
+	switch {
+	case err == nil:
+		return r, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return r, fmt.Errorf("sqlstore: read the open alerts of incident %s: %w", incidentID, err)
+	}
+	if err := s.queryRow(ctx, "SELECT COUNT(*), COALESCE(MAX(id), '') FROM alerts WHERE incident_id = ?", incidentID).Scan(&r.Count, &r.Newest); err != nil {
+		return r, fmt.Errorf("sqlstore: count the alerts of incident %s: %w", incidentID, err)
+	}
+	r.All = r.Count > 0
+	return r, nil
+}
+
 // alertJob is an alert.acknowledged or alert.resolved job. It has no key:
 // an alert is acknowledged or resolved once per change of status, and
 // the handlers are safe to run twice.
