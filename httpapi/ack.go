@@ -39,15 +39,20 @@ func (s *Server) acknowledgeIncident(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return incidentError(r, err)
 	}
-	if err := s.acknowledgeAlertsOf(r.Context(), actor(r), res.Incident.ID); err != nil {
+	if err := s.acknowledgeAlertsOf(r.Context(), res.Incident.ID); err != nil {
 		return err
 	}
 	writeResult(w, http.StatusOK, res)
 	return nil
 }
 
-// acknowledgeAlertsOf acknowledges the firing alerts of an incident.
-func (s *Server) acknowledgeAlertsOf(ctx context.Context, a warroom.Actor, incidentID string) error {
+// acknowledgeAlertsOf acknowledges the firing alerts of an incident: the
+// pager's way (paging.Pager.AcknowledgeAlertsOf), or in the store alone
+// where this server runs no pager.
+func (s *Server) acknowledgeAlertsOf(ctx context.Context, incidentID string) error {
+	if s.paging.pager != nil {
+		return s.paging.pager.AcknowledgeAlertsOf(ctx, incidentID)
+	}
 	if s.paging.alerts == nil {
 		return nil
 	}
@@ -56,12 +61,7 @@ func (s *Server) acknowledgeAlertsOf(ctx context.Context, a warroom.Actor, incid
 		return err
 	}
 	for _, al := range alerts {
-		if s.paging.pager != nil {
-			_, err = s.paging.pager.AcknowledgeAlert(ctx, a, al.ID)
-		} else {
-			_, err = s.acknowledgeInStore(ctx, al.ID)
-		}
-		if err != nil {
+		if _, err := s.acknowledgeInStore(ctx, al.ID); err != nil {
 			return err
 		}
 	}

@@ -186,7 +186,7 @@ func (p *Pager) AcknowledgeIncident(ctx context.Context, actor warroom.Actor, re
 	if err != nil {
 		return nil, err
 	}
-	return res, p.ackAlertsOf(ctx, res.Incident.ID)
+	return res, p.AcknowledgeAlertsOf(ctx, res.Incident.ID)
 }
 
 // ackIncident acknowledges an incident for an alert's acknowledgement; an
@@ -198,7 +198,7 @@ func (p *Pager) ackIncident(ctx context.Context, actor warroom.Actor, incidentID
 	} else if err != nil {
 		return nil, err
 	}
-	return res.Incident, p.ackAlertsOf(ctx, incidentID)
+	return res.Incident, p.AcknowledgeAlertsOf(ctx, incidentID)
 }
 
 // ackAlert marks a firing alert acknowledged at now.
@@ -212,18 +212,37 @@ func (p *Pager) ackAlert(ctx context.Context, alertID string) (*warroom.Alert, e
 	})
 }
 
-// ackAlertsOf acknowledges the firing alerts of an incident.
-func (p *Pager) ackAlertsOf(ctx context.Context, incidentID string) error {
-	alerts, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{IncidentID: incidentID, Status: warroom.AlertFiring, Limit: 1000})
+// ackNotesEach is how many firing alerts an incident acknowledged with
+// them may have for the timeline to note each (an alert.acknowledged job
+// each, as when one is acknowledged alone); with more, one note says how
+// many.
+const ackNotesEach = 5
+
+// AcknowledgeAlertsOf acknowledges every firing alert of an incident,
+// which its acknowledgement stops paging for. A storm folded into the
+// incident gives it hundreds of thousands: they are acknowledged in bulk
+// and the timeline says so once (it used to acknowledge the newest 1,000,
+// one transaction and one timeline note each, and leave the rest firing).
+func (p *Pager) AcknowledgeAlertsOf(ctx context.Context, incidentID string) error {
+	alerts, err := p.cfg.Store.ListAlerts(ctx, warroom.AlertFilter{IncidentID: incidentID, Status: warroom.AlertFiring, Limit: ackNotesEach + 1})
 	if err != nil {
 		return err
 	}
-	for _, a := range alerts {
-		if _, err := p.ackAlert(ctx, a.ID); err != nil {
-			return err
+	if len(alerts) <= ackNotesEach {
+		for _, a := range alerts {
+			if _, err := p.ackAlert(ctx, a.ID); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
+	now := p.cfg.Now().UTC()
+	n, err := p.cfg.Store.AcknowledgeIncidentAlerts(ctx, incidentID, now)
+	if err != nil || n == 0 {
+		return err
+	}
+	text := fmt.Sprintf("%d firing alerts of this incident were acknowledged with it; paging for them stops.", n)
+	return p.note(ctx, incidentID, "alerts-ack:"+incidentID+":"+now.Format(time.RFC3339Nano), text)
 }
 
 // takeCommand answers an Incident Commander page: the person who

@@ -30,6 +30,10 @@ type Store interface {
 	// FindSchedule returns an on-call schedule by ID or name; ENotFound.
 	FindSchedule(ctx context.Context, idOrName string) (*oncall.Schedule, error)
 	RoutingStore
+	// AcknowledgeIncidentAlerts acknowledges at at every firing alert of
+	// an incident, without an alert.acknowledged job each, and returns
+	// how many it acknowledged.
+	AcknowledgeIncidentAlerts(ctx context.Context, incidentID string, at time.Time) (int, error)
 	// IncidentAlertsResolved says whether every alert of an incident has
 	// resolved, and if so how many it has and the newest one's ID.
 	IncidentAlertsResolved(ctx context.Context, incidentID string) (warroom.IncidentAlertsResolved, error)

@@ -520,3 +520,57 @@ func testAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T, postgres bool) 
 		t.Fatalf("%d all-resolved notes, want 1:\n%s", notes, strings.Join(p.timeline(incID), "\n"))
 	}
 }
+
+// Acknowledging an incident acknowledges every firing alert of it, a
+// storm's too, and says so in one note: it used to acknowledge the newest
+// 1,000, with a transaction and a timeline note each, and leave the rest
+// firing.
+func TestAcknowledgingAStormIncidentAcknowledgesEveryAlert(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testAcknowledgingAStormIncident(t, false) })
+	t.Run("postgres", func(t *testing.T) { testAcknowledgingAStormIncident(t, true) })
+}
+
+func testAcknowledgingAStormIncident(t *testing.T, postgres bool) {
+	w := newWorld(t, postgres)
+	p := w.start("proc-1")
+	who := p.people()
+	_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
+	const n = 1100 // more than one transaction's worth
+	var ups []warroom.AlertUpdate
+	for i := range n {
+		ups = append(ups, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{DedupKey: fmt.Sprintf("fp-%04d", i),
+			Severity: "critical", Summary: fmt.Sprintf("node-%d down", i), Source: "prometheus",
+			GroupKey: "{}:{alertname=\"NodeDown\"}", StartsAt: w.clock.Now().Add(-time.Minute)}})
+	}
+	res, err := p.store.IngestAlerts(w.ctx, []warroom.IngestRequest{{Integration: in, ReceivedAt: w.clock.Now(), Updates: ups}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.drain()
+	incID := p.findAlert(res[0][0].AlertID).IncidentID
+	w.clock.Advance(time.Minute)
+	if _, err := p.pager.AcknowledgeIncident(w.ctx, who.bob.Actor(), incID); err != nil {
+		t.Fatal(err)
+	}
+	p.drain()
+	firing, err := p.store.ListAlerts(w.ctx, warroom.AlertFilter{IncidentID: incID, Status: warroom.AlertFiring, Limit: 10})
+	if err != nil || len(firing) != 0 {
+		t.Fatalf("%d alerts still firing (%v)", len(firing), err)
+	}
+	acked, err := p.store.ListAlerts(w.ctx, warroom.AlertFilter{IncidentID: incID, Status: warroom.AlertAcknowledged, Limit: 2000})
+	if err != nil || len(acked) != n || acked[0].AcknowledgedAt == nil || !acked[0].AcknowledgedAt.Equal(w.clock.Now()) {
+		t.Fatalf("%d alerts acknowledged (%v), want %d at now", len(acked), err, n)
+	}
+	var summary, each int
+	for _, l := range p.timeline(incID) {
+		switch {
+		case strings.Contains(l, fmt.Sprintf("%d firing alerts of this incident were acknowledged with it", n)):
+			summary++
+		case strings.Contains(l, "was acknowledged; paging for it stops"):
+			each++
+		}
+	}
+	if summary != 1 || each != 0 {
+		t.Fatalf("%d summary notes and %d notes for single alerts, want 1 and 0:\n%s", summary, each, strings.Join(p.timeline(incID), "\n"))
+	}
+}
