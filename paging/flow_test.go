@@ -460,35 +460,16 @@ func TestSlackRateLimitPausesChatNotPages(t *testing.T) {
 // newest 1,000, and said "All 1000 alerts of this incident have resolved"
 // while the oldest still fired.
 func TestAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testAllAlertsResolvedCountsEveryAlertOfAStorm(t, false) })
-	t.Run("postgres", func(t *testing.T) { testAllAlertsResolvedCountsEveryAlertOfAStorm(t, true) })
+	eachDB(t, testAllAlertsResolvedCountsEveryAlertOfAStorm)
 }
 
-func testAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T, postgres bool) {
-	w := newWorld(t, postgres)
+func testAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T, w *world) {
 	p := w.start("proc-1")
 	who := p.people()
 	p.reach(who.ada, contactRule{warroom.ContactWebhook, w.hook.url("/ada"), 0})
 	_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
 	const n = 1001
-	send := func(action string, from, to int) []string {
-		t.Helper()
-		var ups []warroom.AlertUpdate
-		for i := from; i < to; i++ {
-			ups = append(ups, warroom.AlertUpdate{Action: action, Alert: warroom.Alert{DedupKey: fmt.Sprintf("fp-%04d", i),
-				Severity: "critical", Summary: fmt.Sprintf("node-%d down", i), Source: "prometheus",
-				GroupKey: "{}:{alertname=\"NodeDown\"}", StartsAt: w.clock.Now().Add(-time.Minute)}})
-		}
-		res, err := p.store.IngestAlerts(w.ctx, []warroom.IngestRequest{{Integration: in, ReceivedAt: w.clock.Now(), Updates: ups}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, r := range res[0] {
-			ids = append(ids, r.AlertID)
-		}
-		return ids
-	}
+	send := func(action string, from, to int) []string { return p.stormIn(in, action, from, to) }
 	oldest := send("trigger", 0, 1)[0]
 	w.clock.Advance(time.Second)
 	send("trigger", 1, n)
@@ -526,28 +507,17 @@ func testAllAlertsResolvedCountsEveryAlertOfAStorm(t *testing.T, postgres bool) 
 // 1,000, with a transaction and a timeline note each, and leave the rest
 // firing.
 func TestAcknowledgingAStormIncidentAcknowledgesEveryAlert(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testAcknowledgingAStormIncident(t, false) })
-	t.Run("postgres", func(t *testing.T) { testAcknowledgingAStormIncident(t, true) })
+	eachDB(t, testAcknowledgingAStormIncident)
 }
 
-func testAcknowledgingAStormIncident(t *testing.T, postgres bool) {
-	w := newWorld(t, postgres)
+func testAcknowledgingAStormIncident(t *testing.T, w *world) {
 	p := w.start("proc-1")
 	who := p.people()
 	_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
 	const n = 1100 // more than one transaction's worth
-	var ups []warroom.AlertUpdate
-	for i := range n {
-		ups = append(ups, warroom.AlertUpdate{Action: "trigger", Alert: warroom.Alert{DedupKey: fmt.Sprintf("fp-%04d", i),
-			Severity: "critical", Summary: fmt.Sprintf("node-%d down", i), Source: "prometheus",
-			GroupKey: "{}:{alertname=\"NodeDown\"}", StartsAt: w.clock.Now().Add(-time.Minute)}})
-	}
-	res, err := p.store.IngestAlerts(w.ctx, []warroom.IngestRequest{{Integration: in, ReceivedAt: w.clock.Now(), Updates: ups}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := p.stormIn(in, "trigger", 0, n)
 	p.drain()
-	incID := p.findAlert(res[0][0].AlertID).IncidentID
+	incID := p.findAlert(ids[0]).IncidentID
 	w.clock.Advance(time.Minute)
 	if _, err := p.pager.AcknowledgeIncident(w.ctx, who.bob.Actor(), incID); err != nil {
 		t.Fatal(err)
@@ -573,4 +543,26 @@ func testAcknowledgingAStormIncident(t *testing.T, postgres bool) {
 	if summary != 1 || each != 0 {
 		t.Fatalf("%d summary notes and %d notes for single alerts, want 1 and 0:\n%s", summary, each, strings.Join(p.timeline(incID), "\n"))
 	}
+}
+
+// stormIn sends, in one delivery, the alerts from..to-1 of a storm in one
+// group of critical alerts (node-N down) with action, and returns their
+// IDs.
+func (p *proc) stormIn(in *warroom.Integration, action string, from, to int) []string {
+	p.w.t.Helper()
+	var ups []warroom.AlertUpdate
+	for i := from; i < to; i++ {
+		ups = append(ups, warroom.AlertUpdate{Action: action, Alert: warroom.Alert{DedupKey: fmt.Sprintf("fp-%04d", i),
+			Severity: "critical", Summary: fmt.Sprintf("node-%d down", i), Source: "prometheus",
+			GroupKey: "{}:{alertname=\"NodeDown\"}", StartsAt: p.w.clock.Now().Add(-time.Minute)}})
+	}
+	res, err := p.store.IngestAlerts(p.w.ctx, []warroom.IngestRequest{{Integration: in, ReceivedAt: p.w.clock.Now(), Updates: ups}})
+	if err != nil {
+		p.w.t.Fatal(err)
+	}
+	ids := make([]string, len(res[0]))
+	for i, r := range res[0] {
+		ids[i] = r.AlertID
+	}
+	return ids
 }
