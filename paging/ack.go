@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom"
+	"github.com/warroom/warroom/engine"
 )
 
 // ackClaims is what a signed acknowledgement link says: who may
@@ -243,6 +244,17 @@ func (p *Pager) AcknowledgeAlertsOf(ctx context.Context, incidentID string) erro
 	}
 	text := fmt.Sprintf("%d firing alerts of this incident were acknowledged with it; paging for them stops.", n)
 	return p.note(ctx, incidentID, "alerts-ack:"+incidentID+":"+now.Format(time.RFC3339Nano), text)
+}
+
+// ackAlertsJob handles incident.ack_alerts: the firing alerts of an
+// incident that was acknowledged follow it (AcknowledgeAlertsOf; none are
+// left when the acknowledgement did it itself).
+func (p *Pager) ackAlertsJob(ctx context.Context, job engine.Job, now time.Time) ([]engine.Job, error) {
+	var pl IncidentPayload
+	if err := decode(job, &pl); err != nil {
+		return nil, err
+	}
+	return nil, permanentIfNotFound(p.AcknowledgeAlertsOf(ctx, pl.IncidentID))
 }
 
 // takeCommand answers an Incident Commander page: the person who

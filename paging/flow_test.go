@@ -545,6 +545,32 @@ func testAcknowledgingAStormIncident(t *testing.T, w *world) {
 	}
 }
 
+// An incident acknowledged by the bare command (chat's /inc ack runs it
+// so) has its firing alerts acknowledged too, by incident.ack_alerts:
+// they used to stay firing.
+func TestIncidentAcknowledgedAnyWayAcknowledgesItsAlerts(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		p := w.start("proc-1")
+		who := p.people()
+		_, in := p.service("checkout", p.policy("primary", 0, 5*time.Minute, users(who.ada)))
+		ids := p.stormIn(in, "trigger", 0, 8)
+		p.drain()
+		incID := p.findAlert(ids[0]).IncidentID
+		if _, err := p.inc.Execute(w.ctx, who.bob.Actor(), incID, warroom.Acknowledge{}, warroom.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		p.drain()
+		for _, id := range ids {
+			if a := p.findAlert(id); a.Status != warroom.AlertAcknowledged {
+				t.Fatalf("alert %s is %s after its incident was acknowledged", id, a.Status)
+			}
+		}
+		if !containsLine(p.timeline(incID), "8 firing alerts of this incident were acknowledged with it") {
+			t.Fatalf("no note:\n%s", strings.Join(p.timeline(incID), "\n"))
+		}
+	})
+}
+
 // stormIn sends, in one delivery, the alerts from..to-1 of a storm in one
 // group of critical alerts (node-N down) with action, and returns their
 // IDs.

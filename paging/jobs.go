@@ -38,6 +38,7 @@ const (
 	KindIncidentICCheck   = "incident.ic_check"
 	KindIncidentMajor     = "incident.major_check"
 	KindIncidentNote      = "incident.note"
+	KindIncidentAckAlerts = "incident.ack_alerts"
 )
 
 // Purposes of an escalation: what it pages for, and so when it stops.
@@ -250,6 +251,7 @@ func (p *Pager) Handlers() map[string]engine.Handler {
 		KindIncidentICCheck:   p.icCheck,
 		KindIncidentMajor:     p.majorCheck,
 		KindIncidentNote:      p.noteHandler,
+		KindIncidentAckAlerts: p.ackAlertsJob,
 	}
 }
 

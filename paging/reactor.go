@@ -15,7 +15,11 @@ import (
 //   - on EventDeclared: incident.announce at once, incident.ic_check at
 //     warroom.FirstResponderDeadline, incident.major_check at MajorDueAt;
 //   - when the major instant may have moved (impact start corrected,
-//     stage changed, reopened): a major_check at the new instant.
+//     stage changed, reopened): a major_check at the new instant;
+//   - on EventAcknowledged of an incident declared before:
+//     incident.ack_alerts at once, so that its firing alerts are
+//     acknowledged whoever acknowledged it (the API and an alert's page do
+//     it at once themselves; chat's /inc ack did not at all).
 //
 // Acknowledgements cancel nothing: every handler and the sender check the
 // state again before acting. Jobs are keyed, so a replayed command
@@ -23,16 +27,27 @@ import (
 func Reactor(policy warroom.Policy) func(inc *warroom.Incident, events []warroom.Event) []engine.Job {
 	return func(inc *warroom.Incident, events []warroom.Event) []engine.Job {
 		var jobs []engine.Job
-		recheckMajor := false
+		recheckMajor, declared := false, false
+		var acked []warroom.Event
 		for _, e := range events {
 			switch e.Type {
 			case warroom.EventDeclared:
 				jobs = append(jobs,
 					newJob(KindIncidentAnnounce, "announce:"+inc.ID, e.At, IncidentPayload{IncidentID: inc.ID}),
 					icCheckJob(inc.ID, warroom.FirstResponderDeadline(inc, policy)))
-				recheckMajor = true
+				recheckMajor, declared = true, true
 			case warroom.EventImpactStartCorrected, warroom.EventStageChanged, warroom.EventReopened:
 				recheckMajor = true
+			case warroom.EventAcknowledged:
+				acked = append(acked, e)
+			}
+		}
+		// A new incident has no alerts to acknowledge yet (one declared
+		// from an alert acknowledges that alert itself).
+		for _, e := range acked {
+			if !declared {
+				jobs = append(jobs, newJob(KindIncidentAckAlerts, fmt.Sprintf("ack_alerts:%s:%d", inc.ID, e.Seq), e.At,
+					IncidentPayload{IncidentID: inc.ID}))
 			}
 		}
 		if due, ok := warroom.MajorDueAt(inc, policy); recheckMajor && ok && inc.Stage.Open() {
