@@ -49,7 +49,7 @@ func (p *pagingFixture) declareLimited(now time.Time, limit warroom.AlertInciden
 	if len(key) > 0 {
 		k = key[0]
 	}
-	id := "inc-" + randomHex(p.t, 8)
+	id := testIncidentID(p.t)
 	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, limit, now, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
 		func(number int64) ([]warroom.Event, error) {
 			return warroom.Declare(id, warroom.Declaration{Number: number, Title: "Alert " + alertID, Severity: warroom.SEV2,
@@ -62,7 +62,7 @@ func (p *pagingFixture) declareLimited(now time.Time, limit warroom.AlertInciden
 func (p *pagingFixture) declareBlocking(now time.Time, limit warroom.AlertIncidentLimit, group, alertID string, entered chan<- struct{},
 	release <-chan struct{}) (*warroom.CommandResult, warroom.AlertDeclareOutcome, error) {
 	k := "route:" + alertID
-	id := "inc-" + randomHex(p.t, 8)
+	id := testIncidentID(p.t)
 	return p.s.DeclareForAlert(p.ctx, p.svc.ID, group, alertID, limit, now, warroom.Idempotency{UserID: "warroom:paging", Key: k, RequestHash: k},
 		func(number int64) ([]warroom.Event, error) {
 			entered <- struct{}{}

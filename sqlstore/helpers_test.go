@@ -134,6 +134,11 @@ func (f *fixture) tick() time.Time {
 	return f.now
 }
 
+// testIncidentID returns a new incident ID. Not "inc-" and hex: 16 hex
+// digits are all decimal now and then (1 in 1,900), and FindIncident
+// takes "inc-2973487236842469" for the ref INC-2973487236842469.
+func testIncidentID(tb testing.TB) string { return "incident-" + randomHex(tb, 8) }
+
 // declare declares an incident as a through the domain's rules.
 func (f *fixture) declare(a *warroom.User, d warroom.Declaration, idem warroom.Idempotency) (*warroom.CommandResult, error) {
 	return f.declareAt(a, d, idem, f.tick())
@@ -141,7 +146,7 @@ func (f *fixture) declare(a *warroom.User, d warroom.Declaration, idem warroom.I
 
 // declareAt declares at a given time; safe for concurrent use.
 func (f *fixture) declareAt(a *warroom.User, d warroom.Declaration, idem warroom.Idempotency, now time.Time) (*warroom.CommandResult, error) {
-	id := "inc-" + randomHex(f.tb, 8)
+	id := testIncidentID(f.tb)
 	return f.s.DeclareIncident(f.ctx, idem, func(number int64) ([]warroom.Event, error) {
 		d.Number = number
 		return warroom.Declare(id, d, a.Actor(), now, f.policy)
