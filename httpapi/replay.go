@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 
@@ -36,12 +35,9 @@ func (s *Server) replayable(h func(http.ResponseWriter, *http.Request) error) fu
 				return err
 			}
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return warroom.Errorf(warroom.ETooLarge, "request body is larger than the limit of %s (%d bytes)", formatBytes(s.maxBody), s.maxBody)
-		} else if err != nil {
-			return warroom.Errorf(warroom.EInvalid, "could not read the request body: %v", err)
+		body, err := s.readLimited(w, r)
+		if err != nil {
+			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		idem, err := idempotency(r, body)

@@ -26,13 +26,9 @@ const maxIdempotencyKey = 255
 // server's limit. An empty body is returned as nil without error when
 // optional is true (commands without fields), else it is an error.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, optional bool) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, warroom.Errorf(warroom.ETooLarge, "request body is larger than the limit of %s (%d bytes)", formatBytes(s.maxBody), s.maxBody)
-	case err != nil:
-		return nil, warroom.Errorf(warroom.EInvalid, "could not read the request body: %v", err)
+	body, err := s.readLimited(w, r)
+	if err != nil {
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
@@ -42,6 +38,20 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, optional bool)
 	}
 	if err := checkJSONContentType(r); err != nil {
 		return nil, err
+	}
+	return body, nil
+}
+
+// readLimited reads a request body whatever it holds, up to the server's
+// limit: ETooLarge past it.
+func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, warroom.Errorf(warroom.ETooLarge, "request body is larger than the limit of %s (%d bytes)", formatBytes(s.maxBody), s.maxBody)
+	case err != nil:
+		return nil, warroom.Errorf(warroom.EInvalid, "could not read the request body: %v", err)
 	}
 	return body, nil
 }

@@ -28,7 +28,7 @@ func Reactor(policy warroom.Policy) func(inc *warroom.Incident, events []warroom
 	return func(inc *warroom.Incident, events []warroom.Event) []engine.Job {
 		var jobs []engine.Job
 		recheckMajor, declared := false, false
-		var acked []warroom.Event
+		var acked []warroom.Event // a declaration's own acknowledgement aside
 		for _, e := range events {
 			switch e.Type {
 			case warroom.EventDeclared:
@@ -44,11 +44,12 @@ func Reactor(policy warroom.Policy) func(inc *warroom.Incident, events []warroom
 		}
 		// A new incident has no alerts to acknowledge yet (one declared
 		// from an alert acknowledges that alert itself).
+		if declared {
+			acked = nil
+		}
 		for _, e := range acked {
-			if !declared {
-				jobs = append(jobs, newJob(KindIncidentAckAlerts, fmt.Sprintf("ack_alerts:%s:%d", inc.ID, e.Seq), e.At,
-					IncidentPayload{IncidentID: inc.ID}))
-			}
+			jobs = append(jobs, newJob(KindIncidentAckAlerts, fmt.Sprintf("ack_alerts:%s:%d", inc.ID, e.Seq), e.At,
+				IncidentPayload{IncidentID: inc.ID}))
 		}
 		if due, ok := warroom.MajorDueAt(inc, policy); recheckMajor && ok && inc.Stage.Open() {
 			jobs = append(jobs, majorCheckJob(inc.ID, due))
